@@ -1,0 +1,349 @@
+"""The 8 category definitions of the one map: fields, titles, enums, derived values."""
+
+from __future__ import annotations
+
+from gis_onemap.categories import derived
+from gis_onemap.categories.events import EVENT_CATEGORIES, EVENT_TYPES
+from gis_onemap.categories.model import POINT_OR_AREA, Category, Choice, Field
+
+C = Choice
+
+ADMIN_LEVELS = (
+    C("national", "国家级", "National"),
+    C("provincial", "省级", "Provincial"),
+    C("municipal", "市级", "Municipal"),
+    C("county", "县级", "County"),
+    C("township", "乡镇级", "Township"),
+    C("village", "村级", "Village"),
+)
+PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"
+
+SUBSTANCE_SCHEMA = {
+    "type": "object",
+    "required": ["name", "q", "Q"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "title": "物质名称 / Substance"},
+        "cas": {"type": "string", "pattern": r"^\d{2,7}-\d{2}-\d$", "title": "CAS号 / CAS"},
+        "substance_class": {"type": "string", "enum": list(derived.SUBSTANCE_CLASSES)},
+        "q": {"type": "number", "minimum": 0, "title": "实际存在量(t) / Quantity present (t)"},
+        "Q": {"type": "number", "exclusiveMinimum": 0, "title": "临界量(t) / Critical quantity (t)"},
+        "beta": {"type": "number", "exclusiveMinimum": 0, "title": "校正系数β / Correction β"},
+    },
+}
+
+HAZARD_SOURCES = Category(
+    id="hazard_sources",
+    zh="重大危险源",
+    en="Major hazard sources",
+    description="Units holding hazardous chemicals at or above GB 18218-2018 thresholds.",
+    geometry_types=POINT_OR_AREA,
+    color="#d7191c",
+    derive=derived.derive_hazard_source,
+    fields=(
+        Field("enterprise", "string", "所属企业", "Enterprise", max_length=200, in_tiles=True),
+        Field(
+            "hazard_type", "string", "危险源类型", "Hazard source type", in_tiles=True,
+            choices=(
+                C("production_unit", "生产单元", "Production unit"),
+                C("storage_unit", "储存单元", "Storage unit"),
+                C("warehouse", "仓库", "Warehouse"),
+                C("pipeline", "管道", "Pipeline"),
+                C("gas_station", "加油加气站", "Fuel/gas station"),
+                C("other", "其他", "Other"),
+            ),
+        ),
+        Field(
+            "level", "integer", "危险源等级", "Hazard level", minimum=1, maximum=4,
+            derived=True, in_tiles=True,
+            description="GB 18218 level 1 (highest) to 4; derived from substances when given.",
+        ),
+        Field("r_value", "number", "R值", "R value", minimum=0, derived=True, in_tiles=True),
+        Field("s_value", "number", "S值", "S value", minimum=0, derived=True),
+        Field(
+            "risk_color", "string", "风险等级颜色", "Risk colour", derived=True, in_tiles=True,
+            choices=(
+                C("red", "红", "Red"),
+                C("orange", "橙", "Orange"),
+                C("yellow", "黄", "Yellow"),
+                C("blue", "蓝", "Blue"),
+            ),
+        ),
+        Field(
+            "population_500m", "integer", "500米内常住人口", "Residents within 500 m", minimum=0
+        ),
+        Field(
+            "substances", "object_list", "危险化学品", "Hazardous substances",
+            item_schema=SUBSTANCE_SCHEMA,
+        ),
+        Field("monitored", "boolean", "在线监测", "Online monitoring"),
+        Field("contact_person", "string", "联系人", "Contact person", max_length=50, personal=True),
+        Field(
+            "contact_phone", "string", "联系电话", "Contact phone", pattern=PHONE_PATTERN,
+            personal=True,
+        ),
+    ),
+)
+
+PROTECTED_TARGETS = Category(
+    id="protected_targets",
+    zh="重点防护目标",
+    en="Key protected targets",
+    description="Schools, hospitals, residential areas and other places to protect.",
+    geometry_types=POINT_OR_AREA,
+    color="#2b83ba",
+    fields=(
+        Field(
+            "target_type", "string", "目标类型", "Target type", required=True, in_tiles=True,
+            choices=(
+                C("school", "学校", "School"),
+                C("kindergarten", "幼儿园", "Kindergarten"),
+                C("hospital", "医院", "Hospital"),
+                C("nursing_home", "养老院", "Nursing home"),
+                C("residential", "居民区", "Residential area"),
+                C("government", "党政机关", "Government site"),
+                C("water_source", "水源地", "Water source"),
+                C("transport_hub", "交通枢纽", "Transport hub"),
+                C("crowded_place", "人员密集场所", "Crowded place"),
+                C("other", "其他", "Other"),
+            ),
+        ),
+        Field(
+            "population", "integer", "人数", "Population / occupancy", minimum=0, in_tiles=True
+        ),
+        Field("contact_person", "string", "联系人", "Contact person", max_length=50, personal=True),
+        Field(
+            "contact_phone", "string", "联系电话", "Contact phone", pattern=PHONE_PATTERN,
+            personal=True,
+        ),
+    ),
+)
+
+RESCUE_TEAMS = Category(
+    id="rescue_teams",
+    zh="救援队伍",
+    en="Rescue teams",
+    description="Fire-and-rescue, professional and social rescue teams.",
+    color="#fdae61",
+    fields=(
+        Field(
+            "team_type", "string", "队伍类型", "Team type", required=True, in_tiles=True,
+            choices=(
+                C("fire_rescue", "综合性消防救援", "Fire and rescue"),
+                C("forest_fire", "森林消防", "Forest fire"),
+                C("earthquake_geological", "地震地质灾害救援", "Earthquake & geological rescue"),
+                C("mine", "矿山救护", "Mine rescue"),
+                C("hazardous_chemicals", "危险化学品救援", "Hazardous chemicals rescue"),
+                C("flood", "防汛抗旱", "Flood control"),
+                C("medical", "医疗救护", "Medical rescue"),
+                C("maritime", "水上搜救", "Maritime search & rescue"),
+                C("social_volunteer", "社会应急力量", "Social (volunteer) team"),
+                C("other", "其他", "Other"),
+            ),
+        ),
+        Field("team_level", "string", "队伍级别", "Team level", choices=ADMIN_LEVELS),
+        Field("headcount", "integer", "人数", "Headcount", minimum=0, in_tiles=True),
+        Field("equipment", "string", "主要装备", "Main equipment", max_length=2000),
+        Field(
+            "readiness", "string", "战备状态", "Readiness", in_tiles=True,
+            choices=(
+                C("on_duty", "在岗待命", "On duty"),
+                C("standby", "备勤", "Standby"),
+                C("deployed", "执行任务中", "Deployed"),
+                C("unavailable", "不可用", "Unavailable"),
+            ),
+        ),
+        Field("leader", "string", "负责人", "Leader", max_length=50, personal=True),
+        Field("phone", "string", "联系电话", "Phone", pattern=PHONE_PATTERN, personal=True),
+    ),
+)
+
+SUPPLIES = Category(
+    id="supplies",
+    zh="应急物资与装备",
+    en="Supplies and equipment",
+    description="Stock of emergency supplies (GB/T 38565-2020 codes), held at depots.",
+    color="#1a9641",
+    derive=derived.derive_supply,
+    fields=(
+        Field("item_name", "string", "物资名称", "Item", required=True, max_length=200, in_tiles=True),
+        Field(
+            "item_code", "string", "物资编码", "Item code (GB/T 38565)", pattern=r"^[1-3][0-9]{6}$",
+            description="7-digit code in 4 levels (1+2+2+2 digits; 99 = other).",
+        ),
+        Field(
+            "supply_class", "string", "物资大类", "Supply class", derived=True, in_tiles=True,
+            choices=(
+                C("1", "基本生活保障物资", "Basic living supplies"),
+                C("2", "应急装备及配套物资", "Emergency equipment and supporting supplies"),
+                C("3", "工程材料与机械加工设备", "Engineering materials and machinery"),
+            ),
+        ),
+        Field("quantity", "number", "数量", "Quantity", required=True, minimum=0, in_tiles=True),
+        Field("unit", "string", "计量单位", "Unit", required=True, max_length=20, in_tiles=True),
+        Field(
+            "depot_id", "integer", "所在储备库", "Depot id", minimum=1,
+            description="A supply held at a depot takes the depot's location.",
+        ),
+        Field("expiry_date", "date", "有效期至", "Expiry date"),
+        Field("owner_unit", "string", "管理单位", "Managing unit", max_length=200),
+    ),
+)
+
+DEPOTS = Category(
+    id="depots",
+    zh="储备库",
+    en="Reserve depots",
+    description="Emergency supply reserve depots, graded national to village.",
+    color="#a6611a",
+    fields=(
+        Field("depot_level", "string", "储备库级别", "Depot level", choices=ADMIN_LEVELS, in_tiles=True),
+        Field("area_m2", "number", "库房面积(㎡)", "Floor area (m²)", minimum=0),
+        Field("owner_unit", "string", "管理单位", "Managing unit", max_length=200),
+        Field("manager", "string", "负责人", "Manager", max_length=50, personal=True),
+        Field("phone", "string", "联系电话", "Phone", pattern=PHONE_PATTERN, personal=True),
+    ),
+)
+
+SHELTERS = Category(
+    id="shelters",
+    zh="应急避难场所",
+    en="Emergency shelters",
+    description="Shelters in parks, squares, schools, stadiums (GB 50413-2007, GB 21734-2008).",
+    geometry_types=POINT_OR_AREA,
+    color="#008837",
+    derive=derived.derive_shelter,
+    fields=(
+        Field(
+            "shelter_type", "string", "避难场所类型", "Shelter type", required=True, in_tiles=True,
+            choices=(
+                C("emergency", "紧急避难场所", "Emergency shelter"),
+                C("fixed", "固定避难场所", "Fixed shelter"),
+                C("central", "中心避难场所", "Central shelter"),
+            ),
+        ),
+        Field(
+            "shelter_class", "string", "避难场所等级", "Shelter class (GB 21734)",
+            choices=(
+                C("I", "Ⅰ类(30天以上)", "Class I (> 30 days)"),
+                C("II", "Ⅱ类(10-30天)", "Class II (10–30 days)"),
+                C("III", "Ⅲ类(10天以内)", "Class III (< 10 days)"),
+            ),
+        ),
+        Field(
+            "site_type", "string", "场地类型", "Site type",
+            choices=(
+                C("park", "公园", "Park"),
+                C("square", "广场", "Square"),
+                C("school", "学校", "School"),
+                C("stadium", "体育场馆", "Stadium"),
+                C("civil_defence", "人防工程", "Civil-defence works"),
+                C("other", "其他", "Other"),
+            ),
+        ),
+        Field("area_m2", "number", "有效避难面积(㎡)", "Effective area (m²)", minimum=0),
+        Field(
+            "capacity", "integer", "容纳人数", "Capacity (persons)", minimum=0, derived=True,
+            in_tiles=True, description="Derived from area ÷ area per person when not given.",
+        ),
+        Field(
+            "service_radius_m", "number", "服务半径(米)", "Service radius (m)", minimum=0,
+            derived=True,
+        ),
+        Field(
+            "facilities", "string_list", "配套设施", "Facilities",
+            choices=(
+                C("water", "应急供水", "Water"),
+                C("power", "应急供电", "Power"),
+                C("medical", "医疗救护", "Medical"),
+                C("supplies", "物资储备", "Supplies"),
+                C("toilet", "应急厕所", "Toilets"),
+                C("broadcast", "广播", "Broadcast"),
+            ),
+        ),
+    ),
+)
+
+SPECIALTIES = (
+    C("hazardous_chemicals", "危险化学品", "Hazardous chemicals"),
+    C("geology", "地质", "Geology"),
+    C("flood", "防汛抗旱", "Flood and drought"),
+    C("fire", "消防", "Fire"),
+    C("forest_fire", "森林防火", "Forest fire"),
+    C("earthquake", "地震", "Earthquake"),
+    C("structural", "建筑结构", "Structural engineering"),
+    C("medical", "医疗救护", "Medical"),
+    C("public_health", "公共卫生", "Public health"),
+    C("meteorology", "气象", "Meteorology"),
+    C("mining", "矿山", "Mining"),
+    C("maritime", "海事", "Maritime"),
+    C("traffic", "交通运输", "Transport"),
+    C("environment", "环境", "Environment"),
+    C("electric_power", "电力", "Electric power"),
+    C("social_security", "社会安全", "Social security"),
+    C("other", "其他", "Other"),
+)
+
+EXPERTS = Category(
+    id="experts",
+    zh="专家",
+    en="Experts",
+    description="The expert pool by specialty; located at their work unit.",
+    color="#7b3294",
+    fields=(
+        Field(
+            "specialties", "string_list", "专业领域", "Specialties", required=True,
+            choices=SPECIALTIES, in_tiles=True,
+        ),
+        Field("work_unit", "string", "工作单位", "Work unit", max_length=200, in_tiles=True),
+        Field("title", "string", "职称", "Professional title", max_length=50),
+        Field("phone", "string", "联系电话", "Phone", pattern=PHONE_PATTERN, personal=True),
+        Field("email", "string", "电子邮箱", "E-mail", pattern=r"^[^@\s]+@[^@\s]+$", personal=True),
+    ),
+)
+
+PLANS = Category(
+    id="plans",
+    zh="应急预案",
+    en="Emergency plans",
+    description="Emergency plans as structured data; geometry = issuer or coverage area.",
+    geometry_types=POINT_OR_AREA,
+    color="#e66101",
+    derive=derived.derive_plan,
+    fields=(
+        Field(
+            "plan_type", "string", "预案类型", "Plan type", required=True, in_tiles=True,
+            choices=(
+                C("overall", "总体应急预案", "Overall"),
+                C("special", "专项应急预案", "Special"),
+                C("departmental", "部门应急预案", "Departmental"),
+                C("enterprise", "单位和企业应急预案", "Unit / enterprise"),
+                C("grassroots", "基层应急预案", "Grassroots"),
+            ),
+        ),
+        Field(
+            "event_types", "string_list", "适用事件类型", "Event types", required=True,
+            choices=tuple(e.choice for e in EVENT_TYPES), in_tiles=True,
+        ),
+        Field(
+            "event_categories", "string_list", "事件类别", "Event categories", derived=True,
+            choices=EVENT_CATEGORIES,
+        ),
+        Field("issuing_unit", "string", "发布单位", "Issuing unit", max_length=200),
+        Field("issued_date", "date", "发布日期", "Issued on"),
+        Field("scope", "string", "适用范围", "Scope", max_length=4000),
+        Field("response_levels", "string", "响应分级", "Response levels", max_length=4000),
+        Field("document_no", "string", "文号", "Document number", max_length=100),
+    ),
+)
+
+CATEGORIES: tuple[Category, ...] = (
+    HAZARD_SOURCES,
+    PROTECTED_TARGETS,
+    RESCUE_TEAMS,
+    SUPPLIES,
+    DEPOTS,
+    SHELTERS,
+    EXPERTS,
+    PLANS,
+)

@@ -1,0 +1,114 @@
+"""The building blocks of a category definition: typed fields and the category itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FieldType = Literal[
+    "string", "integer", "number", "boolean", "date", "datetime", "string_list", "object_list"
+]
+GeometryKind = Literal["Point", "Polygon", "MultiPolygon"]
+
+POINT_ONLY: tuple[GeometryKind, ...] = ("Point",)
+POINT_OR_AREA: tuple[GeometryKind, ...] = ("Point", "Polygon", "MultiPolygon")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of an enumerated field, with its Chinese and English labels."""
+
+    value: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """A typed, validated property of a category.
+
+    ``derived`` fields may be supplied but are computed when their inputs are present;
+    ``personal`` fields (phone numbers, e-mail) never leave the server for anonymous users
+    nor appear in tiles.
+    """
+
+    name: str
+    type: FieldType
+    zh: str
+    en: str
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    item_schema: Mapping[str, Any] | None = None
+    derived: bool = False
+    personal: bool = False
+    in_tiles: bool = False
+    description: str = ""
+
+    @property
+    def enum(self) -> tuple[str, ...] | None:
+        """The allowed values, or ``None`` for a free field."""
+        return tuple(c.value for c in self.choices) or None
+
+
+@dataclass(frozen=True)
+class Category:
+    """One of the 8 resource categories of the one map (collection id = ``id``)."""
+
+    id: str
+    zh: str
+    en: str
+    description: str
+    fields: tuple[Field, ...]
+    geometry_types: tuple[GeometryKind, ...] = POINT_ONLY
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    color: str = "#3388ff"
+    _by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.all_fields})
+
+    @property
+    def all_fields(self) -> tuple[Field, ...]:
+        """Common fields (name, region_code, address) followed by the category's own."""
+        return COMMON_FIELDS + self.fields
+
+    def field(self, name: str) -> Field | None:
+        """The field called ``name``, or ``None``."""
+        return self._by_name.get(name)
+
+    @property
+    def public_fields(self) -> tuple[Field, ...]:
+        """Fields that may be shown to anyone (no personal data)."""
+        return tuple(f for f in self.all_fields if not f.personal)
+
+    @property
+    def tile_fields(self) -> tuple[Field, ...]:
+        """Fields carried in map tiles for styling and popups."""
+        return tuple(f for f in self.all_fields if f.in_tiles and not f.personal)
+
+    @property
+    def title(self) -> str:
+        """Bilingual title, e.g. ``应急避难场所 / Shelters``."""
+        return f"{self.zh} / {self.en}"
+
+
+COMMON_FIELDS: tuple[Field, ...] = (
+    Field("name", "string", "名称", "Name", required=True, max_length=200, in_tiles=True),
+    Field(
+        "region_code",
+        "string",
+        "行政区划代码",
+        "Administrative division code",
+        pattern=r"^[1-9][0-9]{5}$",
+        description="6-digit code of the administrative division (GB/T 2260).",
+    ),
+    Field("address", "string", "地址", "Address", max_length=500),
+)
+
+#: Properties the server sets or keeps apart from the category's typed fields.
+RESERVED_PROPERTIES = ("id", "updated_at", "extra", "category")

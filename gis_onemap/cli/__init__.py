@@ -1,0 +1,1 @@
+"""The ``onemap`` command line (typer)."""

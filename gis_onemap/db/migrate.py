@@ -1,0 +1,24 @@
+"""Run the Alembic migrations programmatically (``onemap migrate``, tests, demo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from gis_onemap.settings import PROJECT_ROOT
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for the project's ``migrations/`` pointed at ``url``."""
+    ini = PROJECT_ROOT / "alembic.ini"
+    cfg = Config(str(ini)) if ini.exists() else Config()
+    cfg.set_main_option("script_location", str(Path(PROJECT_ROOT) / "migrations"))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def upgrade_head(url: str) -> None:
+    """``alembic upgrade head`` on the database at ``url``."""
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,115 @@
+"""SQLAlchemy tables built from the category definitions (the migrations create them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from gis_onemap.categories import CATEGORIES, Category, Field
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_SQL_TYPES: dict[str, Any] = {
+    "string": Text,
+    "integer": BigInteger,
+    "number": Double,
+    "boolean": Boolean,
+    "date": Date,
+    "datetime": DateTime(timezone=True),
+    "string_list": ARRAY(Text),
+    "object_list": JSONB,
+}
+
+
+def _column(category: Category, f: Field) -> Column[Any]:
+    kwargs: dict[str, Any] = {"nullable": not f.required, "comment": f"{f.zh} / {f.en}"}
+    if f.name == "depot_id":
+        return Column(f.name, BigInteger, ForeignKey("depots.id", ondelete="SET NULL"), **kwargs)
+    sql_type = _SQL_TYPES[f.type]
+    return Column(f.name, sql_type() if isinstance(sql_type, type) else sql_type, **kwargs)
+
+
+def _checks(f: Field) -> list[CheckConstraint]:
+    """Database-side guards mirroring the validation (defence in depth)."""
+    checks = []
+    col = f'"{f.name}"'
+    if f.enum and f.type == "string":
+        values = ", ".join(f"'{v}'" for v in f.enum)
+        checks.append(CheckConstraint(f"{col} IN ({values})", name=f"{f.name}_enum"))
+    if f.enum and f.type == "string_list":
+        values = ", ".join(f"'{v}'" for v in f.enum)
+        checks.append(CheckConstraint(f"{col} <@ ARRAY[{values}]::text[]", name=f"{f.name}_enum"))
+    if f.minimum is not None:
+        checks.append(CheckConstraint(f"{col} >= {f.minimum:g}", name=f"{f.name}_min"))
+    if f.maximum is not None:
+        checks.append(CheckConstraint(f"{col} <= {f.maximum:g}", name=f"{f.name}_max"))
+    return checks
+
+
+def _build_table(category: Category) -> Table:
+    geom_types = ", ".join(f"'ST_{t}'" for t in category.geometry_types)
+    cols: list[Any] = [
+        Column("id", BigInteger, Identity(always=False), primary_key=True),
+    ]
+    for f in category.all_fields:
+        cols.append(_column(category, f))
+        cols.extend(_checks(f))
+    cols += [
+        Column("extra", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column(
+            "geom",
+            Geometry(geometry_type="GEOMETRY", srid=4326, spatial_index=False),
+            nullable=False,
+        ),
+        CheckConstraint(f"ST_GeometryType(geom) IN ({geom_types})", name="geom_type"),
+        CheckConstraint("ST_IsValid(geom)", name="geom_valid"),
+        CheckConstraint("region_code ~ '^[1-9][0-9]{5}$'", name="region_code_format"),
+    ]
+    table = Table(category.id, metadata, *cols)
+    Index(f"ix_{category.id}_geom", table.c.geom, postgresql_using="gist")
+    Index(
+        f"ix_{category.id}_geog",
+        func.geography(table.c.geom),
+        postgresql_using="gist",
+    )
+    Index(f"ix_{category.id}_updated_at", table.c.updated_at)
+    if category.id == "supplies":
+        Index("ix_supplies_depot_id", table.c.depot_id)
+    return table
+
+
+TABLES: dict[str, Table] = {c.id: _build_table(c) for c in CATEGORIES}
+
+
+def table_for(collection_id: str) -> Table:
+    """The table of a collection (id == table name)."""
+    return TABLES[collection_id]

@@ -1,0 +1,51 @@
+"""Domain errors: each carries an HTTP status and a message that is safe to show a client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OneMapError(Exception):
+    """Base class; ``message`` is user-safe, the cause (if any) goes to logs only."""
+
+    status_code = 400
+    code = "InvalidParameterValue"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(OneMapError):
+    """The request is well-formed but a value is wrong (range, enum, type...)."""
+
+    status_code = 400
+
+
+class ValidationFailed(OneMapError):
+    """A feature's properties or geometry failed validation."""
+
+    status_code = 422
+    code = "ValidationFailed"
+
+
+class NotFound(OneMapError):
+    """An unknown collection, feature or resource."""
+
+    status_code = 404
+    code = "NotFound"
+
+
+class Conflict(OneMapError):
+    """The change conflicts with existing data (duplicate, reference in use)."""
+
+    status_code = 409
+    code = "Conflict"
+
+
+class DatabaseUnavailable(OneMapError):
+    """The database cannot be reached."""
+
+    status_code = 503
+    code = "ServiceUnavailable"

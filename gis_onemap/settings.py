@@ -1,0 +1,58 @@
+"""Runtime settings, read from ``ONEMAP_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All knobs of the server; built by :func:`get_settings` or passed to ``create_app``."""
+
+    model_config = SettingsConfigDict(env_prefix="ONEMAP_", env_file=None, extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of an existing PostGIS; unset = the project-local cluster.",
+    )
+    home: Path = Field(
+        default=PROJECT_ROOT / ".onemap",
+        description="Folder of the project-local PostgreSQL cluster and caches.",
+    )
+    local_port: int = Field(default=55432, description="Port of the project-local cluster.")
+    local_dbname: str = "onemap"
+    pool_size: int = 10
+    pool_max_overflow: int = 10
+    statement_timeout_ms: int = 30_000
+    default_limit: int = 100
+    max_limit: int = 10_000
+    base_url: str | None = Field(default=None, description="Public base URL for links.")
+    basemap_url: str | None = Field(
+        default=None, description="Optional external XYZ base-map URL template."
+    )
+    basemap_crs: str = Field(default="wgs84", description="CRS of the external base map.")
+    tile_cache_dir: Path | None = None
+    tile_cache_size: int = 4096
+    cluster_below_zoom: int = 12
+    duplicate_distance_m: float = 10.0
+
+    def resolved_database_url(self) -> str:
+        """The URL to connect to: ``database_url`` or the local cluster's socket URL."""
+        if self.database_url:
+            return self.database_url
+        sock = self.home / "run"
+        return (
+            f"postgresql+psycopg://postgres@/{self.local_dbname}"
+            f"?host={sock}&port={self.local_port}"
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, built once on first use (not at import time)."""
+    return Settings()
