@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     tile_cache_size: int = 4096
     cluster_below_zoom: int = 12
     duplicate_distance_m: float = 10.0
+    api_keys: list[str] = Field(
+        default_factory=list,
+        description="Keys (X-API-Key header) of trusted users, who also see personal data.",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: ``database_url`` or the local cluster's socket URL."""
@@ -47,8 +51,7 @@ class Settings(BaseSettings):
             return self.database_url
         sock = self.home / "run"
         return (
-            f"postgresql+psycopg://postgres@/{self.local_dbname}"
-            f"?host={sock}&port={self.local_port}"
+            f"postgresql+psycopg://postgres@/{self.local_dbname}?host={sock}&port={self.local_port}"
         )
 
 

@@ -27,7 +27,11 @@ SUBSTANCE_SCHEMA = {
         "cas": {"type": "string", "pattern": r"^\d{2,7}-\d{2}-\d$", "title": "CAS号 / CAS"},
         "substance_class": {"type": "string", "enum": list(derived.SUBSTANCE_CLASSES)},
         "q": {"type": "number", "minimum": 0, "title": "实际存在量(t) / Quantity present (t)"},
-        "Q": {"type": "number", "exclusiveMinimum": 0, "title": "临界量(t) / Critical quantity (t)"},
+        "Q": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "title": "临界量(t) / Critical quantity (t)",
+        },
         "beta": {"type": "number", "exclusiveMinimum": 0, "title": "校正系数β / Correction β"},
     },
 }
@@ -43,7 +47,11 @@ HAZARD_SOURCES = Category(
     fields=(
         Field("enterprise", "string", "所属企业", "Enterprise", max_length=200, in_tiles=True),
         Field(
-            "hazard_type", "string", "危险源类型", "Hazard source type", in_tiles=True,
+            "hazard_type",
+            "string",
+            "危险源类型",
+            "Hazard source type",
+            in_tiles=True,
             choices=(
                 C("production_unit", "生产单元", "Production unit"),
                 C("storage_unit", "储存单元", "Storage unit"),
@@ -54,14 +62,25 @@ HAZARD_SOURCES = Category(
             ),
         ),
         Field(
-            "level", "integer", "危险源等级", "Hazard level", minimum=1, maximum=4,
-            derived=True, in_tiles=True,
+            "level",
+            "integer",
+            "危险源等级",
+            "Hazard level",
+            minimum=1,
+            maximum=4,
+            derived=True,
+            in_tiles=True,
             description="GB 18218 level 1 (highest) to 4; derived from substances when given.",
         ),
         Field("r_value", "number", "R值", "R value", minimum=0, derived=True, in_tiles=True),
         Field("s_value", "number", "S值", "S value", minimum=0, derived=True),
         Field(
-            "risk_color", "string", "风险等级颜色", "Risk colour", derived=True, in_tiles=True,
+            "risk_color",
+            "string",
+            "风险等级颜色",
+            "Risk colour",
+            derived=True,
+            in_tiles=True,
             choices=(
                 C("red", "红", "Red"),
                 C("orange", "橙", "Orange"),
@@ -69,17 +88,22 @@ HAZARD_SOURCES = Category(
                 C("blue", "蓝", "Blue"),
             ),
         ),
+        Field("population_500m", "integer", "500米内常住人口", "Residents within 500 m", minimum=0),
         Field(
-            "population_500m", "integer", "500米内常住人口", "Residents within 500 m", minimum=0
-        ),
-        Field(
-            "substances", "object_list", "危险化学品", "Hazardous substances",
+            "substances",
+            "object_list",
+            "危险化学品",
+            "Hazardous substances",
             item_schema=SUBSTANCE_SCHEMA,
         ),
         Field("monitored", "boolean", "在线监测", "Online monitoring"),
         Field("contact_person", "string", "联系人", "Contact person", max_length=50, personal=True),
         Field(
-            "contact_phone", "string", "联系电话", "Contact phone", pattern=PHONE_PATTERN,
+            "contact_phone",
+            "string",
+            "联系电话",
+            "Contact phone",
+            pattern=PHONE_PATTERN,
             personal=True,
         ),
     ),
@@ -94,7 +118,12 @@ PROTECTED_TARGETS = Category(
     color="#2b83ba",
     fields=(
         Field(
-            "target_type", "string", "目标类型", "Target type", required=True, in_tiles=True,
+            "target_type",
+            "string",
+            "目标类型",
+            "Target type",
+            required=True,
+            in_tiles=True,
             choices=(
                 C("school", "学校", "School"),
                 C("kindergarten", "幼儿园", "Kindergarten"),
@@ -108,12 +137,14 @@ PROTECTED_TARGETS = Category(
                 C("other", "其他", "Other"),
             ),
         ),
-        Field(
-            "population", "integer", "人数", "Population / occupancy", minimum=0, in_tiles=True
-        ),
+        Field("population", "integer", "人数", "Population / occupancy", minimum=0, in_tiles=True),
         Field("contact_person", "string", "联系人", "Contact person", max_length=50, personal=True),
         Field(
-            "contact_phone", "string", "联系电话", "Contact phone", pattern=PHONE_PATTERN,
+            "contact_phone",
+            "string",
+            "联系电话",
+            "Contact phone",
+            pattern=PHONE_PATTERN,
             personal=True,
         ),
     ),
@@ -127,7 +158,12 @@ RESCUE_TEAMS = Category(
     color="#fdae61",
     fields=(
         Field(
-            "team_type", "string", "队伍类型", "Team type", required=True, in_tiles=True,
+            "team_type",
+            "string",
+            "队伍类型",
+            "Team type",
+            required=True,
+            in_tiles=True,
             choices=(
                 C("fire_rescue", "综合性消防救援", "Fire and rescue"),
                 C("forest_fire", "森林消防", "Forest fire"),
@@ -145,7 +181,11 @@ RESCUE_TEAMS = Category(
         Field("headcount", "integer", "人数", "Headcount", minimum=0, in_tiles=True),
         Field("equipment", "string", "主要装备", "Main equipment", max_length=2000),
         Field(
-            "readiness", "string", "战备状态", "Readiness", in_tiles=True,
+            "readiness",
+            "string",
+            "战备状态",
+            "Readiness",
+            in_tiles=True,
             choices=(
                 C("on_duty", "在岗待命", "On duty"),
                 C("standby", "备勤", "Standby"),
@@ -166,13 +206,24 @@ SUPPLIES = Category(
     color="#1a9641",
     derive=derived.derive_supply,
     fields=(
-        Field("item_name", "string", "物资名称", "Item", required=True, max_length=200, in_tiles=True),
         Field(
-            "item_code", "string", "物资编码", "Item code (GB/T 38565)", pattern=r"^[1-3][0-9]{6}$",
+            "item_name", "string", "物资名称", "Item", required=True, max_length=200, in_tiles=True
+        ),
+        Field(
+            "item_code",
+            "string",
+            "物资编码",
+            "Item code (GB/T 38565)",
+            pattern=r"^[1-3][0-9]{6}$",
             description="7-digit code in 4 levels (1+2+2+2 digits; 99 = other).",
         ),
         Field(
-            "supply_class", "string", "物资大类", "Supply class", derived=True, in_tiles=True,
+            "supply_class",
+            "string",
+            "物资大类",
+            "Supply class",
+            derived=True,
+            in_tiles=True,
             choices=(
                 C("1", "基本生活保障物资", "Basic living supplies"),
                 C("2", "应急装备及配套物资", "Emergency equipment and supporting supplies"),
@@ -182,7 +233,11 @@ SUPPLIES = Category(
         Field("quantity", "number", "数量", "Quantity", required=True, minimum=0, in_tiles=True),
         Field("unit", "string", "计量单位", "Unit", required=True, max_length=20, in_tiles=True),
         Field(
-            "depot_id", "integer", "所在储备库", "Depot id", minimum=1,
+            "depot_id",
+            "integer",
+            "所在储备库",
+            "Depot id",
+            minimum=1,
             description="A supply held at a depot takes the depot's location.",
         ),
         Field("expiry_date", "date", "有效期至", "Expiry date"),
@@ -197,7 +252,14 @@ DEPOTS = Category(
     description="Emergency supply reserve depots, graded national to village.",
     color="#a6611a",
     fields=(
-        Field("depot_level", "string", "储备库级别", "Depot level", choices=ADMIN_LEVELS, in_tiles=True),
+        Field(
+            "depot_level",
+            "string",
+            "储备库级别",
+            "Depot level",
+            choices=ADMIN_LEVELS,
+            in_tiles=True,
+        ),
         Field("area_m2", "number", "库房面积(㎡)", "Floor area (m²)", minimum=0),
         Field("owner_unit", "string", "管理单位", "Managing unit", max_length=200),
         Field("manager", "string", "负责人", "Manager", max_length=50, personal=True),
@@ -215,7 +277,12 @@ SHELTERS = Category(
     derive=derived.derive_shelter,
     fields=(
         Field(
-            "shelter_type", "string", "避难场所类型", "Shelter type", required=True, in_tiles=True,
+            "shelter_type",
+            "string",
+            "避难场所类型",
+            "Shelter type",
+            required=True,
+            in_tiles=True,
             choices=(
                 C("emergency", "紧急避难场所", "Emergency shelter"),
                 C("fixed", "固定避难场所", "Fixed shelter"),
@@ -223,7 +290,10 @@ SHELTERS = Category(
             ),
         ),
         Field(
-            "shelter_class", "string", "避难场所等级", "Shelter class (GB 21734)",
+            "shelter_class",
+            "string",
+            "避难场所等级",
+            "Shelter class (GB 21734)",
             choices=(
                 C("I", "Ⅰ类(30天以上)", "Class I (> 30 days)"),
                 C("II", "Ⅱ类(10-30天)", "Class II (10–30 days)"),
@@ -231,7 +301,10 @@ SHELTERS = Category(
             ),
         ),
         Field(
-            "site_type", "string", "场地类型", "Site type",
+            "site_type",
+            "string",
+            "场地类型",
+            "Site type",
             choices=(
                 C("park", "公园", "Park"),
                 C("square", "广场", "Square"),
@@ -243,15 +316,28 @@ SHELTERS = Category(
         ),
         Field("area_m2", "number", "有效避难面积(㎡)", "Effective area (m²)", minimum=0),
         Field(
-            "capacity", "integer", "容纳人数", "Capacity (persons)", minimum=0, derived=True,
-            in_tiles=True, description="Derived from area ÷ area per person when not given.",
+            "capacity",
+            "integer",
+            "容纳人数",
+            "Capacity (persons)",
+            minimum=0,
+            derived=True,
+            in_tiles=True,
+            description="Derived from area ÷ area per person when not given.",
         ),
         Field(
-            "service_radius_m", "number", "服务半径(米)", "Service radius (m)", minimum=0,
+            "service_radius_m",
+            "number",
+            "服务半径(米)",
+            "Service radius (m)",
+            minimum=0,
             derived=True,
         ),
         Field(
-            "facilities", "string_list", "配套设施", "Facilities",
+            "facilities",
+            "string_list",
+            "配套设施",
+            "Facilities",
             choices=(
                 C("water", "应急供水", "Water"),
                 C("power", "应急供电", "Power"),
@@ -292,8 +378,13 @@ EXPERTS = Category(
     color="#7b3294",
     fields=(
         Field(
-            "specialties", "string_list", "专业领域", "Specialties", required=True,
-            choices=SPECIALTIES, in_tiles=True,
+            "specialties",
+            "string_list",
+            "专业领域",
+            "Specialties",
+            required=True,
+            choices=SPECIALTIES,
+            in_tiles=True,
         ),
         Field("work_unit", "string", "工作单位", "Work unit", max_length=200, in_tiles=True),
         Field("title", "string", "职称", "Professional title", max_length=50),
@@ -312,7 +403,12 @@ PLANS = Category(
     derive=derived.derive_plan,
     fields=(
         Field(
-            "plan_type", "string", "预案类型", "Plan type", required=True, in_tiles=True,
+            "plan_type",
+            "string",
+            "预案类型",
+            "Plan type",
+            required=True,
+            in_tiles=True,
             choices=(
                 C("overall", "总体应急预案", "Overall"),
                 C("special", "专项应急预案", "Special"),
@@ -322,11 +418,20 @@ PLANS = Category(
             ),
         ),
         Field(
-            "event_types", "string_list", "适用事件类型", "Event types", required=True,
-            choices=tuple(e.choice for e in EVENT_TYPES), in_tiles=True,
+            "event_types",
+            "string_list",
+            "适用事件类型",
+            "Event types",
+            required=True,
+            choices=tuple(e.choice for e in EVENT_TYPES),
+            in_tiles=True,
         ),
         Field(
-            "event_categories", "string_list", "事件类别", "Event categories", derived=True,
+            "event_categories",
+            "string_list",
+            "事件类别",
+            "Event categories",
+            derived=True,
             choices=EVENT_CATEGORIES,
         ),
         Field("issuing_unit", "string", "发布单位", "Issuing unit", max_length=200),

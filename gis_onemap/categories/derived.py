@@ -95,7 +95,9 @@ class HazardAssessment:
     level: int
 
 
-def assess_hazard(substances: Iterable[Mapping[str, Any]], population_500m: int | None) -> HazardAssessment:
+def assess_hazard(
+    substances: Iterable[Mapping[str, Any]], population_500m: int | None
+) -> HazardAssessment:
     """S, R and level of a unit from its substances (q, Q in tonnes) — GB 18218-2018.
 
     >>> a = assess_hazard([{"name": "液氨", "q": 100, "Q": 10}], population_500m=120)

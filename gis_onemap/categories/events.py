@@ -41,10 +41,14 @@ class EventType:
 
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType("flood", "natural_disaster", "洪涝", "Flood", ("flood", "meteorology", "geology")),
-    EventType("typhoon", "natural_disaster", "台风", "Typhoon", ("meteorology", "flood", "maritime")),
+    EventType(
+        "typhoon", "natural_disaster", "台风", "Typhoon", ("meteorology", "flood", "maritime")
+    ),
     EventType("earthquake", "natural_disaster", "地震", "Earthquake", ("earthquake", "structural")),
     EventType("geological", "natural_disaster", "地质灾害", "Geological hazard", ("geology",)),
-    EventType("forest_fire", "natural_disaster", "森林火灾", "Forest fire", ("forest_fire", "fire")),
+    EventType(
+        "forest_fire", "natural_disaster", "森林火灾", "Forest fire", ("forest_fire", "fire")
+    ),
     EventType("drought", "natural_disaster", "干旱", "Drought", ("meteorology", "flood")),
     EventType("storm_surge", "natural_disaster", "风暴潮", "Storm surge", ("maritime", "flood")),
     EventType(
@@ -74,7 +78,11 @@ EVENT_TYPES: tuple[EventType, ...] = (
         ("public_health", "medical"),
     ),
     EventType(
-        "food_poisoning", "public_health", "食物中毒", "Food poisoning", ("public_health", "medical")
+        "food_poisoning",
+        "public_health",
+        "食物中毒",
+        "Food poisoning",
+        ("public_health", "medical"),
     ),
     EventType(
         "occupational_poisoning",

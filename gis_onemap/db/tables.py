@@ -16,7 +16,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    Integer,
     MetaData,
     Table,
     Text,

@@ -1,0 +1,52 @@
+# gis_onemap: `make demo` serves the one map, `make test` runs the test suite.
+# Both do every set-up step on a fresh Debian/Ubuntu machine (OS packages, venv, database).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ONEMAP := $(VENV)/bin/onemap
+PYTHON ?= python3
+
+.PHONY: setup system venv db demo test lint format bench clean db-down
+
+setup: system venv
+
+system:
+	@bash scripts/install_system_packages.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@bash scripts/install_web_assets.sh
+	@touch $@
+
+db: setup
+	$(ONEMAP) db up
+	$(ONEMAP) migrate
+
+demo: db
+	$(ONEMAP) demo --host 127.0.0.1 --port 8000
+
+test: db
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check gis_onemap tests bench data migrations
+	$(VENV)/bin/ruff format --check gis_onemap tests bench data migrations
+	$(VENV)/bin/mypy gis_onemap
+
+format: venv
+	$(VENV)/bin/ruff format gis_onemap tests bench data migrations
+	$(VENV)/bin/ruff check --fix gis_onemap tests bench data migrations
+
+bench: db
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/run_all.py
+
+db-down:
+	$(ONEMAP) db down
+
+clean: db-down
+	rm -rf .onemap $(VENV)

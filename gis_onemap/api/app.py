@@ -1,0 +1,66 @@
+"""``create_app(settings)``: the FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from gis_onemap.api.errors import install_error_handlers
+from gis_onemap.api.routers import collections, core, items
+from gis_onemap.db.engine import make_engine, make_session_factory
+from gis_onemap.settings import Settings, get_settings
+
+log = logging.getLogger("gis_onemap")
+
+#: Routers of other capabilities, included when their module exists (each exposes ``router``).
+OPTIONAL_ROUTERS = (
+    "gis_onemap.api.routers.io",
+    "gis_onemap.api.routers.incidents",
+    "gis_onemap.api.routers.analysis",
+    "gis_onemap.api.routers.tiles",
+    "gis_onemap.api.routers.web",
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database pool opens and closes with the app's lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.session_factory = make_session_factory(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="gis_onemap 应急一张图",
+        description="Emergency resources on one map: OGC API – Features, tiles and analyses.",
+        version="0.1.0",
+        openapi_url="/api",
+        docs_url="/api.html",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    for module in (core, collections, items):
+        app.include_router(module.router)
+    for name in OPTIONAL_ROUTERS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        app.include_router(mod.router)
+    return app

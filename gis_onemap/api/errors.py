@@ -1,0 +1,78 @@
+"""One table mapping exception classes to HTTP statuses; user-safe messages, causes in logs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gis_onemap.errors import DatabaseUnavailable, OneMapError
+
+log = logging.getLogger("gis_onemap.api")
+
+#: Exceptions that are not :class:`OneMapError` but may reach the app, and what they mean.
+STATUS_BY_EXCEPTION: dict[type[Exception], tuple[int, str, str]] = {
+    OperationalError: (503, "ServiceUnavailable", "the database is unavailable"),
+    DBAPIError: (500, "ServerError", "the database could not complete the request"),
+}
+
+
+def error_body(status: int, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The JSON error document (OGC exception style: ``code`` and ``description``)."""
+    body: dict[str, Any] = {"code": code, "description": message, "status": status}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def _json(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(error_body(status, code, message, details), status_code=status)
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
+    details = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body", "header")]
+        details.append({"parameter": ".".join(loc), "message": str(err.get("msg", "invalid"))})
+    first = details[0] if details else {"parameter": "", "message": "invalid request"}
+    return f"invalid parameter '{first['parameter']}': {first['message']}", details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn exceptions into JSON errors."""
+
+    @app.exception_handler(OneMapError)
+    async def _domain(request: Request, exc: OneMapError) -> JSONResponse:
+        if exc.__cause__ is not None:
+            log.info(
+                "%s %s -> %s (cause: %r)", request.method, request.url.path, exc, exc.__cause__
+            )
+        return _json(exc.status_code, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, details = _describe_validation(exc)
+        return _json(400, "InvalidParameterValue", message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
+        return _json(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        for cls in type(exc).__mro__:
+            if cls in STATUS_BY_EXCEPTION:
+                status, code, message = STATUS_BY_EXCEPTION[cls]
+                break
+        else:
+            status, code, message = 500, "ServerError", "internal server error"
+        log.exception("%s %s failed", request.method, request.url.path)
+        if isinstance(exc, DatabaseUnavailable):
+            status, code, message = 503, exc.code, exc.message
+        return _json(status, code, message)

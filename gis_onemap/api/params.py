@@ -1,0 +1,32 @@
+"""Small parameter-group dependencies (titiler style) that keep the handlers thin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Query
+
+
+@dataclass
+class ItemsParams:
+    """The standard ``/items`` query parameters (property filters come as extra parameters)."""
+
+    limit: Annotated[
+        int,
+        Query(ge=1, description="Features per page (1–10,000; larger values are capped)."),
+    ] = 100
+    bbox: Annotated[
+        str | None, Query(description="minx,miny,maxx,maxy (CRS84 unless bbox-crs is given)")
+    ] = None
+    datetime: Annotated[
+        str | None, Query(description="Instant or interval on updated_at, RFC 3339")
+    ] = None
+    filter: Annotated[str | None, Query(description="CQL2 filter (text or JSON)")] = None
+    filter_lang: Annotated[
+        str | None, Query(alias="filter-lang", description="cql2-text | cql2-json")
+    ] = None
+    sortby: Annotated[
+        str | None, Query(description="Comma-separated properties, '-' for descending")
+    ] = None
+    cursor: Annotated[str | None, Query(description="Opaque paging cursor from 'next'")] = None

@@ -1,0 +1,159 @@
+"""``/collections/{id}/items``: read (OGC API – Features Part 1, 3) and write (Part 4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from gis_onemap.api.deps import CategoryDep, JsonBody, SessionDep, SettingsDep, ViewerDep
+from gis_onemap.api.links import base_url
+from gis_onemap.api.params import ItemsParams
+from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
+from gis_onemap.db.repository import FeatureRepository, ItemQuery
+from gis_onemap.query.items import (
+    check_wgs84_bbox,
+    datetime_clause,
+    filter_clause,
+    parse_bbox,
+    parse_sortby,
+    property_filters,
+)
+
+router = APIRouter(tags=["Features"])
+
+FeatureId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Feature id")]
+
+
+def build_item_query(
+    request: Request, params: ItemsParams, category: Any, max_limit: int, personal: bool
+) -> ItemQuery:
+    """Turn the request's parameters into an :class:`ItemQuery` (raises ``InvalidInput``)."""
+    repo_table = FeatureRepository.table_of(category)
+    box = parse_bbox(params.bbox)
+    if box is not None:
+        check_wgs84_bbox(box)
+    where = property_filters(request.query_params, category, repo_table)
+    for clause in (
+        datetime_clause(params.datetime, repo_table),
+        filter_clause(params.filter, params.filter_lang, category, repo_table),
+    ):
+        if clause is not None:
+            where.append(clause)
+    return ItemQuery(
+        limit=min(params.limit, max_limit),
+        bbox=box,
+        where=where,
+        sortby=parse_sortby(params.sortby, category),
+        cursor=params.cursor,
+        include_personal=personal,
+    )
+
+
+def _item_links(request: Request, collection_id: str, fid: Any) -> list[dict[str, str]]:
+    root = f"{base_url(request)}/collections/{collection_id}"
+    return [
+        {"href": f"{root}/items/{fid}", "rel": "self", "type": GEOJSON},
+        {"href": root, "rel": "collection", "type": "application/json"},
+    ]
+
+
+@router.get("/collections/{collection_id}/items", summary="Features (GeoJSON), paged")
+def items(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    category: CategoryDep,
+    viewer: ViewerDep,
+    params: Annotated[ItemsParams, Depends()],
+) -> GeoJSONResponse:
+    q = build_item_query(request, params, category, settings.max_limit, viewer.sees_personal_data)
+    page = FeatureRepository(session, category).query(q)
+    links = [
+        {"href": str(request.url), "rel": "self", "type": GEOJSON},
+        {
+            "href": f"{base_url(request)}/collections/{category.id}",
+            "rel": "collection",
+            "type": "application/json",
+        },
+    ]
+    if page.next_cursor:
+        next_url = request.url.include_query_params(cursor=page.next_cursor)
+        links.append({"href": str(next_url), "rel": "next", "type": GEOJSON})
+    return GeoJSONResponse(
+        {
+            "type": "FeatureCollection",
+            "features": page.features,
+            "numberMatched": page.number_matched,
+            "numberReturned": len(page.features),
+            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
+            "links": links,
+        }
+    )
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+def item(
+    request: Request,
+    session: SessionDep,
+    category: CategoryDep,
+    viewer: ViewerDep,
+    feature_id: FeatureId,
+) -> GeoJSONResponse:
+    feature = FeatureRepository(session, category).get(feature_id, viewer.sees_personal_data)
+    feature["links"] = _item_links(request, category.id, feature_id)
+    return GeoJSONResponse(feature)
+
+
+@router.post(
+    "/collections/{collection_id}/items", status_code=201, summary="Add a feature (GeoJSON)"
+)
+def create_item(
+    request: Request, session: SessionDep, category: CategoryDep, body: JsonBody
+) -> GeoJSONResponse:
+    repo = FeatureRepository(session, category)
+    fid = repo.create(body)
+    feature = repo.get(fid, include_personal=True)
+    feature["links"] = _item_links(request, category.id, fid)
+    location = f"{base_url(request)}/collections/{category.id}/items/{fid}"
+    return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
+
+
+@router.put("/collections/{collection_id}/items/{feature_id}", summary="Replace a feature")
+def replace_item(
+    request: Request,
+    session: SessionDep,
+    category: CategoryDep,
+    feature_id: FeatureId,
+    body: JsonBody,
+) -> GeoJSONResponse:
+    repo = FeatureRepository(session, category)
+    repo.replace(feature_id, body)
+    feature = repo.get(feature_id, include_personal=True)
+    feature["links"] = _item_links(request, category.id, feature_id)
+    return GeoJSONResponse(feature)
+
+
+@router.patch(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="Update a feature (JSON merge: null removes a property)",
+)
+def patch_item(
+    request: Request,
+    session: SessionDep,
+    category: CategoryDep,
+    feature_id: FeatureId,
+    body: JsonBody,
+) -> GeoJSONResponse:
+    repo = FeatureRepository(session, category)
+    repo.patch(feature_id, body)
+    feature = repo.get(feature_id, include_personal=True)
+    feature["links"] = _item_links(request, category.id, feature_id)
+    return GeoJSONResponse(feature)
+
+
+@router.delete("/collections/{collection_id}/items/{feature_id}", status_code=204, summary="Delete")
+def delete_item(session: SessionDep, category: CategoryDep, feature_id: FeatureId) -> Response:
+    FeatureRepository(session, category).delete(feature_id)
+    return Response(status_code=204)

@@ -1,0 +1,278 @@
+"""Feature repository: reads and writes one category's table; raises domain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSON as _JSON
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from gis_onemap.categories import Category
+from gis_onemap.categories.validation import validate_geometry, validate_properties
+from gis_onemap.db.paging import SortKey, after, decode_cursor, encode_cursor
+from gis_onemap.db.tables import table_for
+from gis_onemap.errors import Conflict, NotFound, ValidationFailed
+
+#: Coordinates are returned with 9 decimals (≈ 0.1 mm), enough for lossless round trips.
+COORD_DECIMALS = 9
+
+
+@dataclass
+class ItemQuery:
+    """What ``/items`` asks for, already parsed and checked."""
+
+    limit: int = 100
+    bbox: tuple[float, float, float, float] | None = None
+    where: list[ColumnElement[bool]] = field(default_factory=list)
+    sortby: list[tuple[str, bool]] = field(default_factory=list)
+    cursor: str | None = None
+    include_personal: bool = False
+    count: bool = True
+
+
+@dataclass
+class Page:
+    """One page of features, the total matched, and the cursor of the next page."""
+
+    features: list[dict[str, Any]]
+    number_matched: int | None
+    next_cursor: str | None
+
+
+class FeatureRepository:
+    """CRUD and queries on the table of one category."""
+
+    def __init__(self, session: Session, category: Category) -> None:
+        self.session = session
+        self.category = category
+        self.table = table_for(category.id)
+
+    @staticmethod
+    def table_of(category: Category) -> Any:
+        """The table behind a category (for building filter clauses)."""
+        return table_for(category.id)
+
+    # ---- reading -------------------------------------------------------------------------
+    def _property_columns(self, include_personal: bool) -> list[str]:
+        fields = self.category.all_fields if include_personal else self.category.public_fields
+        return [f.name for f in fields] + ["extra", "updated_at"]
+
+    def feature_expr(self, include_personal: bool = False) -> ColumnElement[Any]:
+        """SQL building one GeoJSON Feature (as json) per row."""
+        t = self.table
+        pairs: list[Any] = []
+        for name in self._property_columns(include_personal):
+            pairs += [literal(name, String), t.c[name]]
+        return func.json_build_object(
+            literal("type", String),
+            literal("Feature", String),
+            literal("id", String),
+            t.c.id,
+            literal("geometry", String),
+            cast(func.ST_AsGeoJSON(t.c.geom, COORD_DECIMALS), _JSON),
+            literal("properties", String),
+            func.json_strip_nulls(func.json_build_object(*pairs)),
+        )
+
+    def _filtered(self, q: ItemQuery, columns: Sequence[Any]) -> Select[Any]:
+        t = self.table
+        stmt = select(*columns)
+        if q.bbox is not None:
+            stmt = stmt.where(t.c.geom.intersects(func.ST_MakeEnvelope(*q.bbox, 4326)))
+        for clause in q.where:
+            stmt = stmt.where(clause)
+        return stmt
+
+    def sort_keys(self, sortby: Sequence[tuple[str, bool]]) -> list[SortKey]:
+        """Sort keys for ``sortby`` with ``id`` appended as the unique tie-breaker."""
+        keys = []
+        for name, desc in sortby:
+            if name == "id":
+                continue
+            f = self.category.field(name)
+            keys.append(SortKey(self.table.c[name], desc, nullable=not (f and f.required)))
+        last_desc = dict(sortby).get("id", False)
+        keys.append(SortKey(self.table.c.id, last_desc, nullable=False))
+        return keys
+
+    def query(self, q: ItemQuery) -> Page:
+        """A page of features matching ``q`` (keyset paging; no OFFSET scans)."""
+        keys = self.sort_keys(q.sortby)
+        stmt = self._filtered(q, [self.feature_expr(q.include_personal), *[k.column for k in keys]])
+        if q.cursor:
+            stmt = stmt.where(after(keys, decode_cursor(q.cursor, len(keys))))
+        stmt = stmt.order_by(*[k.order_by() for k in keys]).limit(q.limit + 1)
+        rows = self.session.execute(stmt).all()
+        next_cursor = None
+        if len(rows) > q.limit:
+            rows = rows[: q.limit]
+            next_cursor = encode_cursor(list(rows[-1][1:]))
+        matched = None
+        if q.count:
+            matched = self.session.execute(
+                self._filtered(q, [func.count()]).select_from(self.table)
+            ).scalar_one()
+        return Page([r[0] for r in rows], matched, next_cursor)
+
+    def get(self, fid: int, include_personal: bool = False) -> dict[str, Any]:
+        """One feature by id; :class:`NotFound` if there is none."""
+        row = self.session.execute(
+            select(self.feature_expr(include_personal)).where(self.table.c.id == fid)
+        ).first()
+        if row is None:
+            raise NotFound(f"no feature {fid} in {self.category.id}")
+        return row[0]
+
+    def count(self) -> int:
+        return self.session.execute(select(func.count()).select_from(self.table)).scalar_one()
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """Bounding box of all features (lon/lat), or ``None`` when empty."""
+        box = self.session.execute(
+            select(
+                func.ST_XMin(func.ST_Extent(self.table.c.geom)),
+                func.ST_YMin(func.ST_Extent(self.table.c.geom)),
+                func.ST_XMax(func.ST_Extent(self.table.c.geom)),
+                func.ST_YMax(func.ST_Extent(self.table.c.geom)),
+            )
+        ).one()
+        return None if box[0] is None else tuple(float(v) for v in box)  # type: ignore[return-value]
+
+    def last_updated(self) -> datetime | None:
+        return self.session.execute(select(func.max(self.table.c.updated_at))).scalar_one()
+
+    # ---- writing -------------------------------------------------------------------------
+    def _values(self, feature: Any, *, lenient: bool = False) -> dict[str, Any]:
+        """Column values for a GeoJSON Feature, validated (raises :class:`ValidationFailed`)."""
+        if not isinstance(feature, dict):
+            raise ValidationFailed("the body must be a GeoJSON Feature object")
+        if feature.get("type") != "Feature":
+            raise ValidationFailed("the body must be a GeoJSON Feature ('type': 'Feature')")
+        props = feature.get("properties")
+        if props is None:
+            props = {}
+        geom = self._geometry(feature.get("geometry"), props)
+        values = validate_properties(self.category, props, lenient=lenient)
+        self._check_references(values)
+        values["geom"] = from_shape(geom, srid=4326)
+        return values
+
+    def _geometry(self, geometry: Any, props: dict[str, Any]) -> BaseGeometry:
+        if geometry is None and self.category.id == "supplies" and props.get("depot_id"):
+            return self._depot_point(props["depot_id"])
+        return validate_geometry(self.category, geometry)
+
+    def _depot_point(self, depot_id: Any) -> BaseGeometry:
+        from geoalchemy2.shape import to_shape
+
+        if not isinstance(depot_id, int) or isinstance(depot_id, bool):
+            raise ValidationFailed("'depot_id' must be an integer")
+        depots = table_for("depots")
+        geom = self.session.execute(select(depots.c.geom).where(depots.c.id == depot_id)).scalar()
+        if geom is None:
+            raise ValidationFailed(f"'depot_id' {depot_id}: no such depot")
+        return to_shape(geom)
+
+    def _check_references(self, values: dict[str, Any]) -> None:
+        depot_id = values.get("depot_id")
+        if depot_id is not None:
+            depots = table_for("depots")
+            found = self.session.execute(select(depots.c.id).where(depots.c.id == depot_id)).first()
+            if found is None:
+                raise ValidationFailed(f"'depot_id' {depot_id}: no such depot")
+
+    def _write(self, stmt: Any, rows: list[dict[str, Any]] | None = None) -> Any:
+        """Run a write inside a savepoint so that a failure leaves the transaction usable."""
+        try:
+            with self.session.begin_nested():
+                return self.session.execute(stmt, rows) if rows else self.session.execute(stmt)
+        except IntegrityError as exc:
+            raise Conflict("the change conflicts with existing data") from exc
+        except DBAPIError as exc:
+            raise ValidationFailed("the database rejected the values") from exc
+
+    def create(self, feature: Any) -> int:
+        """Insert one feature; returns its new id."""
+        values = self._values(feature)
+        stmt = insert(self.table).values(**values).returning(self.table.c.id)
+        return self._write(stmt).scalar_one()
+
+    def insert_many(self, features: Iterable[Any], *, lenient: bool = False) -> list[int]:
+        """Validate all features first, then insert them in one statement (all or nothing)."""
+        rows = []
+        for i, feature in enumerate(features):
+            try:
+                rows.append(self._values(feature, lenient=lenient))
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"feature {i}: {exc.message}", details=exc.details) from None
+        if not rows:
+            return []
+        columns = sorted({k for r in rows for k in r})
+        rows = [{c: r.get(c) for c in columns} for r in rows]
+        rows = [{**r, "extra": r["extra"] if r.get("extra") is not None else {}} for r in rows]
+        stmt = insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True)
+        result = self._write(stmt, rows)
+        return [r[0] for r in result]
+
+    def replace(self, fid: int, feature: Any) -> None:
+        """Replace a feature's properties and geometry (PUT)."""
+        values = self._values(feature)
+        for f in self.category.all_fields:
+            values.setdefault(f.name, None)
+        self._update(fid, values)
+
+    def patch(self, fid: int, patch: Any) -> None:
+        """Merge a partial Feature into an existing one (PATCH, JSON merge semantics)."""
+        if not isinstance(patch, dict):
+            raise ValidationFailed("the body must be a JSON object")
+        current = self.get(fid, include_personal=True)
+        props = dict(current["properties"])
+        for derived in (f.name for f in self.category.all_fields if f.derived):
+            props.pop(derived, None)  # recomputed from the merged inputs
+        new_props = patch.get("properties") or {}
+        if not isinstance(new_props, dict):
+            raise ValidationFailed("'properties' must be a JSON object")
+        for key, value in new_props.items():
+            if key == "extra" and isinstance(value, dict):
+                merged = {**props.get("extra", {}), **value}
+                props["extra"] = {k: v for k, v in merged.items() if v is not None}
+            elif value is None:
+                props.pop(key, None)
+            else:
+                props[key] = value
+        merged_feature = {
+            "type": "Feature",
+            "properties": props,
+            "geometry": patch["geometry"] if "geometry" in patch else current["geometry"],
+        }
+        self.replace(fid, merged_feature)
+
+    def _update(self, fid: int, values: dict[str, Any]) -> None:
+        values["updated_at"] = func.clock_timestamp()
+        stmt = update(self.table).where(self.table.c.id == fid).values(**values)
+        if self._write(stmt).rowcount == 0:
+            raise NotFound(f"no feature {fid} in {self.category.id}")
+
+    def delete(self, fid: int) -> None:
+        """Delete a feature; :class:`NotFound` if there is none."""
+        result = self._write(delete(self.table).where(self.table.c.id == fid))
+        if result.rowcount == 0:
+            raise NotFound(f"no feature {fid} in {self.category.id}")

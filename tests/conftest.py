@@ -1,0 +1,99 @@
+"""Shared fixtures: a real PostGIS test database built by the migrations, rolled back per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, make_url, pool, text
+from sqlalchemy.orm import Session
+
+from gis_onemap.api.app import create_app
+from gis_onemap.api.deps import get_session
+from gis_onemap.db.migrate import upgrade_head
+from gis_onemap.settings import Settings
+
+TEST_API_KEY = "test-trusted-key"
+
+
+def _test_url() -> str:
+    base = make_url(Settings().resolved_database_url())
+    return base.set(database=f"{base.database}_test").render_as_string(hide_password=False)
+
+
+def _recreate_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(
+        target.set(database="postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_database_url() -> str:
+    """A fresh database beside the configured one, migrated with ``alembic upgrade head``."""
+    url = _test_url()
+    _recreate_database(url)
+    upgrade_head(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(test_database_url: str) -> Settings:
+    return Settings(database_url=test_database_url, api_keys=[TEST_API_KEY])
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    eng = create_engine(settings.resolved_database_url(), poolclass=pool.NullPool)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db_session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def app(settings: Settings, db_session: Session) -> FastAPI:
+    """The app, its sessions bound to the test's rolled-back transaction."""
+    application = create_app(settings)
+
+    def _session() -> Iterator[Session]:
+        try:
+            yield db_session
+            db_session.commit()  # releases the test's savepoint, the outer transaction remains
+        except BaseException:
+            db_session.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = _session
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def trusted_client(app: FastAPI) -> Iterator[TestClient]:
+    """A client whose requests carry a trusted API key (sees personal data)."""
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": TEST_API_KEY}) as c:
+        yield c
