@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -19,8 +20,10 @@ TEST_API_KEY = "test-trusted-key"
 
 
 def _test_url() -> str:
+    """The test database: ``ONEMAP_TEST_DATABASE`` or ``<configured db>_test`` on the same server."""
     base = make_url(Settings().resolved_database_url())
-    return base.set(database=f"{base.database}_test").render_as_string(hide_password=False)
+    name = os.environ.get("ONEMAP_TEST_DATABASE") or f"{base.database}_test"
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _recreate_database(url: str) -> None:
