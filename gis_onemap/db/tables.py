@@ -112,3 +112,38 @@ TABLES: dict[str, Table] = {c.id: _build_table(c) for c in CATEGORIES}
 def table_for(collection_id: str) -> Table:
     """The table of a collection (id == table name)."""
     return TABLES[collection_id]
+
+
+# Incidents reported by commanders (issue 5); event vocabulary from gis_onemap.categories.events.
+def _build_incidents_table() -> Table:
+    from gis_onemap.categories.events import EVENT_CATEGORIES, EVENT_TYPES, SEVERITIES
+
+    def _in(values: Any) -> str:
+        return ", ".join(f"'{v}'" for v in values)
+
+    table = Table(
+        "incidents",
+        metadata,
+        Column("id", BigInteger, Identity(always=False), primary_key=True),
+        Column("event_category", Text, nullable=False),
+        Column("event_type", Text, nullable=False),
+        Column("severity", Text, nullable=True),
+        Column("reported_at", DateTime(timezone=True), nullable=True),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("description", Text, nullable=True),
+        Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+        CheckConstraint(
+            f"event_category IN ({_in(c.value for c in EVENT_CATEGORIES)})", name="event_category"
+        ),
+        CheckConstraint(f"event_type IN ({_in(e.value for e in EVENT_TYPES)})", name="event_type"),
+        CheckConstraint(f"severity IN ({_in(s.value for s in SEVERITIES)})", name="severity"),
+        CheckConstraint(
+            "event_category <> 'social_security' OR severity IS NULL", name="no_social_severity"
+        ),
+    )
+    Index("ix_incidents_geom", table.c.geom, postgresql_using="gist")
+    Index("ix_incidents_received_at", table.c.received_at)
+    return table
+
+
+INCIDENTS: Table = _build_incidents_table()
