@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
+from gis_onemap.api.docs import install_api_docs
 from gis_onemap.api.errors import install_error_handlers
 from gis_onemap.api.routers import collections, core, items
 from gis_onemap.db.engine import make_engine, make_session_factory
@@ -45,8 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="gis_onemap 应急一张图",
         description="Emergency resources on one map: OGC API – Features, tiles and analyses.",
         version="0.1.0",
-        openapi_url="/api",
-        docs_url="/api.html",
+        openapi_url=None,  # served as OpenAPI 3.0 by gis_onemap.api.docs
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     for module in (core, collections, items):
         app.include_router(module.router)
+    install_api_docs(app)
     for name in OPTIONAL_ROUTERS:
         try:
             mod = importlib.import_module(name)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis_onemap.errors import DatabaseUnavailable, OneMapError
@@ -17,6 +17,7 @@ log = logging.getLogger("gis_onemap.api")
 
 #: Exceptions that are not :class:`OneMapError` but may reach the app, and what they mean.
 STATUS_BY_EXCEPTION: dict[type[Exception], tuple[int, str, str]] = {
+    DataError: (400, "InvalidParameterValue", "a value in the request is not valid here"),
     OperationalError: (503, "ServiceUnavailable", "the database is unavailable"),
     DBAPIError: (500, "ServerError", "the database could not complete the request"),
 }

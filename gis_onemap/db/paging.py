@@ -62,6 +62,26 @@ def decode_cursor(cursor: str, n: int) -> list[Any]:
     return [_restore(v) for v in values]
 
 
+def check_cursor_types(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
+    """Each cursor value must fit its sort column's type (else :class:`InvalidInput`)."""
+    for key, value in zip(keys, values, strict=True):
+        if value is None:
+            continue
+        try:
+            expected = key.column.type.python_type
+        except NotImplementedError:  # pragma: no cover - all sortable columns have one
+            continue
+        ok = (
+            isinstance(value, expected)
+            and not isinstance(value, bool)
+            or (expected is float and isinstance(value, int) and not isinstance(value, bool))
+        )
+        if expected is bool:
+            ok = isinstance(value, bool)
+        if not ok:
+            raise InvalidInput("invalid 'cursor': follow the 'next' link as given")
+
+
 def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
     """WHERE clause selecting the rows after ``values`` in the order of ``keys`` (NULLS LAST).
 

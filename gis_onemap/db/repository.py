@@ -27,7 +27,13 @@ from sqlalchemy.orm import Session
 
 from gis_onemap.categories import Category
 from gis_onemap.categories.validation import validate_geometry, validate_properties
-from gis_onemap.db.paging import SortKey, after, decode_cursor, encode_cursor
+from gis_onemap.db.paging import (
+    SortKey,
+    after,
+    check_cursor_types,
+    decode_cursor,
+    encode_cursor,
+)
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import Conflict, NotFound, ValidationFailed
 
@@ -118,7 +124,9 @@ class FeatureRepository:
         keys = self.sort_keys(q.sortby)
         stmt = self._filtered(q, [self.feature_expr(q.include_personal), *[k.column for k in keys]])
         if q.cursor:
-            stmt = stmt.where(after(keys, decode_cursor(q.cursor, len(keys))))
+            values = decode_cursor(q.cursor, len(keys))
+            check_cursor_types(keys, values)
+            stmt = stmt.where(after(keys, values))
         stmt = stmt.order_by(*[k.order_by() for k in keys]).limit(q.limit + 1)
         rows = self.session.execute(stmt).all()
         next_cursor = None

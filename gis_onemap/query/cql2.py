@@ -222,13 +222,24 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
         raise InvalidInput(f"filter: temporal operator {op} is not supported here")
 
 
-def _between_to_range(node: Any) -> Any:
-    """Rewrite CQL2 ``between`` (3 args) into ``>= AND <=`` for pygeofilter's older form."""
+def _normalise(node: Any) -> Any:
+    """Adapt current CQL2 JSON to what pygeofilter's parser reads correctly.
+
+    ``between`` with 3 args becomes ``>= AND <=`` (pygeofilter expects an older form), and a
+    ``bbox`` literal becomes a polygon (pygeofilter reads its 4 numbers in the wrong order).
+    """
     if isinstance(node, list):
-        return [_between_to_range(n) for n in node]
+        return [_normalise(n) for n in node]
     if not isinstance(node, dict):
         return node
-    node = {k: _between_to_range(v) for k, v in node.items()}
+    node = {k: _normalise(v) for k, v in node.items()}
+    if set(node) == {"bbox"} and isinstance(node["bbox"], list) and len(node["bbox"]) in (4, 6):
+        b = node["bbox"]
+        minx, miny, maxx, maxy = (
+            (b[0], b[1], b[2], b[3]) if len(b) == 4 else (b[0], b[1], b[3], b[4])
+        )
+        ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+        return {"type": "Polygon", "coordinates": [ring]}
     if node.get("op") == "between" and len(node.get("args", [])) == 3:
         prop, low, high = node["args"]
         return {
@@ -245,7 +256,7 @@ def parse_filter(text: str, lang: str | None) -> Any:
         raise InvalidInput("filter-lang must be 'cql2-text' or 'cql2-json'")
     try:
         expr = cql2.parse_text(text) if lang == "cql2-text" else cql2.parse_json(text)
-        return parse_cql2_json(_between_to_range(expr.to_json()))
+        return parse_cql2_json(_normalise(expr.to_json()))
     except Exception:  # noqa: BLE001 - the parsers raise many kinds for bad input
         raise InvalidInput(f"filter: not valid {lang}") from None
 

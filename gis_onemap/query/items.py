@@ -131,6 +131,10 @@ def property_filters(
                 )
             except ValueError as exc:
                 raise InvalidInput(f"'{key}' {exc}") from None
+        if f.enum:
+            unknown = [v for v in typed if str(v).strip() not in f.enum]
+            if unknown:
+                raise InvalidInput(f"'{key}': '{unknown[0]}' is not one of {list(f.enum)}")
         if f.type == "string_list":
             clauses.append(or_(*[literal(v.strip()) == table.c[key].any_() for v in typed]))
         else:

@@ -57,9 +57,10 @@ def test_create_read_update_delete(trusted_client, cid):
     replaced["properties"].pop("region_code", None)
     r = trusted_client.put(f"/collections/{cid}/items/{fid}", json=replaced)
     assert r.status_code == 200, r.text
-    assert "region_code" not in trusted_client.get(f"/collections/{cid}/items/{fid}").json()[
-        "properties"
-    ]
+    assert (
+        "region_code"
+        not in trusted_client.get(f"/collections/{cid}/items/{fid}").json()["properties"]
+    )
 
     assert trusted_client.delete(f"/collections/{cid}/items/{fid}").status_code == 204
     assert trusted_client.get(f"/collections/{cid}/items/{fid}").status_code == 404
@@ -85,9 +86,9 @@ def test_personal_data_hidden_from_anonymous(client, trusted_client):
 
 
 def test_patch_recomputes_derived_values(trusted_client):
-    fid = trusted_client.post("/collections/shelters/items", json=sample_feature("shelters")).json()[
-        "id"
-    ]
+    fid = trusted_client.post(
+        "/collections/shelters/items", json=sample_feature("shelters")
+    ).json()["id"]
     r = trusted_client.patch(
         f"/collections/shelters/items/{fid}", json={"properties": {"area_m2": 3000}}
     )
