@@ -20,7 +20,7 @@ TEST_API_KEY = "test-trusted-key"
 
 
 def _test_url() -> str:
-    """The test database: ``ONEMAP_TEST_DATABASE`` or ``<configured db>_test`` on the same server."""
+    """Test database: ``ONEMAP_TEST_DATABASE`` or ``<configured db>_test``, same server."""
     base = make_url(Settings().resolved_database_url())
     name = os.environ.get("ONEMAP_TEST_DATABASE") or f"{base.database}_test"
     return base.set(database=name).render_as_string(hide_password=False)

@@ -6,7 +6,7 @@ from typing import Any
 
 from gis_onemap.categories.model import Category, Field
 
-_JSON_TYPES = {
+_JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
     "number": {"type": "number"},

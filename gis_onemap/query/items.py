@@ -95,7 +95,11 @@ def datetime_clause(text: str | None, table: Table) -> ColumnElement[bool] | Non
         start, end = _parse_instant(start_s), _parse_instant(end_s)
         if start and end and start > end:
             raise InvalidInput("datetime: the interval's start is after its end")
-        terms = [c for c in (start and col >= start, end and col <= end) if c is not None]
+        terms: list[ColumnElement[bool]] = []
+        if start is not None:
+            terms.append(col >= start)
+        if end is not None:
+            terms.append(col <= end)
         return and_(*terms) if terms else None
     instant = _parse_instant(text)
     if instant is None:
@@ -108,7 +112,7 @@ def property_filters(
 ) -> list[ColumnElement[bool]]:
     """Equality filters ``?name=value`` on queryable properties (``a,b`` = either, for enums)."""
     allowed = queryable_names(category) - {"geometry", "updated_at"}
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     for key, raw in params.items():
         if key in RESERVED_PARAMS:
             continue
