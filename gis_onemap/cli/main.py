@@ -6,7 +6,9 @@ import typer
 
 from gis_onemap.settings import get_settings
 
-app = typer.Typer(help="gis_onemap — the emergency-management one map (应急一张图).", no_args_is_help=True)
+app = typer.Typer(
+    help="gis_onemap — the emergency-management one map (应急一张图).", no_args_is_help=True
+)
 db_app = typer.Typer(help="The project-local PostgreSQL/PostGIS cluster under .onemap/.")
 app.add_typer(db_app, name="db")
 
