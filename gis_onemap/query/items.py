@@ -17,8 +17,8 @@ from gis_onemap.query.cql2 import parse_filter, to_clause
 
 #: Parameters of ``/items`` that are not property filters.
 RESERVED_PARAMS = {
-    "limit", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "sortby",
-    "cursor", "datetime", "f", "properties", "skipGeometry", "lang", "offset",
+    "limit", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "sortby", "cursor", "datetime",
+    "f",
 }  # fmt: skip
 
 

@@ -178,6 +178,8 @@ def test_unknown_or_malformed_feature_id(client, fid):
         "colour=red",
         "capacity=abc",
         "shelter_type=palace",
+        "offset=100",
+        "skipGeometry=true",
     ],
 )
 def test_bad_items_query_is_400(client, query):
