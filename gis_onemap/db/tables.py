@@ -147,3 +147,13 @@ def _build_incidents_table() -> Table:
 
 
 INCIDENTS: Table = _build_incidents_table()
+
+
+#: One row per collection: a version bumped by statement-level triggers on every write to its
+#: table (migration 0003), so that tile caches (keys, ETags) never serve a stale tile (issue 6).
+TILE_VERSIONS: Table = Table(
+    "tile_versions",
+    metadata,
+    Column("collection", Text, primary_key=True),
+    Column("version", BigInteger, nullable=False, server_default=text("0")),
+)
