@@ -1,4 +1,4 @@
-"""Standalone offline HTML for folium maps: CDN scripts and stylesheets inlined from local copies."""
+"""Standalone offline HTML for folium maps: CDN scripts and stylesheets inlined from local files."""
 
 from __future__ import annotations
 
