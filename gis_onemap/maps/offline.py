@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import folium
 
@@ -253,7 +253,7 @@ def _without_remote_tiles(m: folium.Map, external_tiles: str) -> Iterator[None]:
     A map with no tile layer has no maximum zoom, which MarkerCluster and fitBounds need: give it
     one for the rendering (Leaflet otherwise takes it from the tile layers).
     """
-    removed: dict[str, object] = {}
+    removed: dict[str, Any] = {}
     added_max_zoom = False
     for name, child in list(m._children.items()):
         if isinstance(child, folium.TileLayer) and is_remote_url(str(child.tiles)):
