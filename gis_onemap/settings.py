@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     tile_cache_size: int = 4096
     cluster_below_zoom: int = 12
     duplicate_distance_m: float = 10.0
+    hazard_zone_radii_m: dict[int, float] = Field(
+        default_factory=dict,
+        description="Hazard-zone radius (m) per hazard level 1-4, overriding the defaults in "
+        "gis_onemap.analysis.hazard_zones (no standard maps level to radius).",
+    )
     api_keys: list[str] = Field(
         default_factory=list,
         description="Keys (X-API-Key header) of trusted users, who also see personal data.",
