@@ -1,0 +1,130 @@
+"""Request bodies of the analysis and incident endpoints (pydantic; cross-field checks here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gis_onemap.analysis.inputs import MAX_DISTANCES, MAX_K, MAX_RADIUS_M
+from gis_onemap.categories.events import EVENT_TYPES_BY_VALUE, event_types_of
+
+EventCategory = Literal["natural_disaster", "accident", "public_health", "social_security"]
+Severity = Literal["I", "II", "III", "IV"]
+
+#: Naive report times are read as China Standard Time (UTC+8), the bureaus' clock.
+CHINA_TIME = timezone(timedelta(hours=8))
+#: Reports may be stamped this far in the future (clock skew of field devices).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _check_event(category: str | None, event_type: str | None) -> None:
+    if event_type is None:
+        return
+    et = EVENT_TYPES_BY_VALUE.get(event_type)
+    if et is None:
+        raise ValueError(
+            f"unknown event_type '{event_type}'; known: {', '.join(EVENT_TYPES_BY_VALUE)}"
+        )
+    if category is not None and et.category != category:
+        raise ValueError(
+            f"event_type '{event_type}' is not a {category} event; "
+            f"{category} types: {', '.join(event_types_of(category))}"
+        )
+
+
+class PointInput(_Strict):
+    """A point as ``lon``/``lat`` (or easting/northing) in ``crs`` (default WGS84)."""
+
+    lon: float = Field(description="Longitude (or easting in a projected crs)")
+    lat: float = Field(description="Latitude (or northing in a projected crs)")
+    crs: str | None = Field(
+        default=None, description="CRS of lon/lat: EPSG code or URI, 'gcj02', 'bd09'"
+    )
+
+
+class IncidentCreate(PointInput):
+    """``POST /incidents``: where, what and how severe."""
+
+    event_category: EventCategory
+    event_type: str
+    severity: Severity | None = Field(
+        default=None, description="I–IV; none for social_security events"
+    )
+    reported_at: datetime | None = Field(
+        default=None, description="When it was reported (RFC 3339; naive = UTC+8)"
+    )
+    description: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("reported_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=CHINA_TIME)
+        if value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("reported_at lies in the future")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IncidentCreate:
+        _check_event(self.event_category, self.event_type)
+        if self.event_category == "social_security" and self.severity is not None:
+            raise ValueError("social_security events carry no severity level")
+        return self
+
+
+class SurroundingsRequest(PointInput):
+    """``POST /analysis/surroundings``."""
+
+    radius_m: float = Field(default=5000.0, gt=0, le=MAX_RADIUS_M)
+    event_category: EventCategory | None = None
+    event_type: str | None = None
+    k: int | None = Field(
+        default=None, ge=1, le=MAX_K, description="Features per category (nearest first)"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurroundingsRequest:
+        _check_event(self.event_category, self.event_type)
+        if self.event_type and not self.event_category:
+            self.event_category = EVENT_TYPES_BY_VALUE[self.event_type].category  # type: ignore[assignment]
+        return self
+
+
+class BufferSource(_Strict):
+    """Features of one collection to buffer: by ``ids`` or by a CQL2 ``filter``."""
+
+    collection: str
+    ids: list[int] | None = Field(default=None, min_length=1, max_length=10_000)
+    filter: str | dict[str, Any] | None = None
+    filter_lang: Literal["cql2-text", "cql2-json"] | None = Field(default=None, alias="filter-lang")
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> BufferSource:
+        if (self.ids is None) == (self.filter is None):
+            raise ValueError("give either 'ids' or 'filter' to select the source features")
+        return self
+
+
+class BufferRequest(_Strict):
+    """``POST /analysis/buffer``: rings at ``distances_m`` around a geometry or features."""
+
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry")
+    source: BufferSource | None = None
+    distances_m: list[float] = Field(min_length=1, max_length=MAX_DISTANCES)
+    dissolve: bool = True
+    intersect: list[str] | None = Field(default=None, description="Categories to intersect")
+    crs: str | None = Field(default=None, description="CRS of the geometry's coordinates")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BufferRequest:
+        if (self.geometry is None) == (self.source is None):
+            raise ValueError("give either 'geometry' or 'source' (collection with ids or filter)")
+        return self
