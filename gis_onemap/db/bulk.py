@@ -1,0 +1,117 @@
+"""Bulk paths for import and export: COPY into a table, streaming reads, bulk look-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import psycopg
+from geoalchemy2.shape import from_shape
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from gis_onemap.errors import Conflict, ValidationFailed
+
+
+def _driver_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under the session (same transaction)."""
+    return session.connection().connection.driver_connection  # type: ignore[return-value]
+
+
+def copy_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """``COPY table (columns) FROM STDIN`` the rows, inside a savepoint: all rows or none.
+
+    Values are Python values (``dict``/``list`` of dicts must be wrapped in :func:`json_value`);
+    a geometry is its hex EWKB text. Raises :class:`ValidationFailed` (or :class:`Conflict`)
+    with a user-safe message when the database refuses a row; nothing is written then.
+    """
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    count = 0
+    try:
+        with session.begin_nested():
+            conn = _driver_connection(session)
+            with conn.cursor() as cur, cur.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+    except psycopg.errors.IntegrityError as exc:
+        raise Conflict(
+            "a row conflicts with existing data or breaks a rule; nothing written"
+        ) from exc
+    except psycopg.Error as exc:
+        raise ValidationFailed("the database refused a row; nothing was written") from exc
+    return count
+
+
+def json_value(value: Any) -> Any:
+    """Wrap a dict or list for a JSONB column of :func:`copy_rows`."""
+    return None if value is None else Jsonb(value)
+
+
+def existing_points(
+    session: Session, table: Table, bbox: tuple[float, float, float, float], pad_deg: float
+) -> tuple[list[int], np.ndarray, list[str]]:
+    """(ids, lon/lat of a point on each feature, names) of the features in the padded bbox."""
+    point = func.ST_PointOnSurface(table.c.geom)
+    envelope = func.ST_Expand(func.ST_MakeEnvelope(*bbox, 4326), pad_deg)
+    rows = session.execute(
+        select(table.c.id, func.ST_X(point), func.ST_Y(point), table.c.name).where(
+            table.c.geom.intersects(envelope)
+        )
+    ).all()
+    ids = [r[0] for r in rows]
+    xy = np.array([(r[1], r[2]) for r in rows], dtype=np.float64).reshape(-1, 2)
+    return ids, xy, [r[3] for r in rows]
+
+
+def existing_ids(session: Session, table: Table, ids: Iterable[int]) -> set[int]:
+    """Those of ``ids`` that exist in ``table``."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    found = session.execute(select(table.c.id).where(table.c.id.in_(wanted))).scalars()
+    return set(found)
+
+
+def update_features(
+    session: Session, table: Table, changes: Sequence[tuple[int, dict[str, Any]]]
+) -> int:
+    """Replace the properties and geometry of existing features (``on-duplicate update``).
+
+    Every typed column is set (absent ones to NULL), as a PUT does. Runs as one executemany.
+    """
+    if not changes:
+        return 0
+    columns = [c.name for c in table.columns if c.name not in ("id", "updated_at")]
+    rows = []
+    for fid, values in changes:
+        row = {f"v_{c}": values.get(c) for c in columns}
+        row["v_extra"] = values.get("extra") or {}
+        row["v_geom"] = from_shape(values["geom"], srid=4326) if values.get("geom") else None
+        row["b_id"] = fid
+        rows.append(row)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({c: bindparam(f"v_{c}") for c in columns} | {"updated_at": func.clock_timestamp()})
+    )
+    try:
+        with session.begin_nested():
+            session.connection().execute(stmt, rows)
+    except Exception as exc:
+        raise ValidationFailed("the database refused an update; nothing was written") from exc
+    return len(rows)
+
+
+def stream_chunks(session: Session, stmt: Select[Any], chunk_size: int) -> Iterator[list[Any]]:
+    """The rows of ``stmt`` in lists of ``chunk_size`` from a server-side cursor (flat memory)."""
+    result = session.execute(stmt.execution_options(yield_per=chunk_size))
+    for part in result.partitions(chunk_size):
+        yield list(part)

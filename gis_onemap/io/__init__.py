@@ -1,0 +1,1 @@
+"""Import and export of the 8 categories in the formats and coordinate systems bureaus use."""

@@ -1,0 +1,143 @@
+"""Column headers: English names, Chinese labels, Shapefile short names and coordinate columns."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from gis_onemap.categories import CATEGORIES, Category
+
+#: Shapefile (dBase) field names are at most 10 characters. Every property name longer than that
+#: gets this documented short name on export, and the import maps it back (per category).
+SHAPEFILE_NAMES: dict[str, str] = {
+    "region_code": "region",
+    "hazard_type": "haz_type",
+    "population_500m": "pop_500m",
+    "contact_person": "contact",
+    "contact_phone": "cont_phone",
+    "target_type": "tgt_type",
+    "supply_class": "sup_class",
+    "expiry_date": "expiry",
+    "depot_level": "dep_level",
+    "shelter_type": "shel_type",
+    "shelter_class": "shel_class",
+    "service_radius_m": "radius_m",
+    "specialties": "specialty",
+    "event_types": "evt_types",
+    "event_categories": "evt_cats",
+    "issuing_unit": "issuer",
+    "issued_date": "issued",
+    "response_levels": "resp_lvls",
+    "document_no": "doc_no",
+}
+
+#: Headers recognised as longitude/easting and latitude/northing (after normalisation).
+LON_HEADERS = ("lon", "lng", "long", "longitude", "x", "point_x", "easting", "经度", "x坐标",
+               "东坐标", "横坐标")  # fmt: skip
+LAT_HEADERS = ("lat", "latitude", "y", "point_y", "northing", "纬度", "y坐标", "北坐标",
+               "纵坐标")  # fmt: skip
+WKT_HEADERS = ("wkt", "geometry", "geom", "the_geom", "几何", "空间位置")
+
+_UNIT_SUFFIX = re.compile(r"[(（][^)）]*[)）]$")
+
+
+def normalise_header(text: str) -> str:
+    """A header folded for matching: NFKC (full-width → ASCII), no BOM, spaces or case.
+
+    >>> normalise_header("\\ufeff 名称 ")
+    '名称'
+    >>> normalise_header("Shelter  Type")
+    'shelter_type'
+    """
+    folded = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", folded)
+
+
+def shapefile_name(name: str) -> str:
+    """The Shapefile field name of a property (≤ 10 characters).
+
+    >>> shapefile_name("population_500m"), shapefile_name("name")
+    ('pop_500m', 'name')
+    """
+    return SHAPEFILE_NAMES.get(name, name)
+
+
+@lru_cache(maxsize=16)
+def header_aliases(category: Category) -> dict[str, str]:
+    """Normalised header → property name: names, zh/en labels, labels without units, short names."""
+    aliases: dict[str, str] = {}
+    for f in category.all_fields:
+        labels = [f.name, f.zh, f.en, _UNIT_SUFFIX.sub("", f.zh), _UNIT_SUFFIX.sub("", f.en)]
+        labels += [shapefile_name(f.name), f"{f.zh}/{f.en}", f"{f.zh} / {f.en}"]
+        for label in labels:
+            aliases.setdefault(normalise_header(label), f.name)
+    aliases.setdefault("extra", "extra")
+    aliases.setdefault("扩展字段", "extra")
+    for reserved in ("id", "updated_at"):
+        aliases.setdefault(reserved, reserved)
+    return aliases
+
+
+@dataclass
+class HeaderMap:
+    """How a file's columns map to properties and coordinates."""
+
+    properties: dict[str, str] = field(default_factory=dict)  # column → property name
+    unknown: list[str] = field(default_factory=list)  # columns kept in ``extra``
+    lon: str | None = None
+    lat: str | None = None
+    wkt: str | None = None
+    ignored: list[str] = field(default_factory=list)  # id, updated_at, duplicates
+
+
+def _first(columns: Sequence[str], names: Iterable[str]) -> str | None:
+    by_norm = {normalise_header(c): c for c in reversed(columns)}
+    for name in names:
+        if name in by_norm:
+            return by_norm[name]
+    return None
+
+
+def map_headers(
+    category: Category, columns: Sequence[str], *, coordinates: bool = True
+) -> HeaderMap:
+    """Map a file's column headers to the category's properties.
+
+    ``coordinates`` also picks longitude/latitude (or x/y) and WKT columns (CSV, XLSX).
+
+    >>> from gis_onemap.categories import get_category
+    >>> m = map_headers(get_category("shelters"), ["名称", "避难场所类型", "经度", "纬度", "备注"])
+    >>> m.properties, m.lon, m.lat, m.unknown
+    ({'名称': 'name', '避难场所类型': 'shelter_type'}, '经度', '纬度', ['备注'])
+    """
+    aliases = header_aliases(category)
+    out = HeaderMap()
+    if coordinates:
+        out.lon, out.lat = _first(columns, LON_HEADERS), _first(columns, LAT_HEADERS)
+        out.wkt = _first(columns, WKT_HEADERS)
+    taken = {c for c in (out.lon, out.lat, out.wkt) if c}
+    seen: set[str] = set()
+    for col in columns:
+        if col in taken:
+            continue
+        prop = aliases.get(normalise_header(col))
+        if prop in ("id", "updated_at") or (prop is not None and prop in seen):
+            out.ignored.append(col)
+        elif prop is not None:
+            out.properties[col] = prop
+            seen.add(prop)
+        else:
+            out.unknown.append(col)
+    return out
+
+
+def check_shapefile_names() -> None:
+    """Every category's Shapefile names are ≤ 10 characters and unique (run by the tests)."""
+    for category in CATEGORIES:
+        names = [shapefile_name(f.name) for f in category.all_fields] + ["extra", "updated_at"]
+        too_long = [n for n in names if len(n) > 10]
+        if too_long or len(set(names)) != len(names):
+            raise AssertionError(f"{category.id}: bad Shapefile names {too_long or names}")

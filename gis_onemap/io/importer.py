@@ -1,0 +1,247 @@
+"""Import a file into a collection: read, validate every row, find duplicates, then write."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy.orm import Session
+
+from gis_onemap.categories import Category
+from gis_onemap.crs import CRSError, CRSSpec, parse_crs
+from gis_onemap.db.bulk import copy_rows, existing_ids, existing_points, json_value, update_features
+from gis_onemap.db.tables import table_for
+from gis_onemap.errors import Conflict, InvalidInput, ValidationFailed
+from gis_onemap.io.duplicates import find_duplicates
+from gis_onemap.io.formats import detect_format
+from gis_onemap.io.headers import map_headers
+from gis_onemap.io.readers import read_source
+from gis_onemap.io.report import ImportReport
+from gis_onemap.io.validate import (
+    Prepared,
+    prepare_geometries,
+    require_geometries,
+    validate_properties_columns,
+)
+
+OnDuplicate = Literal["skip", "update", "error"]
+#: ``progress(stage, done, total)``: stages are ``read``, ``validate``, ``write``.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportOptions:
+    """The options of ``onemap load`` and ``POST /collections/{id}/import``."""
+
+    crs: str | None = None
+    layer: str | None = None
+    encoding: str | None = None
+    format: str | None = None
+    on_duplicate: OnDuplicate = "skip"
+    skip_invalid: bool = False
+    dry_run: bool = False
+    duplicate_distance_m: float = 10.0
+    progress: Progress | None = None
+
+    def __post_init__(self) -> None:
+        if self.on_duplicate not in ("skip", "update", "error"):
+            raise InvalidInput("on_duplicate must be one of skip, update, error")
+        if not 0 <= self.duplicate_distance_m <= 10_000:
+            raise InvalidInput("the duplicate distance must be within [0, 10000] m")
+
+
+def _parse(value: str | None, what: str) -> CRSSpec:
+    try:
+        return parse_crs(value)
+    except CRSError as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
+
+
+def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportReport) -> CRSSpec:
+    """``--crs`` wins (Amap/Baidu coordinates often sit in files labelled WGS84), then the file's
+    own CRS (.prj, GeoPackage), then WGS84."""
+    given = _parse(options.crs, "crs") if options.crs else None
+    found = None
+    if file_crs:
+        try:
+            found = parse_crs(file_crs)
+        except CRSError:
+            if given is None:
+                raise InvalidInput(
+                    "the file's coordinate reference system (.prj) is not understood; "
+                    "give the CRS explicitly"
+                ) from None
+    if given is not None:
+        if found is not None and found != given and found.uri != given.uri:
+            report.warnings.append(
+                f"the file declares {found.uri} but crs={options.crs} was given and used"
+            )
+        return given
+    return found or parse_crs(None)
+
+
+def _place_supplies_at_depots(session: Session, props: list[Any], prep: Prepared) -> set[int]:
+    """Check ``depot_id`` references in one query; rows at a known depot need no coordinates."""
+    wanted = {p["depot_id"] for p in props if p and p.get("depot_id") is not None}
+    known = existing_ids(session, table_for("depots"), wanted)
+    located = set()
+    for i, p in enumerate(props):
+        if p and p.get("depot_id") is not None:
+            if p["depot_id"] in known:
+                located.add(i)
+            else:
+                prep.reject(i, f"'depot_id' {p['depot_id']}: no such depot")
+    return located
+
+
+def _depot_points(session: Session, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    from geoalchemy2.shape import to_shape
+    from sqlalchemy import select
+
+    depots = table_for("depots")
+    rows = session.execute(select(depots.c.id, depots.c.geom).where(depots.c.id.in_(ids)))
+    return {r[0]: to_shape(r[1]) for r in rows}
+
+
+def _duplicates(
+    session: Session, category: Category, prep: Prepared, rows: list[int], distance_m: float
+) -> list[Any]:
+    geoms = prep.geometries[rows]
+    present = ~pd.isna(geoms)
+    if not present.any():
+        return []
+    pts = shapely.point_on_surface(geoms[present])
+    xy = shapely.get_coordinates(pts)
+    names = [prep.properties[r]["name"] for r, p in zip(rows, present, strict=True) if p]
+    box = (xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
+    pad = distance_m / 111_320.0 / max(np.cos(np.radians(max(abs(box[1]), abs(box[3])))), 0.01)
+    ids, old_xy, old_names = existing_points(session, table_for(category.id), box, pad * 1.1)
+    found = find_duplicates(xy, names, ids, old_xy, old_names, distance_m)
+    index = [r for r, p in zip(rows, present, strict=True) if p]
+    return [(index[d.row], d) for d in found]
+
+
+def _copy_tuples(
+    category: Category, prep: Prepared, rows: list[int], columns: list[str], on_row: Callable
+) -> Iterator[tuple[Any, ...]]:
+    json_cols = {f.name for f in category.all_fields if f.type == "object_list"} | {"extra"}
+    geoms = prep.geometries[rows]
+    present = ~pd.isna(geoms)
+    hexes = np.full(len(rows), None, dtype=object)
+    if present.any():
+        hexes[present] = shapely.to_wkb(
+            shapely.set_srid(geoms[present], 4326), hex=True, include_srid=True
+        )
+    props_cols = columns[:-1]
+    for k, r in enumerate(rows):
+        p = prep.properties[r]
+        assert p is not None
+        yield tuple(json_value(p.get(c)) if c in json_cols else p.get(c) for c in props_cols) + (
+            hexes[k],
+        )
+        if k % 10_000 == 9_999:
+            on_row(k + 1)
+
+
+def import_file(
+    session: Session,
+    category: Category,
+    path: Path,
+    options: ImportOptions,
+    *,
+    filename: str | None = None,
+) -> ImportReport:
+    """Import ``path`` into ``category``'s collection, all or nothing.
+
+    Every row is validated before anything is written. Raises :class:`InvalidInput` for a
+    file-level problem (format, CRS, encoding, empty file, missing required column),
+    :class:`ValidationFailed` (report in ``details``) when a row is invalid and
+    ``skip_invalid`` is off, and :class:`Conflict` for duplicates with ``on_duplicate="error"``;
+    nothing is written then. ``dry_run`` reports without writing.
+    """
+    name = filename or path.name
+    fmt = detect_format(name, options.format)
+    given = _parse(options.crs, "crs") if options.crs else None
+    progress = options.progress or (lambda stage, done, total: None)
+    report = ImportReport(
+        collection=category.id, file=name, format=fmt.name, on_duplicate=options.on_duplicate,
+        skip_invalid=options.skip_invalid, dry_run=options.dry_run,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="onemap-import-") as tmp:
+        source = read_source(
+            path, fmt, layer=options.layer, encoding=options.encoding, workdir=Path(tmp)
+        )
+    report.rows_read, report.layer, report.encoding = source.n_rows, source.layer, source.encoding
+    progress("read", source.n_rows, source.n_rows)
+    crs = given or _source_crs(options, source.file_crs, report)
+    if given is not None:
+        _source_crs(options, source.file_crs, report)
+    report.crs = crs.uri
+    headers = map_headers(category, list(source.columns), coordinates=source.tabular)
+    at_depots = category.id == "supplies" and "depot_id" in headers.properties.values()
+    if source.tabular and not (headers.lon or headers.wkt or at_depots):
+        raise InvalidInput("no coordinate columns found: expected lon/lat (经度/纬度), x/y or wkt")
+    prep = Prepared(source.n_rows, [], np.empty(0, dtype=object))
+    validate_properties_columns(category, source, headers, prep)
+    prepare_geometries(category, source, headers, crs, prep)
+    located: set[int] = set()
+    if category.id == "supplies":
+        located = _place_supplies_at_depots(session, prep.properties, prep)
+    require_geometries(category, prep, located)
+    progress("validate", source.n_rows, source.n_rows)
+    for row in sorted(prep.errors):
+        report.add_rejected(row, prep.errors[row], source.tabular)
+    if prep.errors and not options.skip_invalid:
+        raise ValidationFailed(
+            f"{report.rejected_count} of {report.rows_read} rows are invalid "
+            f"(first: row {report.rejected[0]['row']}: {report.rejected[0]['reasons'][0]}); "
+            "nothing was written",
+            details=report.as_dict(),
+        )
+    valid = prep.valid_rows
+    depots = _depot_points(session, {prep.properties[i]["depot_id"] for i in located if i in valid})  # type: ignore[index]
+    for i in located:
+        if i in prep.errors or not pd.isna(prep.geometries[i]):
+            continue
+        prep.geometries[i] = depots.get(prep.properties[i]["depot_id"])  # type: ignore[index]
+    dups = _duplicates(session, category, prep, valid, options.duplicate_distance_m)
+    for row, d in dups:
+        report.add_duplicate(row, d.existing_id, d.existing_name, d.distance_m)
+    if dups and options.on_duplicate == "error":
+        raise Conflict(
+            f"{len(dups)} rows duplicate existing features (first: row {dups[0][0] + 1} ≈ "
+            f"feature {dups[0][1].existing_id}); nothing was written",
+            details=report.as_dict(),
+        )
+    dup_rows = {row for row, _ in dups}
+    inserts = [i for i in valid if i not in dup_rows]
+    updates = [(d.existing_id, i) for i, d in dups] if options.on_duplicate == "update" else []
+    report.skipped_duplicates = len(dups) if options.on_duplicate == "skip" else 0
+    report.imported, report.updated = len(inserts), len(updates)
+    if options.dry_run:
+        return report
+    table = table_for(category.id)
+    used = {k for i in inserts for k in prep.properties[i]}  # type: ignore[union-attr]
+    columns = [f.name for f in category.all_fields if f.name in used] + ["extra", "geom"]
+    total = len(inserts)
+    copy_rows(
+        session, table, columns,
+        _copy_tuples(category, prep, inserts, columns, lambda done: progress("write", done, total)),
+    )  # fmt: skip
+    changes = []
+    for fid, i in updates:
+        values = dict(prep.properties[i])  # type: ignore[arg-type]
+        values["geom"] = prep.geometries[i]
+        changes.append((fid, values))
+    update_features(session, table, changes)
+    progress("write", total, total)
+    report.written = bool(inserts or updates)
+    return report

@@ -1,0 +1,298 @@
+"""Validate a whole file column by column: typed values, WGS84 geometries, errors per row."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import shapely
+
+from gis_onemap.categories import Category, Field
+from gis_onemap.categories.validation import _check_constraints, coerce_value
+from gis_onemap.crs import CRSSpec, to_wgs84
+from gis_onemap.errors import InvalidInput
+from gis_onemap.io.headers import HeaderMap
+from gis_onemap.io.readers import SourceTable
+
+_MISSING = object()
+
+
+@dataclass
+class Prepared:
+    """The outcome of validating every row: typed properties, WGS84 geometries, errors."""
+
+    n_rows: int
+    properties: list[dict[str, Any] | None]  # None for a rejected row
+    geometries: np.ndarray  # shapely geometries in WGS84 (None: missing / rejected)
+    errors: dict[int, list[str]] = field(default_factory=dict)  # 0-based row → reasons
+
+    def reject(self, row: int, reason: str) -> None:
+        self.errors.setdefault(row, []).append(reason)
+
+    @property
+    def valid_rows(self) -> list[int]:
+        return [i for i in range(self.n_rows) if i not in self.errors]
+
+
+def is_blank(value: Any) -> bool:
+    """An empty cell: None, NaN, blank text.
+
+    >>> [is_blank(v) for v in (None, float("nan"), "  ", 0, "a")]
+    [True, True, True, False, False]
+    """
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and not value.strip()
+
+
+def _hashable_key(value: Any) -> Any:
+    """A cache key that keeps 1, 1.0 and True apart; None for unhashable values."""
+    if isinstance(value, list | dict):
+        return None
+    return (type(value), value)
+
+
+def _label(column: str, prop: str) -> str:
+    return f"'{prop}'" if column == prop else f"'{column}' ({prop})"
+
+
+def _typed_column(
+    f: Field, column: str, values: list[Any], prep: Prepared, failed: set[int]
+) -> list[Any]:
+    """Coerce and check one column; each distinct cell value is validated once (a cache keyed by
+    value keeps per-row Python light on large files)."""
+    cache: dict[Any, tuple[Any, str | None]] = {}
+    out: list[Any] = [None] * len(values)
+    label = _label(column, f.name)
+    for i, raw in enumerate(values):
+        if is_blank(raw) or (raw == [] and f.type.endswith("_list") and not f.required):
+            continue
+        key = _hashable_key(raw)
+        hit = cache.get(key, _MISSING) if key is not None else _MISSING
+        if hit is _MISSING:
+            value = raw
+            if f.type == "string" and isinstance(value, float) and value.is_integer():
+                value = int(value)  # Excel stores phone numbers and codes as numbers
+            if f.type == "string" and isinstance(value, datetime | date):
+                value = value.isoformat()
+            try:
+                typed = coerce_value(f, value, lenient=True)
+                problem = _check_constraints(f, typed)
+            except (ValueError, TypeError) as exc:
+                typed, problem = None, str(exc)
+            hit = (typed, problem)
+            if key is not None:
+                cache[key] = hit
+        typed, problem = hit  # type: ignore[misc]
+        if problem:
+            prep.reject(i, f"{label} {problem}")
+            failed.add(i)
+        else:
+            out[i] = typed
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _extra_column(column: str, values: list[Any], prep: Prepared) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i, raw in enumerate(values):
+        value = raw
+        if isinstance(raw, str) and raw.strip():
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                value = None
+        if is_blank(raw):
+            value = {}
+        if not isinstance(value, dict):
+            prep.reject(i, f"{_label(column, 'extra')} must be a JSON object")
+            value = {}
+        out.append(value)
+    return out
+
+
+def validate_properties_columns(
+    category: Category, source: SourceTable, headers: HeaderMap, prep: Prepared
+) -> None:
+    """Fill ``prep.properties`` with each row's typed properties (rows with errors get None)."""
+    n = source.n_rows
+    missing = [
+        f for f in category.all_fields if f.required and f.name not in headers.properties.values()
+    ]
+    if missing:
+        names = ", ".join(f"'{f.name}' ({f.zh} / {f.en})" for f in missing)
+        raise InvalidInput(f"the file has no column for the required properties {names}")
+    typed: dict[str, list[Any]] = {}
+    failed: dict[str, set[int]] = {}
+    extra_cols: list[dict[str, Any]] | None = None
+    for column, prop in headers.properties.items():
+        if prop == "extra":
+            extra_cols = _extra_column(column, source.columns[column], prep)
+            continue
+        f = category.field(prop)
+        assert f is not None
+        failed[prop] = set()
+        typed[prop] = _typed_column(f, column, source.columns[column], prep, failed[prop])
+    for f in category.all_fields:
+        if f.required:
+            col = typed[f.name]
+            for i in range(n):
+                if col[i] is None and i not in failed[f.name]:
+                    prep.reject(i, f"'{f.name}' is required")
+    unknown = [(c, source.columns[c]) for c in headers.unknown]
+    names = list(typed)
+    columns = [typed[p] for p in names]
+    props: list[dict[str, Any] | None] = [None] * n
+    for i, row in enumerate(zip(*columns, strict=True) if columns else [()] * n):
+        if i in prep.errors:
+            continue
+        values = {k: v for k, v in zip(names, row, strict=True) if v is not None}
+        if category.derive is not None:
+            values = category.derive(values)
+        extra = dict(extra_cols[i]) if extra_cols is not None else {}
+        for column, cells in unknown:
+            if not is_blank(cells[i]):
+                extra[column] = _jsonable(cells[i])
+        values["extra"] = extra
+        props[i] = values
+    prep.properties = props
+
+
+# ---- geometry ------------------------------------------------------------------------------
+def _numbers(values: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(floats, blank mask, bad-text mask) of a coordinate column."""
+    series = pd.Series(values, dtype=object)
+    blank = series.map(is_blank).to_numpy(dtype=bool)
+    text = series.where(~blank, None)
+    if text.map(lambda v: isinstance(v, str)).any():
+        text = text.map(lambda v: v.strip().replace("，", ".") if isinstance(v, str) else v)
+    nums = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    return nums, blank, np.isnan(nums) & ~blank
+
+
+def _source_geometries(source: SourceTable, headers: HeaderMap, prep: Prepared) -> np.ndarray:
+    """Geometries in the source CRS: from the file, or from lon/lat (x/y) or WKT columns."""
+    n = source.n_rows
+    if not source.tabular:
+        assert source.geometries is not None
+        for i, message in source.geometry_errors.items():
+            prep.reject(i, message)
+        return source.geometries
+    geoms = np.full(n, None, dtype=object)
+    if headers.wkt:
+        raw = source.columns[headers.wkt]
+        texts = np.array([None if is_blank(v) else str(v) for v in raw], dtype=object)
+        parsed = shapely.from_wkt(texts, on_invalid="ignore")
+        for i in np.flatnonzero((texts != None) & pd.isna(parsed)):  # noqa: E711
+            prep.reject(int(i), f"'{headers.wkt}' is not valid WKT")
+        geoms = parsed
+    if headers.lon and headers.lat:
+        x, xblank, xbad = _numbers(source.columns[headers.lon])
+        y, yblank, ybad = _numbers(source.columns[headers.lat])
+        for i in np.flatnonzero(xbad):
+            prep.reject(
+                int(i), f"'{headers.lon}' is not a number: '{source.columns[headers.lon][i]}'"
+            )
+        for i in np.flatnonzero(ybad):
+            prep.reject(
+                int(i), f"'{headers.lat}' is not a number: '{source.columns[headers.lat][i]}'"
+            )
+        ok = ~(np.isnan(x) | np.isnan(y))
+        points = shapely.points(x[ok], y[ok])
+        geoms = np.array(geoms, dtype=object)
+        geoms[ok] = points
+        for i in np.flatnonzero(xblank != yblank):
+            prep.reject(int(i), "only one of the two coordinates is given")
+    elif headers.lon or headers.lat:
+        raise InvalidInput("the file has only one coordinate column; give both lon and lat (x, y)")
+    return geoms
+
+
+def _to_wgs84_array(geoms: np.ndarray, crs: CRSSpec) -> np.ndarray:
+    present = ~pd.isna(geoms)
+    out = np.array(geoms, dtype=object)
+    if not present.any():
+        return out
+    if crs.is_wgs84:
+        out[present] = shapely.force_2d(geoms[present])
+        return out
+
+    def apply(coords: np.ndarray) -> np.ndarray:
+        lon, lat = to_wgs84(coords[:, 0], coords[:, 1], crs)
+        return np.column_stack([lon, lat])
+
+    with np.errstate(all="ignore"):
+        out[present] = shapely.transform(geoms[present], apply, include_z=False)
+    return out
+
+
+def prepare_geometries(
+    category: Category, source: SourceTable, headers: HeaderMap, crs: CRSSpec, prep: Prepared
+) -> None:
+    """Fill ``prep.geometries`` with checked WGS84 geometries (same rules as
+    :func:`gis_onemap.categories.validation.validate_geometry`, vectorised)."""
+    geoms = _to_wgs84_array(_source_geometries(source, headers, prep), crs)
+    present = ~pd.isna(geoms)
+    types = np.full(len(geoms), "", dtype=object)
+    types[present] = [g.geom_type for g in geoms[present]]
+    # single-part multipoints (ArcGIS writes them) are points
+    multi = np.flatnonzero(types == "MultiPoint")
+    for i in multi:
+        if shapely.get_num_geometries(geoms[i]) == 1:
+            geoms[i], types[i] = shapely.get_geometry(geoms[i], 0), "Point"
+    allowed = ", ".join(category.geometry_types)
+    coords_ok = np.ones(len(geoms), dtype=bool)
+    if present.any():
+        bounds = shapely.bounds(geoms[present])
+        finite = np.isfinite(bounds).all(axis=1) | np.isnan(bounds).all(axis=1)
+        coords_ok[present] = finite
+        lon_ok = (np.abs(bounds[:, [0, 2]]) <= 180).all(axis=1)
+        lat_ok = (np.abs(bounds[:, [1, 3]]) <= 90).all(axis=1)
+    hint = "" if not crs.is_wgs84 else " (projected coordinates? give their CRS, e.g. EPSG:4549)"
+    for k, i in enumerate(np.flatnonzero(present)):
+        i = int(i)
+        g = geoms[i]
+        if types[i] not in category.geometry_types:
+            prep.reject(i, f"geometry type '{types[i]}' is not allowed for {category.id}; "
+                           f"allowed: {allowed}")  # fmt: skip
+        elif shapely.is_empty(g):
+            prep.reject(i, "the geometry is empty")
+        elif not coords_ok[i]:
+            source_name = "WGS84" if crs.is_wgs84 else crs.uri
+            prep.reject(i, f"coordinates are not finite or cannot be transformed from "
+                           f"{source_name} (outside its area of use?)")  # fmt: skip
+        elif not lon_ok[k]:
+            prep.reject(i, "longitude must be within [-180, 180]" + hint)
+        elif not lat_ok[k]:
+            prep.reject(i, "latitude must be within [-90, 90]" + hint)
+    check = [i for i in np.flatnonzero(present) if int(i) not in prep.errors]
+    if check:
+        idx = np.asarray(check)
+        valid = shapely.is_valid(geoms[idx])
+        for i in idx[~valid]:
+            prep.reject(int(i), f"the geometry is not valid: {shapely.is_valid_reason(geoms[i])}")
+    prep.geometries = geoms
+
+
+def require_geometries(category: Category, prep: Prepared, located: set[int]) -> None:
+    """Reject rows with no geometry (``located``: rows placed otherwise, e.g. at their depot)."""
+    missing = pd.isna(prep.geometries)
+    for i in np.flatnonzero(missing):
+        if int(i) not in located and int(i) not in prep.errors:
+            prep.reject(int(i), "missing coordinates (no geometry)")
