@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name is None or not name.startswith(exc.name):
                 raise
             continue
         app.include_router(mod.router)
