@@ -1,0 +1,120 @@
+"""Load the Zhanjiang demo city (``data/demo``, made by ``data/make_demo.py``) into empty tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gis_onemap.categories import CATEGORY_IDS, get_category
+from gis_onemap.db.engine import make_engine, make_session_factory, session_scope
+from gis_onemap.db.repository import FeatureRepository
+from gis_onemap.errors import ValidationFailed
+from gis_onemap.settings import PROJECT_ROOT, Settings
+
+#: Folder of the demo GeoJSON files, one ``<collection id>.geojson`` per category.
+DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+
+#: Depots first: supplies refer to them by name (``depot_name`` → ``depot_id``).
+LOAD_ORDER: tuple[str, ...] = (
+    "depots",
+    "supplies",
+    *(c for c in CATEGORY_IDS if c not in ("depots", "supplies")),
+)
+
+
+def read_features(collection_id: str, data_dir: Path = DEMO_DIR) -> list[dict[str, Any]]:
+    """The features of one demo file.
+
+    Parameters
+    ----------
+    collection_id
+        Category id, e.g. ``"shelters"``.
+    data_dir
+        Folder holding ``<collection_id>.geojson``.
+
+    Returns
+    -------
+    list of dict
+        GeoJSON Feature objects (WGS84).
+    """
+    path = data_dir / f"{collection_id}.geojson"
+    return json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+def _resolve_depots(
+    supplies: list[dict[str, Any]], depot_ids: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Supplies with ``properties.depot_name`` replaced by the depot's new ``depot_id``."""
+    out = []
+    for i, feature in enumerate(supplies):
+        props = dict(feature["properties"])
+        name = props.pop("depot_name", None)
+        if name is not None:
+            if name not in depot_ids:
+                raise ValidationFailed(f"supplies feature {i}: no depot named '{name}'")
+            props["depot_id"] = depot_ids[name]
+        out.append({**feature, "properties": props})
+    return out
+
+
+def total_features(session: Session) -> int:
+    """Features in all 8 category tables together."""
+    return sum(FeatureRepository(session, get_category(c)).count() for c in CATEGORY_IDS)
+
+
+def load_demo(session: Session, data_dir: Path = DEMO_DIR) -> dict[str, int]:
+    """Insert every demo file through the repository (validated, derived values computed).
+
+    Parameters
+    ----------
+    session
+        An open session; the caller commits (one transaction: all or nothing).
+    data_dir
+        Folder with the demo files.
+
+    Returns
+    -------
+    dict
+        Features inserted per collection id, in load order.
+    """
+    counts: dict[str, int] = {}
+    depot_ids: dict[str, int] = {}
+    for cid in LOAD_ORDER:
+        features = read_features(cid, data_dir)
+        if cid == "supplies":
+            features = _resolve_depots(features, depot_ids)
+        ids = FeatureRepository(session, get_category(cid)).insert_many(features)
+        if cid == "depots":
+            depot_ids = {f["properties"]["name"]: i for f, i in zip(features, ids, strict=True)}
+        counts[cid] = len(ids)
+    return counts
+
+
+def load_demo_if_empty(settings: Settings, data_dir: Path | None = None) -> str:
+    """Load the demo city when all 8 tables are empty; say what was done.
+
+    Parameters
+    ----------
+    settings
+        Where the database is.
+    data_dir
+        Folder with the demo files (default ``data/demo`` in the project).
+
+    Returns
+    -------
+    str
+        ``"loaded 3,086 features"`` or ``"already loaded (N features)"``.
+    """
+    engine = make_engine(settings)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            existing = total_features(session)
+            if existing:
+                return f"already loaded ({existing:,} features)"
+            counts = load_demo(session, data_dir or DEMO_DIR)
+        return f"loaded {sum(counts.values()):,} features"
+    finally:
+        engine.dispose()
