@@ -1,0 +1,1 @@
+"""Map tiles of the one map: MVT and PNG tiles from PostGIS, cached and invalidated on edits."""

@@ -1,0 +1,283 @@
+"""Tile service: check a tile request, answer it from the cache or render it with one query."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import ColumnElement, Connection, Dialect, and_
+from sqlalchemy.orm import Session
+
+from gis_onemap.categories import CATEGORIES, Category
+from gis_onemap.db.repository import FeatureRepository
+from gis_onemap.db.tables import table_for
+from gis_onemap.errors import InvalidInput
+from gis_onemap.query.items import (
+    RESERVED_PARAMS,
+    datetime_clause,
+    filter_clause,
+    property_filters,
+)
+from gis_onemap.settings import Settings
+from gis_onemap.tiles.cache import TileCache, TileKey
+from gis_onemap.tiles.grid import TileIndex
+from gis_onemap.tiles.layers import layer_sql, template
+from gis_onemap.tiles.raster import render_png
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+PNG_MEDIA_TYPE = "image/png"
+#: Parameters of ``/items`` that also apply to tiles (besides property filters).
+TILE_FILTER_PARAMS = frozenset({"filter", "filter-lang", "datetime"})
+#: Tiles are never stale: clients may store them but must revalidate (ETag → 304) each time.
+CACHE_CONTROL = "public, no-cache"
+
+
+@dataclass(frozen=True)
+class TileFilters:
+    """The filter parameters of a tile request, as in ``/items`` (property filters, CQL2)."""
+
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str], categories: Sequence[Category]) -> TileFilters:
+        """Keep the filter parameters; refuse ``/items`` parameters that mean nothing on tiles.
+
+        Property names are checked when the filter is compiled (on a cache miss): a request
+        with a bad parameter has no cached tile, so it always reaches that check.
+        """
+        items = []
+        for key, value in params.items():
+            if key in RESERVED_PARAMS and key not in TILE_FILTER_PARAMS:
+                raise InvalidInput(f"parameter '{key}' is not supported on tiles")
+            items.append((key, value))
+        if items and len(categories) != 1:
+            names = ", ".join(k for k, _ in items)
+            raise InvalidInput(
+                f"filters ({names}) apply to one collection: use /collections/{{id}}/tiles"
+            )
+        return cls(tuple(sorted(items)))
+
+    @property
+    def variant(self) -> str:
+        """A short digest naming this filter in cache keys (``-`` when unfiltered)."""
+        if not self.params:
+            return "-"
+        return hashlib.blake2b(urlencode(self.params).encode(), digest_size=8).hexdigest()
+
+    def clauses(self, category: Category) -> list[ColumnElement[bool]]:
+        """The SQL clauses of the filter, built by the same functions as ``/items``."""
+        if not self.params:
+            return []
+        params = dict(self.params)
+        table = table_for(category.id)
+        props = {k: v for k, v in params.items() if k not in TILE_FILTER_PARAMS}
+        clauses = property_filters(props, category, table)
+        for clause in (
+            datetime_clause(params.get("datetime"), table),
+            filter_clause(params.get("filter"), params.get("filter-lang"), category, table),
+        ):
+            if clause is not None:
+                clauses.append(clause)
+        return clauses
+
+
+def compile_where(
+    clauses: Sequence[ColumnElement[bool]], dialect: Dialect
+) -> tuple[str, dict[str, Any]]:
+    """``(" AND <sql>", params)`` for splicing filter clauses into a tile template.
+
+    Values stay bound parameters; each goes through its SQL type's bind processor as it would
+    in a normal SQLAlchemy execution.
+    """
+    if not clauses:
+        return "", {}
+    compiled = and_(*clauses).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params: dict[str, Any] = {}
+    for name, value in compiled.construct_params().items():
+        bind = compiled.binds.get(name)
+        process = bind.type.bind_processor(dialect) if bind is not None else None
+        params[name] = process(value) if process else value
+    return f" AND ({compiled})", params
+
+
+@cache
+def _multi_layer_sql(ids: tuple[str, ...], clustered: bool) -> str:
+    """One statement concatenating the layers of several categories (MVT layers concatenate)."""
+    from gis_onemap.categories import REGISTRY
+
+    parts = [f"({layer_sql(REGISTRY[i]).statement(clustered)})" for i in ids]
+    return "SELECT " + "\n || ".join(parts)
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (weak comparison, or ``*``).
+
+    >>> etag_matches('W/"abc", "def"', '"abc"')
+    True
+    >>> etag_matches(None, '"abc"')
+    False
+    """
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+@dataclass
+class TileAnswer:
+    """What to send: ``status`` 200 (body), 204 (empty tile) or 304 (not modified)."""
+
+    status: int
+    media_type: str
+    etag: str
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class TileService:
+    """Vector and raster tiles of one or more categories, cached by data version."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.cluster_below_zoom = settings.cluster_below_zoom
+        self.cache = TileCache(settings.tile_cache_size, settings.tile_cache_dir)
+
+    # ---- versions and keys ---------------------------------------------------------------
+    @staticmethod
+    def versions(conn: Connection) -> dict[str, int]:
+        """The data version of every collection (one small query)."""
+        return {r[0]: r[1] for r in conn.exec_driver_sql(template("versions.sql")).all()}
+
+    def key(
+        self,
+        conn: Connection,
+        categories: Sequence[Category],
+        tile: TileIndex,
+        filters: TileFilters,
+        ext: str,
+    ) -> TileKey:
+        """The cache key of a tile, with the current data version of its layers."""
+        versions = self.versions(conn)
+        ids = [c.id for c in categories]
+        if len(ids) == 1:
+            scope, version = ids[0], str(versions.get(ids[0], 0))
+        else:
+            scope = "all" if len(ids) == len(CATEGORIES) else "+".join(ids)
+            raw = ",".join(f"{i}:{versions.get(i, 0)}" for i in ids)
+            version = hashlib.blake2b(raw.encode(), digest_size=10).hexdigest()
+        return TileKey(scope, version, tile.z, tile.x, tile.y, filters.variant, ext)
+
+    # ---- rendering -----------------------------------------------------------------------
+    def query_mvt(
+        self,
+        conn: Connection,
+        categories: Sequence[Category],
+        tile: TileIndex,
+        filters: TileFilters,
+    ) -> bytes:
+        """Render a tile from the database (one query, whatever the number of layers)."""
+        clustered = tile.z < self.cluster_below_zoom
+        params: dict[str, Any] = {"tile_z": tile.z, "tile_x": tile.x, "tile_y": tile.y}
+        if len(categories) == 1:
+            where, extra = compile_where(filters.clauses(categories[0]), conn.dialect)
+            params.update(extra)
+            sql = layer_sql(categories[0]).statement(clustered, where)
+        else:
+            sql = _multi_layer_sql(tuple(c.id for c in categories), clustered)
+        data = conn.exec_driver_sql(sql, params).scalar()
+        return bytes(data) if data else b""
+
+    def mvt_bytes(
+        self,
+        conn: Connection,
+        categories: Sequence[Category],
+        tile: TileIndex,
+        filters: TileFilters,
+        key: TileKey | None = None,
+    ) -> bytes:
+        """The tile gzip-compressed as cached (``b""`` when empty), rendering it on a miss."""
+        key = key or self.key(conn, categories, tile, filters, "mvt")
+        data = self.cache.get(key)
+        if data is None:
+            raw = self.query_mvt(conn, categories, tile, filters)
+            data = gzip.compress(raw, compresslevel=6, mtime=0) if raw else b""
+            self.cache.put(key, data)
+        return data
+
+    # ---- answers -------------------------------------------------------------------------
+    def vector(
+        self,
+        session: Session,
+        categories: Sequence[Category],
+        tile: TileIndex,
+        filters: TileFilters,
+        *,
+        accept_gzip: bool = True,
+        if_none_match: str | None = None,
+    ) -> TileAnswer:
+        """The MVT answer: 304 if the client has it, 204 if empty, else the (gzip) tile."""
+        conn = session.connection()
+        key = self.key(conn, categories, tile, filters, "mvt")
+        encoding = "gzip" if accept_gzip else ""
+        etag = key.etag(encoding)
+        if etag_matches(if_none_match, etag):
+            return TileAnswer(304, MVT_MEDIA_TYPE, etag)
+        data = self.mvt_bytes(conn, categories, tile, filters, key)
+        if not data:
+            return TileAnswer(204, MVT_MEDIA_TYPE, etag)
+        if accept_gzip:
+            return TileAnswer(200, MVT_MEDIA_TYPE, etag, data, {"Content-Encoding": "gzip"})
+        return TileAnswer(200, MVT_MEDIA_TYPE, etag, gzip.decompress(data))
+
+    def raster(
+        self,
+        session: Session,
+        categories: Sequence[Category],
+        tile: TileIndex,
+        filters: TileFilters,
+        *,
+        if_none_match: str | None = None,
+    ) -> TileAnswer:
+        """The PNG answer, drawn from the (cached) vector tile."""
+        conn = session.connection()
+        key = self.key(conn, categories, tile, filters, "png")
+        etag = key.etag()
+        if etag_matches(if_none_match, etag):
+            return TileAnswer(304, PNG_MEDIA_TYPE, etag)
+        png = self.cache.get(key)
+        if png is None:
+            mvt_key = TileKey(key.scope, key.version, tile.z, tile.x, tile.y, key.variant, "mvt")
+            mvt = self.mvt_bytes(conn, categories, tile, filters, mvt_key)
+            png = render_png(gzip.decompress(mvt)) if mvt else b""
+            self.cache.put(key, png)
+        if not png:
+            return TileAnswer(204, PNG_MEDIA_TYPE, etag)
+        return TileAnswer(200, PNG_MEDIA_TYPE, etag, png)
+
+    # ---- metadata helpers ----------------------------------------------------------------
+    @staticmethod
+    def extent(
+        session: Session, categories: Sequence[Category]
+    ) -> tuple[float, float, float, float] | None:
+        """The exact lon/lat extent of the categories' features (``None`` when empty).
+
+        Exact rather than the planner's estimate: TileJSON clients skip tiles outside
+        ``bounds``, so an estimate that is too small would hide features.
+        """
+        boxes = []
+        for category in categories:
+            box = FeatureRepository(session, category).extent()
+            if box is not None:
+                boxes.append(box)
+        if not boxes:
+            return None
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )

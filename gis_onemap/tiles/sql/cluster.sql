@@ -1,0 +1,34 @@
+-- One category in one tile below the cluster zoom: points aggregated on a {cells}x{cells} grid
+-- of the tile (cell index from lon and the Mercator y of lat, so clusters never straddle tiles),
+-- one feature per non-empty cell at the mean position of its points with `point_count`;
+-- a cell holding a single point keeps that feature's id and properties. Areas (polygons) are
+-- not aggregated. Filled in by gis_onemap.tiles.layers (see layer.sql for the placeholders).
+WITH bounds AS (
+    SELECT merc, geo,
+           ST_XMin(geo) AS west, {cells} / (ST_XMax(geo) - ST_XMin(geo)) AS kx,
+           ST_YMin(merc) AS south, {cells} / (ST_YMax(merc) - ST_YMin(merc)) AS ky
+    FROM (
+        SELECT ST_TileEnvelope(%(tile_z)s::int, %(tile_x)s::int, %(tile_y)s::int) AS merc,
+               ST_Transform(ST_TileEnvelope(%(tile_z)s::int, %(tile_x)s::int, %(tile_y)s::int), 4326) AS geo
+    ) AS envelope
+),
+cells AS (
+    SELECT count(*) AS point_count, min({table}.id) AS first_id,
+           avg(ST_X({table}.geom)) AS lon, avg(ST_Y({table}.geom)) AS lat
+    FROM {table}, bounds
+    WHERE {table}.geom && bounds.geo{points_only}{where}
+    GROUP BY
+        greatest(0, least({cells} - 1, floor((ST_X({table}.geom) - bounds.west) * bounds.kx))),
+        greatest(0, least({cells} - 1, floor(
+            (6378137 * ln(tan(pi() / 4 + radians(ST_Y({table}.geom)) / 2)) - bounds.south) * bounds.ky)))
+),
+features AS (
+    SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326), 3857),
+                        bounds.merc, {extent}, {buffer}, true) AS geom,
+           CASE WHEN cells.point_count = 1 THEN cells.first_id END AS id,
+           cells.point_count,
+           CASE WHEN cells.point_count > 1 THEN true END AS cluster{columns}
+    FROM cells CROSS JOIN bounds
+    LEFT JOIN {table} ON {table}.id = CASE WHEN cells.point_count = 1 THEN cells.first_id END{areas}
+)
+SELECT ST_AsMVT(features.*, '{layer}', {extent}, 'geom', 'id') FROM features

@@ -1,0 +1,15 @@
+-- One category's features in one WebMercatorQuad tile as one MVT layer (z >= cluster zoom).
+-- pygeoapi/tipg style: ST_AsMVTGeom -> CTE -> ST_AsMVT. Filled in by gis_onemap.tiles.layers:
+-- {table} {layer} {columns} {spatial} {where} {extent} {buffer} are trusted identifiers and
+-- constants; values from clients only ever come as bound parameters (%(name)s).
+WITH bounds AS (
+    SELECT ST_TileEnvelope(%(tile_z)s::int, %(tile_x)s::int, %(tile_y)s::int) AS merc,
+           ST_Transform(ST_TileEnvelope(%(tile_z)s::int, %(tile_x)s::int, %(tile_y)s::int), 4326) AS geo
+),
+features AS (
+    SELECT ST_AsMVTGeom(ST_Transform({table}.geom, 3857), bounds.merc, {extent}, {buffer}, true) AS geom,
+           {table}.id{columns}
+    FROM {table}, bounds
+    WHERE {spatial}{where}
+)
+SELECT ST_AsMVT(features.*, '{layer}', {extent}, 'geom', 'id') FROM features
