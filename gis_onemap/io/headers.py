@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gis_onemap.categories import CATEGORIES, Category
+from gis_onemap.categories import CATEGORIES, REGISTRY, Category
 
 #: Shapefile (dBase) field names are at most 10 characters. Every property name longer than that
 #: gets this documented short name on export, and the import maps it back (per category).
@@ -65,9 +65,14 @@ def shapefile_name(name: str) -> str:
     return SHAPEFILE_NAMES.get(name, name)
 
 
-@lru_cache(maxsize=16)
 def header_aliases(category: Category) -> dict[str, str]:
     """Normalised header → property name: names, zh/en labels, labels without units, short names."""
+    return _aliases(category.id)
+
+
+@lru_cache(maxsize=16)
+def _aliases(collection_id: str) -> dict[str, str]:
+    category = REGISTRY[collection_id]
     aliases: dict[str, str] = {}
     for f in category.all_fields:
         labels = [f.name, f.zh, f.en, _UNIT_SUFFIX.sub("", f.zh), _UNIT_SUFFIX.sub("", f.en)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +21,20 @@ from gis_onemap.io.headers import HeaderMap
 from gis_onemap.io.readers import SourceTable
 
 _MISSING = object()
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def normalise_date_text(text: str) -> str:
+    """Dates as spreadsheets and KML write them, in ISO form (other text is left alone).
+
+    >>> normalise_date_text("2030/12/31"), normalise_date_text("2023年6月1日")
+    ('2030-12-31', '2023-06-01')
+    """
+    m = _DATE.match(text)
+    if not m:
+        return text
+    y, mo, d = m.groups()
+    return f"{y}-{int(mo):02d}-{int(d):02d}"
 
 
 @dataclass
@@ -82,6 +97,8 @@ def _typed_column(
                 value = int(value)  # Excel stores phone numbers and codes as numbers
             if f.type == "string" and isinstance(value, datetime | date):
                 value = value.isoformat()
+            if f.type == "date" and isinstance(value, str):
+                value = normalise_date_text(value)
             try:
                 typed = coerce_value(f, value, lenient=True)
                 problem = _check_constraints(f, typed)
