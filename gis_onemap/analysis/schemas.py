@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gis_onemap.analysis.inputs import MAX_DISTANCES, MAX_K, MAX_RADIUS_M
 from gis_onemap.categories.events import EVENT_TYPES_BY_VALUE, event_types_of
+from gis_onemap.errors import InvalidInput
 
 EventCategory = Literal["natural_disaster", "accident", "public_health", "social_security"]
 Severity = Literal["I", "II", "III", "IV"]
@@ -17,6 +25,9 @@ Severity = Literal["I", "II", "III", "IV"]
 CHINA_TIME = timezone(timedelta(hours=8))
 #: Reports may be stamped this far in the future (clock skew of field devices).
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -128,3 +139,30 @@ class BufferRequest(_Strict):
         if (self.geometry is None) == (self.source is None):
             raise ValueError("give either 'geometry' or 'source' (collection with ids or filter)")
         return self
+
+
+def parse_body(model: type[_M], data: Any) -> _M:
+    """Validate a JSON body against ``model``; errors become one clear :class:`InvalidInput`.
+
+    >>> parse_body(PointInput, {"lon": 110.3, "lat": 21.2}).lon
+    110.3
+    >>> parse_body(PointInput, {"lon": "x", "lat": 21.2})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.InvalidInput: 'lon': Input should be a valid number, ...
+    """
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()))
+            msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            details.append({"parameter": where, "message": msg})
+        first = details[0]
+        text = first["message"]
+        if first["parameter"]:
+            text = f"'{first['parameter']}': {text}"
+        raise InvalidInput(text, details=details) from None

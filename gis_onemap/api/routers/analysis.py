@@ -1,0 +1,185 @@
+"""``/analysis``: nearest, within, surroundings, buffer and hazard zones (JSON and folium maps)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from gis_onemap.analysis.buffers import BufferService
+from gis_onemap.analysis.hazard_zones import HazardZoneService, hazard_zone_radii, parse_levels
+from gis_onemap.analysis.inputs import (
+    category_filters,
+    check_k,
+    check_radius,
+    origin_from,
+    resolve_categories,
+)
+from gis_onemap.analysis.proximity import ProximityService
+from gis_onemap.analysis.schemas import BufferRequest, SurroundingsRequest, parse_body
+from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsService
+from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep
+from gis_onemap.api.responses import FastJSONResponse, GeoJSONResponse
+from gis_onemap.errors import InvalidInput
+from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
+
+router = APIRouter(prefix="/analysis", tags=["Analysis"])
+
+
+@dataclass
+class OriginParams:
+    """The point to search around, in any CRS."""
+
+    lon: Annotated[float, Query(description="Longitude (or easting in a projected crs)")]
+    lat: Annotated[float, Query(description="Latitude (or northing in a projected crs)")]
+    crs: Annotated[
+        str | None, Query(description="CRS of lon/lat: EPSG code or URI, 'gcj02', 'bd09'")
+    ] = None
+
+
+@dataclass
+class SurroundingsParams(OriginParams):
+    """``GET`` form of the surroundings request (for the map link)."""
+
+    radius_m: Annotated[float, Query(description="Search radius (m)")] = DEFAULT_RADIUS_M
+    event_category: Annotated[str | None, Query()] = None
+    event_type: Annotated[str | None, Query()] = None
+    k: Annotated[int | None, Query(description="Features per category")] = None
+
+
+Categories = Annotated[
+    list[str] | None, Query(description="Category (collection id); repeat or comma-separate")
+]
+
+
+@router.get("/nearest", summary="The k nearest features (geodesic metres, WGS84)")
+def nearest(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    at: Annotated[OriginParams, Depends()],
+    category: Categories = None,
+    k: Annotated[int, Query(description="How many (1–1000)")] = 10,
+    max_distance_m: Annotated[float | None, Query(description="Search no farther (m)")] = None,
+) -> GeoJSONResponse:
+    origin = origin_from(at.lon, at.lat, at.crs)
+    categories = resolve_categories(category)
+    filters = category_filters(request.query_params, categories)
+    limit = None if max_distance_m is None else check_radius(max_distance_m, "max_distance_m")
+    hits = ProximityService(session, viewer.sees_personal_data).nearest(
+        origin, categories, filters, check_k(k), limit
+    )
+    return GeoJSONResponse(hits.collection())
+
+
+@router.get("/within", summary="Every feature within a radius, nearest first")
+def within(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    at: Annotated[OriginParams, Depends()],
+    radius_m: Annotated[float, Query(description="Radius (m), up to 500 km")],
+    category: Categories = None,
+    limit: Annotated[int | None, Query(description="At most this many features")] = None,
+) -> GeoJSONResponse:
+    origin = origin_from(at.lon, at.lat, at.crs)
+    categories = resolve_categories(category)
+    filters = category_filters(request.query_params, categories)
+    if limit is not None and limit < 1:
+        raise InvalidInput("limit must be at least 1")
+    cap = min(limit or settings.max_limit, settings.max_limit)
+    hits = ProximityService(session, viewer.sees_personal_data).within(
+        origin, categories, filters, check_radius(radius_m), cap
+    )
+    return GeoJSONResponse(hits.collection())
+
+
+def surroundings_of(session: Any, personal: bool, req: SurroundingsRequest) -> dict[str, Any]:
+    """Run the surroundings service for a checked request."""
+    origin = origin_from(req.lon, req.lat, req.crs)
+    return SurroundingsService(session, personal).surroundings(
+        origin, req.radius_m, req.event_category, req.event_type, req.k
+    )
+
+
+@router.post("/surroundings", summary="The 8 categories around a point, with totals")
+def surroundings(session: SessionDep, viewer: ViewerDep, body: JsonBody) -> FastJSONResponse:
+    req = parse_body(SurroundingsRequest, body)
+    return FastJSONResponse(surroundings_of(session, viewer.sees_personal_data, req))
+
+
+def _surroundings_request(p: SurroundingsParams) -> SurroundingsRequest:
+    data = {k: v for k, v in vars(p).items() if v is not None}
+    return parse_body(SurroundingsRequest, data)
+
+
+@router.get(
+    "/surroundings/map",
+    summary="Surroundings as a standalone offline HTML map",
+    response_class=HTMLResponse,
+)
+def surroundings_map(
+    session: SessionDep, viewer: ViewerDep, p: Annotated[SurroundingsParams, Depends()]
+) -> HTMLResponse:
+    from gis_onemap.maps.products import render_surroundings
+
+    result = surroundings_of(session, viewer.sees_personal_data, _surroundings_request(p))
+    return HTMLResponse(render_surroundings(result))
+
+
+@router.post("/buffer", summary="Geodesic buffer rings, optionally with the features inside")
+def buffer(session: SessionDep, viewer: ViewerDep, body: JsonBody) -> GeoJSONResponse:
+    req = parse_body(BufferRequest, body)
+    return GeoJSONResponse(BufferService(session, viewer.sees_personal_data).buffer(req))
+
+
+@router.post("/buffer/map", summary="Buffer rings as a standalone offline HTML map")
+def buffer_map(session: SessionDep, viewer: ViewerDep, body: JsonBody) -> HTMLResponse:
+    from gis_onemap.maps.products import render_buffers
+
+    req = parse_body(BufferRequest, body)
+    fc = BufferService(session, viewer.sees_personal_data).buffer(req)
+    return HTMLResponse(render_buffers(fc))
+
+
+@dataclass
+class HazardZoneParams:
+    """Which hazard sources to draw zones around."""
+
+    level: Annotated[list[str] | None, Query(description="Levels 1–4 (repeat or a,b)")] = None
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None
+    region_code: Annotated[
+        str | None, Query(pattern=r"^[1-9][0-9]{5}$", description="6-digit division code")
+    ] = None
+
+
+def hazard_zones_of(session: Any, settings: Any, p: HazardZoneParams) -> dict[str, Any]:
+    """Run the hazard-zone service for checked parameters."""
+    box = parse_bbox(p.bbox)
+    if box is not None:
+        check_wgs84_bbox(box)
+    radii = hazard_zone_radii(settings.hazard_zone_radii_m)
+    return HazardZoneService(session).zones(parse_levels(p.level), radii, box, p.region_code)
+
+
+@router.get("/hazard-zones", summary="Zones around hazard sources by level, with targets inside")
+def hazard_zones(
+    session: SessionDep, settings: SettingsDep, p: Annotated[HazardZoneParams, Depends()]
+) -> GeoJSONResponse:
+    return GeoJSONResponse(hazard_zones_of(session, settings, p))
+
+
+@router.get(
+    "/hazard-zones/map",
+    summary="Hazard zones as a standalone offline HTML map",
+    response_class=HTMLResponse,
+)
+def hazard_zones_map(
+    session: SessionDep, settings: SettingsDep, p: Annotated[HazardZoneParams, Depends()]
+) -> HTMLResponse:
+    from gis_onemap.maps.products import render_hazard_zones
+
+    return HTMLResponse(render_hazard_zones(hazard_zones_of(session, settings, p)))

@@ -1,0 +1,115 @@
+"""``/incidents``: report an incident, list and read them, and their surroundings (JSON, map)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse
+
+from gis_onemap.analysis.incidents import IncidentRepository
+from gis_onemap.analysis.inputs import MAX_K, MAX_RADIUS_M, check_k, check_radius
+from gis_onemap.analysis.schemas import EventCategory, IncidentCreate, parse_body
+from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsService
+from gis_onemap.api.deps import JsonBody, SessionDep, ViewerDep
+from gis_onemap.api.links import base_url
+from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
+
+router = APIRouter(prefix="/incidents", tags=["Incidents"])
+
+IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Incident id")]
+Radius = Annotated[float, Query(description=f"Search radius (m), up to {MAX_RADIUS_M:.0f}")]
+K = Annotated[int | None, Query(description=f"Features per category (1–{MAX_K})")]
+
+
+def _with_links(request: Request, feature: dict[str, Any]) -> dict[str, Any]:
+    root = f"{base_url(request)}/incidents/{feature['id']}"
+    feature["links"] = [
+        {"href": root, "rel": "self", "type": GEOJSON},
+        {"href": f"{root}/surroundings", "rel": "surroundings", "type": "application/json"},
+        {"href": f"{root}/surroundings/map", "rel": "map", "type": "text/html"},
+    ]
+    return feature
+
+
+@router.post("", status_code=201, summary="Report an incident (stored with server time)")
+def create_incident(request: Request, session: SessionDep, body: JsonBody) -> GeoJSONResponse:
+    repo = IncidentRepository(session)
+    incident_id = repo.create(parse_body(IncidentCreate, body))
+    feature = _with_links(request, repo.feature(incident_id))
+    location = f"{base_url(request)}/incidents/{incident_id}"
+    return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
+
+
+@router.get("", summary="Incidents, newest first")
+def list_incidents(
+    request: Request,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, description="Older than this id")] = None,
+    event_category: Annotated[EventCategory | None, Query()] = None,
+    event_type: Annotated[str | None, Query()] = None,
+) -> GeoJSONResponse:
+    features = IncidentRepository(session).list(limit, before_id, event_category, event_type)
+    return GeoJSONResponse(
+        {
+            "type": "FeatureCollection",
+            "features": [_with_links(request, f) for f in features],
+            "numberReturned": len(features),
+            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    )
+
+
+@router.get("/{incident_id}", summary="One incident")
+def get_incident(request: Request, session: SessionDep, incident_id: IncidentId) -> GeoJSONResponse:
+    return GeoJSONResponse(_with_links(request, IncidentRepository(session).feature(incident_id)))
+
+
+def _surroundings(
+    session: Any, personal: bool, incident_id: int, radius_m: float, k: int | None
+) -> dict[str, Any]:
+    incident = IncidentRepository(session).get(incident_id)
+    result = SurroundingsService(session, personal).surroundings(
+        incident.origin,
+        check_radius(radius_m),
+        incident.event_category,
+        incident.event_type,
+        None if k is None else check_k(k),
+    )
+    result["incident_id"] = incident.id
+    result["severity"] = incident.severity
+    return result
+
+
+@router.get("/{incident_id}/surroundings", summary="The 8 categories around the incident")
+def incident_surroundings(
+    session: SessionDep,
+    viewer: ViewerDep,
+    incident_id: IncidentId,
+    radius_m: Radius = DEFAULT_RADIUS_M,
+    k: K = None,
+) -> FastJSONResponse:
+    return FastJSONResponse(
+        _surroundings(session, viewer.sees_personal_data, incident_id, radius_m, k)
+    )
+
+
+@router.get(
+    "/{incident_id}/surroundings/map",
+    summary="The incident's surroundings as a standalone offline HTML map",
+    response_class=HTMLResponse,
+)
+def incident_surroundings_map(
+    session: SessionDep,
+    viewer: ViewerDep,
+    incident_id: IncidentId,
+    radius_m: Radius = DEFAULT_RADIUS_M,
+    k: K = None,
+) -> HTMLResponse:
+    from gis_onemap.maps.products import render_surroundings
+
+    result = _surroundings(session, viewer.sees_personal_data, incident_id, radius_m, k)
+    title = f"事件 Incident {incident_id}: {result['event_type']} · {result['radius_m']:.0f} m"
+    return HTMLResponse(render_surroundings(result, title=title))

@@ -1,0 +1,255 @@
+"""folium map products of the analyses (surroundings, buffers, hazard zones, shelter coverage)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import folium
+import shapely
+from shapely.geometry import mapping, shape
+
+from gis_onemap.analysis.geodesy import geodesic_buffer
+from gis_onemap.categories import REGISTRY
+from gis_onemap.maps.offline import add_offline_basemap, offline_html
+
+#: Hazard level (GB 18218, 1 = highest) → four-colour risk map colour (DOMAIN.md).
+LEVEL_COLORS = {1: "#d7191c", 2: "#fd8d3c", 3: "#fecc5c", 4: "#2c7bb6"}
+RING_COLORS = ("#d7191c", "#fd8d3c", "#fecc5c", "#a6d96a", "#1a9641", "#2c7bb6")
+#: Properties shown in popups, when a feature has them.
+POPUP_FIELDS = (
+    "name", "category", "distance_m", "bearing_deg", "level", "target_type", "population",
+    "team_type", "headcount", "item_name", "quantity", "unit", "shelter_type", "capacity",
+    "specialties", "plan_type", "event_types", "ring_distance_m",
+)  # fmt: skip
+
+
+def _esc(value: Any) -> str:
+    """HTML-escaped text of a value (names come from users: never trust them in HTML).
+
+    >>> _esc("<b>A&B</b>")
+    '&lt;b&gt;A&amp;B&lt;/b&gt;'
+    >>> _esc(["fire", "flood"])
+    'fire, flood'
+    """
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        value = f"{value:,.1f}"
+    return html.escape(str(value))
+
+
+def popup_html(props: Mapping[str, Any], title: str | None = None) -> str:
+    """A small HTML table of a feature's main properties (escaped).
+
+    >>> "<td>school</td>" in popup_html({"name": "x", "target_type": "school"})
+    True
+    """
+    rows = "".join(
+        f"<tr><th>{_esc(k)}</th><td>{_esc(props[k])}</td></tr>"
+        for k in POPUP_FIELDS
+        if props.get(k) is not None
+    )
+    head = f"<b>{_esc(title)}</b>" if title else ""
+    return f"{head}<table style='font-size:12px'>{rows}</table>"
+
+
+def _map(lon: float, lat: float, zoom: int = 13) -> folium.Map:
+    m = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True)
+    add_offline_basemap(m)
+    return m
+
+
+def _fit(m: folium.Map, geoms: Iterable[Any]) -> None:
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if geoms:
+        minx, miny, maxx, maxy = shapely.union_all(geoms).bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+
+
+def _add_features(
+    group: folium.FeatureGroup, features: Iterable[Mapping[str, Any]], color: str
+) -> None:
+    for f in features:
+        props = f.get("properties") or {}
+        geom = f.get("geometry")
+        if not geom:
+            continue
+        popup = folium.Popup(popup_html(props, props.get("name")), max_width=320)
+        if geom["type"] == "Point":
+            lon, lat = geom["coordinates"][:2]
+            folium.CircleMarker(
+                [lat, lon], radius=6, color=color, fill=True, fill_opacity=0.85, popup=popup
+            ).add_to(group)
+        else:
+            folium.GeoJson(
+                {"type": "Feature", "geometry": geom, "properties": {}},
+                style_function=lambda _f, c=color: {"color": c, "weight": 2, "fillOpacity": 0.25},
+                popup=popup,
+            ).add_to(group)
+
+
+def _panel(title: str, lines: Iterable[str]) -> folium.Element:
+    body = "".join(f"<div>{line}</div>" for line in lines)
+    return folium.Element(
+        "<div style='position:fixed;top:10px;left:50px;z-index:1000;background:white;"
+        "padding:8px 12px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.4);"
+        f"max-width:360px;max-height:70vh;overflow:auto;font:13px sans-serif'>"
+        f"<b>{_esc(title)}</b>{body}</div>"
+    )
+
+
+def _ring_layer(m: folium.Map, fc: Mapping[str, Any], name: str, color_of: Any) -> None:
+    group = folium.FeatureGroup(name=name)
+    for i, f in enumerate(reversed(fc.get("features", []))):
+        props = f["properties"]
+        color = color_of(props, i)
+        tip = " · ".join(
+            f"{k}: {_esc(props[k])}"
+            for k in ("level", "distance_m", "area_m2", "protected_targets", "population")
+            if props.get(k) is not None
+        )
+        folium.GeoJson(
+            {"type": "Feature", "geometry": f["geometry"], "properties": {}},
+            style_function=lambda _f, c=color: {
+                "color": c,
+                "weight": 1.5,
+                "fillColor": c,
+                "fillOpacity": 0.25,
+            },
+            tooltip=tip,
+        ).add_to(group)
+    group.add_to(m)
+
+
+def render_surroundings(result: Mapping[str, Any], title: str | None = None) -> str:
+    """Standalone offline HTML of a surroundings result (``SurroundingsService.surroundings``)."""
+    lon, lat = result["origin"]["lon"], result["origin"]["lat"]
+    m = _map(lon, lat)
+    circle = geodesic_buffer(shapely.Point(lon, lat), float(result["radius_m"]))
+    folium.GeoJson(
+        mapping(circle),
+        name=f"radius {result['radius_m']:.0f} m",
+        style_function=lambda _f: {"color": "#333", "weight": 2, "fillOpacity": 0.04},
+    ).add_to(m)
+    for cid, fc in result["collections"].items():
+        category = REGISTRY[cid]
+        group = folium.FeatureGroup(name=f"{category.zh} {category.en} ({fc['numberMatched']})")
+        _add_features(group, fc["features"], category.color)
+        group.add_to(m)
+    folium.CircleMarker(
+        [lat, lon], radius=9, color="#000", weight=3, fill=True, fill_color="#ff0000",
+        fill_opacity=1, tooltip="incident 事发地点",
+    ).add_to(m)  # fmt: skip
+    s = result["summary"]
+    lines = [f"{_esc(REGISTRY[c].zh)}: {n}" for c, n in s["counts"].items()]
+    lines += [
+        f"人口 population: {s['protected_population']:,}",
+        f"队伍人数 team headcount: {s['team_headcount']:,}",
+        f"避难容量 shelter capacity: {s['shelters']['capacity']:,}",
+    ]
+    lines += [
+        f"{_esc(i['item_name'])}: {_esc(i['quantity'])} {_esc(i['unit'])}"
+        for i in s["supplies_by_item"][:10]
+    ]
+    heading = title or f"周边 Surroundings {result['radius_m']:.0f} m"
+    m.get_root().html.add_child(_panel(heading, lines))
+    folium.LayerControl(collapsed=True).add_to(m)
+    _fit(m, [circle])
+    return offline_html(m, title=heading)
+
+
+def render_buffers(fc: Mapping[str, Any], title: str | None = None) -> str:
+    """Standalone offline HTML of buffer rings (``BufferService.buffer``), with features inside."""
+    geoms = [shape(f["geometry"]) for f in fc["features"]]
+    c = shapely.union_all(geoms).centroid if geoms else shapely.Point(0, 0)
+    m = _map(c.x, c.y)
+    n = len(fc["features"])
+    _ring_layer(m, fc, "rings 缓冲区", lambda _p, i: RING_COLORS[(n - 1 - i) % len(RING_COLORS)])
+    inside = fc.get("inside", {}).get("features", [])
+    by_cat: dict[str, list[Any]] = {}
+    for f in inside:
+        by_cat.setdefault(f["properties"]["category"], []).append(f)
+    for cid, feats in by_cat.items():
+        group = folium.FeatureGroup(name=f"{REGISTRY[cid].zh} ({len(feats)})")
+        _add_features(group, feats, REGISTRY[cid].color)
+        group.add_to(m)
+    lines = [
+        f"{f['properties']['distance_m']:.0f} m: {f['properties']['area_m2'] / 1e6:,.3f} km²"
+        for f in fc["features"]
+    ]
+    heading = title or "缓冲区 Buffers"
+    m.get_root().html.add_child(_panel(heading, lines))
+    folium.LayerControl(collapsed=True).add_to(m)
+    _fit(m, geoms)
+    return offline_html(m, title=heading)
+
+
+def render_hazard_zones(fc: Mapping[str, Any], title: str | None = None) -> str:
+    """Standalone offline HTML of hazard zones (``HazardZoneService.zones``), coloured by level."""
+    geoms = [shape(f["geometry"]) for f in fc["features"]]
+    c = shapely.union_all(geoms).centroid if geoms else shapely.Point(110.36, 21.27)
+    m = _map(c.x, c.y, zoom=11)
+    _ring_layer(m, fc, "hazard zones 危险区", lambda p, _i: LEVEL_COLORS.get(p["level"], "#777"))
+    lines = [
+        f"{p['level']} 级 ({p['radius_m']:.0f} m): {p['sources']} sources, "
+        f"{p['protected_targets']} targets, population {p['population']:,}"
+        for p in (f["properties"] for f in fc["features"])
+    ] or ["no hazard sources match 无匹配危险源"]
+    heading = title or "危险区 Hazard zones"
+    m.get_root().html.add_child(_panel(heading, lines))
+    folium.LayerControl(collapsed=True).add_to(m)
+    _fit(m, geoms)
+    return offline_html(m, title=heading)
+
+
+def render_shelter_coverage(
+    shelters: Mapping[str, Any], targets: Mapping[str, Any] | None = None, title: str | None = None
+) -> str:
+    """Standalone offline HTML of shelter service areas (geodesic circles of ``service_radius_m``).
+
+    ``shelters`` is a FeatureCollection of shelters (points); each is drawn with its service
+    radius (GB 50413-2007 defaults when absent: emergency 500 m, fixed 2,000 m, central 3,000 m;
+    DOMAIN.md, "Shelters"); ``targets`` (protected targets) are drawn green when covered.
+    """
+    default_radius = {"emergency": 500.0, "fixed": 2000.0, "central": 3000.0}
+    areas = []
+    m = _map(110.36, 21.27, zoom=11)
+    group = folium.FeatureGroup(name="service areas 服务范围")
+    for f in shelters.get("features", []):
+        p = f["properties"]
+        radius = p.get("service_radius_m") or default_radius.get(p.get("shelter_type"), 1000.0)
+        area = geodesic_buffer(shape(f["geometry"]), float(radius))
+        areas.append(area)
+        folium.GeoJson(
+            mapping(area),
+            style_function=lambda _f: {"color": "#008837", "weight": 1, "fillOpacity": 0.15},
+            tooltip=f"{_esc(p.get('name'))}: {_esc(p.get('capacity'))} persons, {radius:.0f} m",
+        ).add_to(group)
+    group.add_to(m)
+    covered_area = shapely.union_all(areas) if areas else None
+    lines = [f"shelters 避难场所: {len(areas)}"]
+    if targets:
+        cov, unc = folium.FeatureGroup("covered 已覆盖"), folium.FeatureGroup("uncovered 未覆盖")
+        n_cov = 0
+        for f in targets.get("features", []):
+            inside = covered_area is not None and covered_area.intersects(shape(f["geometry"]))
+            n_cov += inside
+            _add_features(cov if inside else unc, [f], "#1a9641" if inside else "#d7191c")
+        cov.add_to(m)
+        unc.add_to(m)
+        lines.append(f"targets covered 覆盖目标: {n_cov} / {len(targets.get('features', []))}")
+    heading = title or "避难场所覆盖 Shelter coverage"
+    m.get_root().html.add_child(_panel(heading, lines))
+    folium.LayerControl(collapsed=True).add_to(m)
+    _fit(m, areas)
+    return offline_html(m, title=heading)
+
+
+__all__ = [
+    "render_buffers",
+    "render_hazard_zones",
+    "render_shelter_coverage",
+    "render_surroundings",
+]
