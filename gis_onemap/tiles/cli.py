@@ -1,0 +1,193 @@
+"""``onemap tiles seed`` (pre-render the disk cache) and ``onemap tiles export`` (PMTiles)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pmtiles.tile import Compression, TileType, zxy_to_tileid
+from pmtiles.writer import write as pmtiles_write
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from gis_onemap.categories import CATEGORIES, Category, get_category
+from gis_onemap.errors import OneMapError
+from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
+from gis_onemap.settings import Settings, get_settings
+from gis_onemap.tiles import metadata
+from gis_onemap.tiles.grid import TileIndex, parse_zoom_range, tiles_covering
+from gis_onemap.tiles.service import TileFilters, TileService
+
+ZoomOption = Annotated[str, typer.Option("--zoom", help="Zoom range, e.g. 0-14 or 12.")]
+BboxOption = Annotated[
+    str | None,
+    typer.Option("--bbox", help="minlon,minlat,maxlon,maxlat (default: the data's extent)."),
+]
+CollectionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--collection",
+        "-c",
+        help="Collection id, or 'all' for the 8-layer tiles of /tiles (repeatable; default all).",
+    ),
+]
+#: Commit (and so refresh the data version read) every so many tiles while seeding.
+COMMIT_EVERY = 200
+
+
+def _scopes(collections: Sequence[str] | None) -> list[list[Category]]:
+    """Layer sets to render: ``all`` → the 8 categories together, an id → that category."""
+    out = []
+    for name in collections or ["all"]:
+        out.append(list(CATEGORIES) if name == "all" else [get_category(name)])
+    return out
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    from gis_onemap.db.engine import make_engine, make_session_factory
+
+    engine = make_engine(settings)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def _area(
+    session: Session, bbox: str | None, categories: Sequence[Category]
+) -> tuple[float, float, float, float] | None:
+    box = parse_bbox(bbox)
+    if box is not None:
+        check_wgs84_bbox(box)
+        return box
+    return TileService.extent(session, categories)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def seed(
+    zoom: ZoomOption = "0-14",
+    bbox: BboxOption = None,
+    collection: CollectionOption = None,
+    png: Annotated[bool, typer.Option(help="Also render the PNG tiles.")] = False,
+) -> None:
+    """Pre-render tiles into the disk cache (ONEMAP_TILE_CACHE_DIR) that the server reads."""
+    settings = get_settings()
+    if settings.tile_cache_dir is None:
+        raise _fail("set ONEMAP_TILE_CACHE_DIR: seeding fills the server's disk tile cache")
+    try:
+        zooms = parse_zoom_range(zoom)
+        scopes = _scopes(collection)
+        service = TileService(settings)
+        with _session(settings) as session:
+            for categories in scopes:
+                area = _area(session, bbox, categories)
+                if area is None:
+                    typer.echo(f"{'+'.join(c.id for c in categories)}: no features, skipped")
+                    continue
+                tiles = list(tiles_covering(area, zooms))
+                name = "all" if len(categories) == len(CATEGORIES) else categories[0].id
+                stored = 0
+                for i, tile in enumerate(tqdm(tiles, desc=f"seed {name}", unit="tile")):
+                    conn = session.connection()
+                    stored += bool(service.mvt_bytes(conn, categories, tile, TileFilters()))
+                    if png:
+                        service.raster(session, categories, tile, TileFilters())
+                    if i % COMMIT_EVERY == COMMIT_EVERY - 1:
+                        session.commit()
+                typer.echo(f"{name}: {len(tiles)} tiles, {stored} not empty, zoom {zoom}")
+    except OneMapError as exc:
+        raise _fail(exc.message) from None
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="The .pmtiles file to write.")],
+    zoom: ZoomOption = "0-14",
+    bbox: BboxOption = None,
+    collection: CollectionOption = None,
+) -> None:
+    """Write the vector tiles of an area to a PMTiles archive for offline use."""
+    settings = get_settings()
+    try:
+        zooms = parse_zoom_range(zoom)
+        scopes = _scopes(collection)
+        if len(scopes) != 1:
+            raise _fail("export one layer set: a collection id or 'all'")
+        categories = scopes[0]
+        service = TileService(settings)
+        with _session(settings) as session:
+            area = _area(session, bbox, categories)
+            if area is None:
+                raise _fail("there are no features to export")
+            tiles = sorted(tiles_covering(area, zooms), key=lambda t: zxy_to_tileid(*t))
+            written = _write_pmtiles(out, service, session, categories, tiles, area, zooms)
+    except OneMapError as exc:
+        raise _fail(exc.message) from None
+    if written == 0:
+        out.unlink(missing_ok=True)
+        raise _fail("every tile of the area is empty: nothing written")
+    typer.echo(f"wrote {out}: {written} tiles (zoom {zoom})")
+
+
+def _write_pmtiles(
+    out: Path,
+    service: TileService,
+    session: Session,
+    categories: Sequence[Category],
+    tiles: Sequence[TileIndex],
+    area: tuple[float, float, float, float],
+    zooms: tuple[int, int],
+) -> int:
+    """Write the non-empty tiles (gzip MVT, as cached) in tile-id order; returns their count."""
+    written = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with pmtiles_write(str(out)) as writer:
+        for tile in tqdm(tiles, desc=f"export {out.name}", unit="tile"):
+            data = service.mvt_bytes(session.connection(), categories, tile, TileFilters())
+            if data:
+                writer.write_tile(zxy_to_tileid(tile.z, tile.x, tile.y), data)
+                written += 1
+        if written == 0:
+            return 0
+        center = metadata.center_of(area, zooms[0])
+        e7 = [int(round(v * 10_000_000)) for v in area]
+        header = {
+            "tile_type": TileType.MVT,
+            "tile_compression": Compression.GZIP,
+            "min_lon_e7": e7[0],
+            "min_lat_e7": e7[1],
+            "max_lon_e7": e7[2],
+            "max_lat_e7": e7[3],
+            "center_zoom": zooms[0],
+            "center_lon_e7": int(round(center[0] * 10_000_000)),
+            "center_lat_e7": int(round(center[1] * 10_000_000)),
+        }
+        doc = metadata.tilejson(
+            name="onemap" if len(categories) > 1 else categories[0].id,
+            description="应急一张图 offline tiles",
+            tiles_url="",
+            categories=categories,
+            bounds=area,
+            cluster_below_zoom=service.cluster_below_zoom,
+        )
+        meta = {k: doc[k] for k in ("name", "description", "attribution", "vector_layers")}
+        writer.finalize(header, meta)
+    return written
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``tiles`` command group to the ``onemap`` CLI."""
+    tiles_app = typer.Typer(help="Map tiles: pre-render the cache, export PMTiles.")
+    tiles_app.command("seed")(seed)
+    tiles_app.command("export")(export)
+    app.add_typer(tiles_app, name="tiles")
