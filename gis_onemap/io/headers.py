@@ -77,6 +77,7 @@ def _aliases(collection_id: str) -> dict[str, str]:
     for f in category.all_fields:
         labels = [f.name, f.zh, f.en, _UNIT_SUFFIX.sub("", f.zh), _UNIT_SUFFIX.sub("", f.en)]
         labels += [shapefile_name(f.name), f"{f.zh}/{f.en}", f"{f.zh} / {f.en}"]
+        labels.append(f.name[:10])  # GDAL truncates long dBase field names to 10 characters
         for label in labels:
             aliases.setdefault(normalise_header(label), f.name)
     aliases.setdefault("extra", "extra")
@@ -137,6 +138,29 @@ def map_headers(
         else:
             out.unknown.append(col)
     return out
+
+
+@lru_cache(maxsize=64)
+def _choice_labels(collection_id: str, field_name: str) -> dict[str, str]:
+    f = REGISTRY[collection_id].field(field_name)
+    assert f is not None
+    labels: dict[str, str] = {}
+    for c in f.choices:
+        for label in (c.value, c.zh, c.en):
+            labels.setdefault(normalise_header(label), c.value)
+    return labels
+
+
+def choice_value(category: Category, field_name: str, text: str) -> str:
+    """The value of an enumerated field named by its value or its Chinese/English label.
+
+    >>> from gis_onemap.categories import get_category
+    >>> choice_value(get_category("protected_targets"), "target_type", "学校")
+    'school'
+    >>> choice_value(get_category("protected_targets"), "target_type", "城堡")
+    '城堡'
+    """
+    return _choice_labels(category.id, field_name).get(normalise_header(text), text)
 
 
 def check_shapefile_names() -> None:

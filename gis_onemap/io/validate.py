@@ -17,7 +17,7 @@ from gis_onemap.categories import Category, Field
 from gis_onemap.categories.validation import _check_constraints, coerce_value
 from gis_onemap.crs import CRSSpec, to_wgs84
 from gis_onemap.errors import InvalidInput
-from gis_onemap.io.headers import HeaderMap
+from gis_onemap.io.headers import HeaderMap, choice_value
 from gis_onemap.io.readers import SourceTable
 
 _MISSING = object()
@@ -79,7 +79,7 @@ def _label(column: str, prop: str) -> str:
 
 
 def _typed_column(
-    f: Field, column: str, values: list[Any], prep: Prepared, failed: set[int]
+    category: Category, f: Field, column: str, values: list[Any], prep: Prepared, failed: set[int]
 ) -> list[Any]:
     """Coerce and check one column; each distinct cell value is validated once (a cache keyed by
     value keeps per-row Python light on large files)."""
@@ -101,6 +101,10 @@ def _typed_column(
                 value = normalise_date_text(value)
             try:
                 typed = coerce_value(f, value, lenient=True)
+                if f.choices and f.type == "string":
+                    typed = choice_value(category, f.name, typed)
+                elif f.choices and f.type == "string_list":
+                    typed = [choice_value(category, f.name, v) for v in typed]
                 problem = _check_constraints(f, typed)
             except (ValueError, TypeError) as exc:
                 typed, problem = None, str(exc)
@@ -165,7 +169,7 @@ def validate_properties_columns(
         f = category.field(prop)
         assert f is not None
         failed[prop] = set()
-        typed[prop] = _typed_column(f, column, source.columns[column], prep, failed[prop])
+        typed[prop] = _typed_column(category, f, column, source.columns[column], prep, failed[prop])
     for f in category.all_fields:
         if f.required:
             col = typed[f.name]
