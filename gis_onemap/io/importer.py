@@ -11,10 +11,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj.exceptions import ProjError
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import Category
-from gis_onemap.crs import CRSError, CRSSpec, parse_crs
+from gis_onemap.crs import CRSError, CRSSpec, parse_crs, to_wgs84
 from gis_onemap.db.bulk import copy_rows, existing_ids, existing_points, json_value, update_features
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import Conflict, InvalidInput, ValidationFailed
@@ -58,9 +59,20 @@ class ImportOptions:
 
 def _parse(value: str | None, what: str) -> CRSSpec:
     try:
-        return parse_crs(value)
+        spec = parse_crs(value)
     except CRSError as exc:
         raise InvalidInput(f"{what}: {exc}") from None
+    return usable_crs(spec, what)
+
+
+def usable_crs(spec: CRSSpec, what: str) -> CRSSpec:
+    """``spec`` if coordinates can go from it to WGS84 (PROJ also knows Mars and the Moon)."""
+    try:
+        with np.errstate(all="ignore"):
+            to_wgs84(0.0, 0.0, spec)
+    except ProjError:
+        raise InvalidInput(f"{what}: cannot transform from {spec.uri[:80]} to WGS84") from None
+    return spec
 
 
 def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportReport) -> CRSSpec:
@@ -70,8 +82,8 @@ def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportRepo
     found = None
     if file_crs:
         try:
-            found = parse_crs(file_crs)
-        except CRSError:
+            found = usable_crs(parse_crs(file_crs), "the file's CRS")
+        except (CRSError, InvalidInput):
             if given is None:
                 raise InvalidInput(
                     "the file's coordinate reference system (.prj) is not understood; "
