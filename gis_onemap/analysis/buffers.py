@@ -208,10 +208,9 @@ class BufferService:
             def disc(i: int) -> Any:
                 return func.ST_GeomFromWKB(bindparam(f"disc{i}", type_=LargeBinary), 4326)
 
-            ring_index = case(
-                *[(func.ST_Intersects(table.c.geom, disc(i)), i) for i in range(len(rings) - 1)],
-                else_=literal(len(rings) - 1, Integer),
-            )
+            last = literal(len(rings) - 1, Integer)
+            whens = [(func.ST_Intersects(table.c.geom, disc(i)), i) for i in range(len(rings) - 1)]
+            ring_index = case(*whens, else_=last) if whens else last
             expr = FeatureRepository(self.session, category).feature_expr(self.include_personal)
             stmt = (
                 select(expr.label("feature"), ring_index.label("ring"))

@@ -70,13 +70,10 @@ def get_incident(request: Request, session: SessionDep, incident_id: IncidentId)
 def _surroundings(
     session: Any, personal: bool, incident_id: int, radius_m: float, k: int | None
 ) -> dict[str, Any]:
+    radius_m, k = check_radius(radius_m), None if k is None else check_k(k)
     incident = IncidentRepository(session).get(incident_id)
     result = SurroundingsService(session, personal).surroundings(
-        incident.origin,
-        check_radius(radius_m),
-        incident.event_category,
-        incident.event_type,
-        None if k is None else check_k(k),
+        incident.origin, radius_m, incident.event_category, incident.event_type, k
     )
     result["incident_id"] = incident.id
     result["severity"] = incident.severity
