@@ -33,6 +33,7 @@ copy glyphicons-only-bootstrap css/bootstrap.min.css fonts/glyphicons-halflings-
 copy leaflet.markercluster dist/leaflet.markercluster.js dist/MarkerCluster.css \
     dist/MarkerCluster.Default.css MIT-LICENCE.txt
 copy leaflet.fullscreen Control.FullScreen.js Control.FullScreen.css icon-fullscreen.svg LICENSE
+copy gcoord dist/gcoord.global.prod.js LICENSE
 # a version stamp: the app puts it in asset URLs so browsers may cache them for a year
 node -e 'const fs=require("fs");const d=JSON.parse(fs.readFileSync("package.json")).dependencies;
 fs.writeFileSync("static/vendor/versions.json", JSON.stringify(d, null, 1) + "\n")'
