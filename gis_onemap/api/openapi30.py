@@ -35,6 +35,9 @@ def _schema_to_30(node: Any) -> Any:
             out["nullable"] = True
     if "const" in out:
         out["enum"] = [out.pop("const")]
+    if "contentMediaType" in out:  # file uploads: 3.0 spells them format: binary
+        out.pop("contentMediaType")
+        out["format"] = "binary"
     if isinstance(out.get("examples"), list) and "paths" not in out:
         examples = out.pop("examples")
         if examples:

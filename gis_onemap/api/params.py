@@ -30,3 +30,13 @@ class ItemsParams:
         str | None, Query(description="Comma-separated properties, '-' for descending")
     ] = None
     cursor: Annotated[str | None, Query(description="Opaque paging cursor from 'next'")] = None
+    f: Annotated[
+        str | None,
+        Query(description="json/geojson (default), or a download: csv, gpkg, shp, kml, fgb"),
+    ] = None
+    crs: Annotated[
+        str | None, Query(description="Output CRS (EPSG URI/code, gcj02, bd09); default CRS84")
+    ] = None
+    bbox_crs: Annotated[
+        str | None, Query(alias="bbox-crs", description="CRS of bbox (default CRS84)")
+    ] = None

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from gis_onemap.api.deps import CategoryDep, JsonBody, SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.params import ItemsParams
 from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
 from gis_onemap.db.repository import FeatureRepository, ItemQuery
+from gis_onemap.io.crs_params import bbox_to_wgs84, content_crs, features_to_crs, output_crs
 from gis_onemap.query.items import (
-    check_wgs84_bbox,
     datetime_clause,
     filter_clause,
     parse_bbox,
@@ -31,9 +31,7 @@ def build_item_query(
 ) -> ItemQuery:
     """Turn the request's parameters into an :class:`ItemQuery` (raises ``InvalidInput``)."""
     repo_table = FeatureRepository.table_of(category)
-    box = parse_bbox(params.bbox)
-    if box is not None:
-        check_wgs84_bbox(box)
+    box = bbox_to_wgs84(parse_bbox(params.bbox), params.bbox_crs, authority_axes=True)
     where = property_filters(request.query_params, category, repo_table)
     for clause in (
         datetime_clause(params.datetime, repo_table),
@@ -67,9 +65,15 @@ def items(
     category: CategoryDep,
     viewer: ViewerDep,
     params: Annotated[ItemsParams, Depends()],
-) -> GeoJSONResponse:
+) -> Response:
     q = build_item_query(request, params, category, settings.max_limit, viewer.sees_personal_data)
+    crs = output_crs(params.crs)
+    if params.f not in (None, "json", "geojson"):  # file downloads: gis_onemap.io
+        from gis_onemap.api.routers.io import download_response
+
+        return download_response(request, session, category, viewer, params.f, q, params.crs)
     page = FeatureRepository(session, category).query(q)
+    features_to_crs(page.features, crs)
     links = [
         {"href": str(request.url), "rel": "self", "type": GEOJSON},
         {
@@ -89,7 +93,8 @@ def items(
             "numberReturned": len(page.features),
             "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
             "links": links,
-        }
+        },
+        headers={"Content-Crs": content_crs(crs)},
     )
 
 
@@ -100,10 +105,13 @@ def item(
     category: CategoryDep,
     viewer: ViewerDep,
     feature_id: FeatureId,
+    crs: Annotated[str | None, Query(description="Output CRS; default CRS84")] = None,
 ) -> GeoJSONResponse:
+    spec = output_crs(crs)
     feature = FeatureRepository(session, category).get(feature_id, viewer.sees_personal_data)
+    features_to_crs([feature], spec)
     feature["links"] = _item_links(request, category.id, feature_id)
-    return GeoJSONResponse(feature)
+    return GeoJSONResponse(feature, headers={"Content-Crs": content_crs(spec)})
 
 
 @router.post(

@@ -1,0 +1,121 @@
+"""Import uploads (``POST /collections/{id}/import``) and file downloads of ``/items?f=...``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from gis_onemap.api.deps import CategoryDep, SessionDep, SettingsDep
+from gis_onemap.api.responses import FastJSONResponse
+from gis_onemap.api.routers.core import add_conformance
+from gis_onemap.errors import InvalidInput
+from gis_onemap.io.crs_params import CRS_CONFORMANCE, content_crs, output_crs
+from gis_onemap.io.export import ExportSpec, export_collection
+from gis_onemap.io.formats import get_format
+from gis_onemap.io.importer import ImportOptions, import_file
+
+router = APIRouter(tags=["Import and export"])
+add_conformance(CRS_CONFORMANCE)
+
+#: Largest accepted upload.
+MAX_UPLOAD_BYTES = 1024**3
+#: ``f`` values of ``/items`` served as file downloads (GeoJSON pages stay the default).
+DOWNLOAD_FORMATS = ("csv", "gpkg", "shp", "kml", "fgb")
+_SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def _save_upload(upload: UploadFile, folder: Path) -> tuple[Path, str]:
+    name = Path(upload.filename or "upload").name
+    safe = _SAFE_NAME.sub("_", name)[-120:] or "upload"
+    target = folder / safe
+    size = 0
+    with target.open("wb") as out:
+        while chunk := upload.file.read(1024 * 1024):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                raise InvalidInput(f"the upload is larger than {MAX_UPLOAD_BYTES // 1024**2} MB")
+            out.write(chunk)
+    return target, name
+
+
+@router.post(
+    "/collections/{collection_id}/import",
+    summary="Import a file (CSV, XLSX, GeoJSON, zipped Shapefile, GeoPackage, KML, FlatGeobuf)",
+    description=(
+        "Every row is validated before anything is written; a file with an invalid row writes "
+        "nothing (422, the report in `details`) unless `skip_invalid`. Duplicates (within "
+        "`distance_m` of a feature with a similar name) are skipped, updated or refused (409). "
+        "`dry_run` reports without writing."
+    ),
+)
+def import_features(
+    session: SessionDep,
+    settings: SettingsDep,
+    category: CategoryDep,
+    file: Annotated[UploadFile, File(description="The file to import")],
+    crs: Annotated[str | None, Form(description="Source CRS: EPSG:4490, gcj02, bd09...")] = None,
+    layer: Annotated[str | None, Form(description="Layer, sheet or Shapefile in a zip")] = None,
+    encoding: Annotated[str | None, Form(description="Text encoding, e.g. gbk")] = None,
+    format: Annotated[str | None, Form(description="Format if not from the extension")] = None,
+    on_duplicate: Annotated[Literal["skip", "update", "error"], Form()] = "skip",
+    skip_invalid: Annotated[bool, Form()] = False,
+    dry_run: Annotated[bool, Form()] = False,
+    distance_m: Annotated[float | None, Form(ge=0, le=10_000)] = None,
+) -> FastJSONResponse:
+    distance = settings.duplicate_distance_m if distance_m is None else distance_m
+    with tempfile.TemporaryDirectory(prefix="onemap-upload-") as tmp:
+        path, name = _save_upload(file, Path(tmp))
+        options = ImportOptions(
+            crs=crs, layer=layer, encoding=encoding, format=format, on_duplicate=on_duplicate,
+            skip_invalid=skip_invalid, dry_run=dry_run,
+            duplicate_distance_m=distance,
+        )  # fmt: skip
+        report = import_file(session, category, path, options, filename=name)
+    return FastJSONResponse(report.as_dict())
+
+
+def download_response(
+    request: Request,
+    session: Any,
+    category: Any,
+    viewer: Any,
+    fmt_name: str,
+    query: Any,
+    crs: str | None,
+) -> FileResponse:
+    """All features matching ``query`` (bbox, filters; ``limit`` only when given) as a file."""
+    fmt = get_format(fmt_name, export=True)
+    spec = ExportSpec(
+        crs=output_crs(crs), bbox=query.bbox, where=list(query.where),
+        include_personal=viewer.sees_personal_data,
+        limit=query.limit if "limit" in request.query_params else None,
+    )  # fmt: skip
+    tmp = Path(tempfile.mkdtemp(prefix="onemap-export-"))
+    try:
+        out = tmp / f"{category.id}.{fmt.name}"
+        result = export_collection(session, category, fmt.name, out, spec)
+        path, filename = out, f"{category.id}.{fmt.name}"
+        if fmt.name == "shp":
+            path, filename = tmp / f"{category.id}.zip", f"{category.id}.shp.zip"
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+                for shp in result.files:
+                    for part in sorted(shp.parent.glob(shp.stem + ".*")):
+                        zf.write(part, part.name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=fmt.media_type,
+        filename=filename,
+        headers={"Content-Crs": content_crs(spec.crs), "OGC-NumberMatched": str(result.count)},
+        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
+    )
