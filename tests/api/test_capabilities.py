@@ -105,3 +105,17 @@ def test_healthz_503_when_database_unreachable():
         r = c.get("/collections/shelters/items")
         assert r.status_code == 503
         assert "psycopg" not in r.text and "127.0.0.1" not in r.text
+
+
+def test_demo_city_lists_8_collections_each_with_items(client, db_session):
+    from gis_onemap.demo import load_demo
+
+    counts = load_demo(db_session)
+    assert sum(counts.values()) >= 3000
+    body = client.get("/collections").json()
+    assert [c["id"] for c in body["collections"]] == list(CATEGORY_IDS)
+    for c in body["collections"]:
+        assert c["itemCount"] == counts[c["id"]] > 0, c["id"]
+        items = client.get(f"/collections/{c['id']}/items?limit=5").json()
+        assert items["numberMatched"] == counts[c["id"]]
+        assert len(items["features"]) == 5
