@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gis_onemap.errors import Conflict, InvalidInput, ValidationFailed
+from gis_onemap.errors import ValidationFailed
 from tests.io.helpers import count, load, write_csv
 
 TEAM_HEADER = ["名称", "队伍类型", "人数", "经度", "纬度", "备注"]
