@@ -94,7 +94,7 @@ def rings_for(
     >>> [r["distance_m"] for r in rings_for([Point(110, 21)], [200.0, 100.0])]
     [100.0, 200.0]
     """
-    out = []
+    out: list[dict[str, Any]] = []
     previous: BaseGeometry | None = None
     for d in sorted(set(distances_m)):
         discs = [geodesic_disc(g, d) for g in sources]

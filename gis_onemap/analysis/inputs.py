@@ -182,8 +182,11 @@ def category_filters(params: Mapping[str, str], categories: Sequence[Category]) 
         table = table_for(category.id)
         names = queryable_names(category) - {"geometry", "updated_at"}
         equality = {k: params[k] for k in keys if k in names}
-        ranges = {k: _range_field(category, k) for k in keys if k not in names}
-        ranges = {k: v for k, v in ranges.items() if v is not None}
+        ranges: dict[str, tuple[str, str]] = {}
+        for k in keys:
+            found = None if k in names else _range_field(category, k)
+            if found is not None:
+                ranges[k] = found
         known |= set(equality) | set(ranges)
         if len(equality) + len(ranges) < len(keys):
             continue  # this category lacks a filtered property

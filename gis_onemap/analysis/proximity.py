@@ -117,7 +117,7 @@ def within_select(
 def _merged(parts: list[Select[Any]], limit: int | None) -> Select[Any]:
     if len(parts) == 1:
         return parts[0]
-    union = union_all(*[select(p.subquery().c) for p in parts]).subquery("hits")
+    union = union_all(*[select(*p.subquery().c) for p in parts]).subquery("hits")
     stmt = select(*union.c).order_by(union.c.distance_m, union.c.category, union.c.id)
     return stmt if limit is None else stmt.limit(limit)
 

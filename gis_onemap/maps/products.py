@@ -55,6 +55,11 @@ def popup_html(props: Mapping[str, Any], title: str | None = None) -> str:
     return f"{head}<table style='font-size:12px'>{rows}</table>"
 
 
+def _root_html(m: folium.Map) -> Any:
+    """The map document's HTML body element (a branca Figure's ``html``)."""
+    return m.get_root().html  # type: ignore[attr-defined]
+
+
 def _map(lon: float, lat: float, zoom: int = 13) -> folium.Map:
     m = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True)
     add_offline_basemap(m)
@@ -86,7 +91,7 @@ def _add_features(
             folium.GeoJson(
                 {"type": "Feature", "geometry": geom, "properties": {}},
                 style_function=lambda _f, c=color: {"color": c, "weight": 2, "fillOpacity": 0.25},
-                popup=popup,
+                popup=popup,  # type: ignore[arg-type]  # any Popup works
             ).add_to(group)
 
 
@@ -154,7 +159,7 @@ def render_surroundings(result: Mapping[str, Any], title: str | None = None) -> 
         for i in s["supplies_by_item"][:10]
     ]
     heading = title or f"周边 Surroundings {result['radius_m']:.0f} m"
-    m.get_root().html.add_child(_panel(heading, lines))
+    _root_html(m).add_child(_panel(heading, lines))
     folium.LayerControl(collapsed=True).add_to(m)
     _fit(m, [circle])
     return offline_html(m, title=heading)
@@ -180,7 +185,7 @@ def render_buffers(fc: Mapping[str, Any], title: str | None = None) -> str:
         for f in fc["features"]
     ]
     heading = title or "缓冲区 Buffers"
-    m.get_root().html.add_child(_panel(heading, lines))
+    _root_html(m).add_child(_panel(heading, lines))
     folium.LayerControl(collapsed=True).add_to(m)
     _fit(m, geoms)
     return offline_html(m, title=heading)
@@ -198,7 +203,7 @@ def render_hazard_zones(fc: Mapping[str, Any], title: str | None = None) -> str:
         for p in (f["properties"] for f in fc["features"])
     ] or ["no hazard sources match 无匹配危险源"]
     heading = title or "危险区 Hazard zones"
-    m.get_root().html.add_child(_panel(heading, lines))
+    _root_html(m).add_child(_panel(heading, lines))
     folium.LayerControl(collapsed=True).add_to(m)
     _fit(m, geoms)
     return offline_html(m, title=heading)
@@ -241,7 +246,7 @@ def render_shelter_coverage(
         unc.add_to(m)
         lines.append(f"targets covered 覆盖目标: {n_cov} / {len(targets.get('features', []))}")
     heading = title or "避难场所覆盖 Shelter coverage"
-    m.get_root().html.add_child(_panel(heading, lines))
+    _root_html(m).add_child(_panel(heading, lines))
     folium.LayerControl(collapsed=True).add_to(m)
     _fit(m, areas)
     return offline_html(m, title=heading)
