@@ -96,16 +96,17 @@
     ordered.forEach((cat) => {
       const src = sourceFor(cat);
       const color = colorExpression(cat);
-      const faint = cat.id === "plans" ? 0.05 : 0.25;
+      // plans cover whole districts: outline only, or the city would be tinted by its plans
+      const faint = cat.id === "plans" ? 0 : 0.25;
       map.addLayer(Object.assign({ id: cat.id + "-fill", type: "fill", filter: ["all", IS_AREA, ["!", IS_CLUSTER]], paint: { "fill-color": color, "fill-opacity": faint } }, src));
-      map.addLayer(Object.assign({ id: cat.id + "-line", type: "line", filter: ["all", IS_AREA, ["!", IS_CLUSTER]], paint: { "line-color": color, "line-width": 1.2, "line-dasharray": cat.id === "plans" ? [2, 2] : [1, 0] } }, src));
+      map.addLayer(Object.assign({ id: cat.id + "-line", type: "line", filter: ["all", IS_AREA, ["!", IS_CLUSTER]], paint: { "line-color": color, "line-width": 1.2, "line-opacity": cat.id === "plans" ? 0.35 : 0.9, "line-dasharray": cat.id === "plans" ? [2, 2] : [1, 0] } }, src));
     });
     ordered.forEach((cat) => {
       const src = sourceFor(cat);
       map.addLayer(Object.assign({
         id: cat.id + "-cluster", type: "circle", filter: ["all", IS_POINT, IS_CLUSTER],
         paint: {
-          "circle-color": cat.color, "circle-opacity": 0.75, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
+          "circle-color": cat.color, "circle-opacity": 0.35, "circle-stroke-color": cat.color, "circle-stroke-width": 2,
           "circle-radius": ["interpolate", ["linear"], ["to-number", ["coalesce", ["get", "point_count"], 2]], 2, 8, 20, 12, 200, 20, 2000, 28],
         },
       }, src));

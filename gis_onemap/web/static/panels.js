@@ -8,6 +8,7 @@
   let picking = false;
   let incident = null; // {lon, lat, result}
   let incidentMarker = null;
+  let rings = null; // the rings drawn (GeoJSON)
 
   // --- layers, legends, counts ---------------------------------------------------------------
   function renderLayerList() {
@@ -123,6 +124,7 @@
     if (!picking) return false;
     picking = false;
     document.body.classList.remove("picking");
+    OM.status("");
     setIncident(e.lngLat.lng, e.lngLat.lat);
     return true;
   }
@@ -183,6 +185,7 @@
       } catch (e) { fc = null; }
     }
     if (!fc || !fc.features) fc = { type: "FeatureCollection", features: distances.map((d) => sphereCircle(lon, lat, d)) };
+    rings = fc;
     const map = OM.map;
     if (map.getSource("incident-rings")) map.getSource("incident-rings").setData(fc);
     else {
@@ -387,5 +390,5 @@
     $("export-png").addEventListener("click", exportPng);
   }
 
-  OM.Panels = { init, render, renderCounts, consumeIncidentClick, exportGeoJSON, exportGpkg, fitRegion, search };
+  OM.Panels = { init, render, renderCounts, consumeIncidentClick, exportGeoJSON, exportGpkg, fitRegion, search, incident: () => incident, rings: () => rings };
 })();
