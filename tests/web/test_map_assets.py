@@ -52,9 +52,9 @@ def test_map_page_config_comes_from_the_category_definitions(client):
         personal = {f.name for f in cdef.all_fields if f.personal}
         assert not (names & personal)  # phones and e-mails never reach the page
         assert names == {f.name for f in cdef.public_fields}
+        assert c["zh"] == cdef.zh and c["color"] == cdef.color
         hidden += len(personal)
     assert hidden >= 5  # experts, teams, depots, hazards, targets have contact fields
-        assert c["zh"] == cdef.zh and c["color"] == cdef.color
     assert config["tiles_url"] == "/tiles/WebMercatorQuad/{z}/{x}/{y}"
     assert config["surroundings_url"] == "/analysis/surroundings"
     assert len(config["districts"]) == 10  # Zhanjiang and its 9 districts
