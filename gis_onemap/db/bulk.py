@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
+import orjson
 import psycopg
 from geoalchemy2.shape import from_shape
 from psycopg import sql
-from psycopg.types.json import Jsonb
 from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
@@ -21,38 +21,90 @@ def _driver_connection(session: Session) -> psycopg.Connection[Any]:
     return session.connection().connection.driver_connection  # type: ignore[return-value]
 
 
-def copy_rows(
-    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    """``COPY table (columns) FROM STDIN`` the rows, inside a savepoint: all rows or none.
+# COPY text format by hand: psycopg's ``write_row`` adapts values one by one (~10 µs a row);
+# formatting whole columns with str methods and joining them is several times faster, and the
+# import goal (≥ 50,000 points/s) needs it. Escaping follows the COPY text-format rules.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
 
-    Values are Python values (``dict``/``list`` of dicts must be wrapped in :func:`json_value`);
-    a geometry is its hex EWKB text. Raises :class:`ValidationFailed` (or :class:`Conflict`)
-    with a user-safe message when the database refuses a row; nothing is written then.
+
+def _esc(text: str) -> str:
+    r"""A string escaped for COPY text format.
+
+    >>> _esc("a\tb\\c")
+    'a\\tb\\\\c'
+    """
+    return text.translate(_COPY_ESCAPES)
+
+
+def _array_item(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def format_column(kind: str, values: Sequence[Any]) -> list[str]:
+    r"""One column as COPY text cells. ``kind``: text, int, float, bool, date, text[], json, raw.
+
+    >>> format_column("text[]", [["a", 'b"c'], None])
+    ['{"a","b\\\\"c"}', '\\N']
+    >>> format_column("bool", [True, None]), format_column("json", [{"k": "v"}])
+    (['t', '\\N'], ['{"k":"v"}'])
+    """
+    if kind == "text":
+        return [NULL if v is None else _esc(v) for v in values]
+    if kind in ("int", "raw"):
+        return [NULL if v is None else str(v) for v in values]
+    if kind == "float":
+        return [NULL if v is None else repr(float(v)) for v in values]
+    if kind == "bool":
+        return [NULL if v is None else ("t" if v else "f") for v in values]
+    if kind == "date":
+        return [NULL if v is None else v.isoformat() for v in values]
+    if kind == "text[]":
+        return [
+            NULL if v is None else _esc("{" + ",".join(map(_array_item, v)) + "}") for v in values
+        ]
+    if kind == "json":
+        return [NULL if v is None else _esc(orjson.dumps(v).decode()) for v in values]
+    raise ValueError(f"unknown COPY column kind {kind}")
+
+
+def copy_columns(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    kinds: Sequence[str],
+    data: Sequence[Sequence[Any]],
+    *,
+    chunk_rows: int = 50_000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """``COPY table (columns) FROM STDIN`` column-wise ``data``, inside a savepoint: all or none.
+
+    ``kinds`` says how each column is written (see :func:`format_column`; a geometry is ``raw``
+    hex EWKB). Raises :class:`ValidationFailed` (or :class:`Conflict`) with a user-safe message
+    when the database refuses a row; nothing is written then.
     """
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    count = 0
+    n = len(data[0]) if data else 0
     try:
         with session.begin_nested():
             conn = _driver_connection(session)
             with conn.cursor() as cur, cur.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
+                for start in range(0, n, chunk_rows):
+                    cells = [
+                        format_column(kind, col[start : start + chunk_rows])
+                        for kind, col in zip(kinds, data, strict=True)
+                    ]
+                    copy.write("".join(["\t".join(r) + "\n" for r in zip(*cells, strict=True)]))
+                    if progress is not None:
+                        progress(min(n, start + chunk_rows))
     except psycopg.errors.IntegrityError as exc:
-        raise Conflict(
-            "a row conflicts with existing data or breaks a rule; nothing written"
-        ) from exc
+        raise Conflict("a row conflicts with existing data; nothing was written") from exc
     except psycopg.Error as exc:
         raise ValidationFailed("the database refused a row; nothing was written") from exc
-    return count
-
-
-def json_value(value: Any) -> Any:
-    """Wrap a dict or list for a JSONB column of :func:`copy_rows`."""
-    return None if value is None else Jsonb(value)
+    return n
 
 
 def existing_points(

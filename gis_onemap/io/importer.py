@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gis_onemap.categories import Category
 from gis_onemap.crs import CRSError, CRSSpec, parse_crs, to_wgs84
-from gis_onemap.db.bulk import copy_rows, existing_ids, existing_points, json_value, update_features
+from gis_onemap.db.bulk import copy_columns, existing_ids, existing_points, update_features
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import Conflict, InvalidInput, ValidationFailed
 from gis_onemap.io.duplicates import find_duplicates
@@ -98,17 +98,18 @@ def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportRepo
     return found or parse_crs(None)
 
 
-def _place_supplies_at_depots(session: Session, props: list[Any], prep: Prepared) -> set[int]:
+def _place_supplies_at_depots(session: Session, prep: Prepared) -> set[int]:
     """Check ``depot_id`` references in one query; rows at a known depot need no coordinates."""
-    wanted = {p["depot_id"] for p in props if p and p.get("depot_id") is not None}
-    known = existing_ids(session, table_for("depots"), wanted)
+    depot_ids = prep.typed.get("depot_id") or [None] * prep.n_rows
+    known = existing_ids(session, table_for("depots"), {d for d in depot_ids if d is not None})
     located = set()
-    for i, p in enumerate(props):
-        if p and p.get("depot_id") is not None:
-            if p["depot_id"] in known:
-                located.add(i)
-            else:
-                prep.reject(i, f"'depot_id' {p['depot_id']}: no such depot")
+    for i, depot in enumerate(depot_ids):
+        if depot is None or i in prep.errors:
+            continue
+        if depot in known:
+            located.add(i)
+        else:
+            prep.reject(i, f"'depot_id' {depot}: no such depot")
     return located
 
 
@@ -130,9 +131,11 @@ def _duplicates(
     present = ~pd.isna(geoms)
     if not present.any():
         return []
-    pts = shapely.point_on_surface(geoms[present])
+    pts = geoms[present]
+    if (shapely.get_type_id(pts) != 0).any():
+        pts = shapely.point_on_surface(pts)
     xy = shapely.get_coordinates(pts)
-    names = [prep.properties[r]["name"] for r, p in zip(rows, present, strict=True) if p]
+    names = [prep.typed["name"][r] for r, p in zip(rows, present, strict=True) if p]
     box = (xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
     pad = distance_m / 111_320.0 / max(np.cos(np.radians(max(abs(box[1]), abs(box[3])))), 0.01)
     ids, old_xy, old_names = existing_points(session, table_for(category.id), box, pad * 1.1)
@@ -141,26 +144,43 @@ def _duplicates(
     return [(index[d.row], d) for d in found]
 
 
-def _copy_tuples(
-    category: Category, prep: Prepared, rows: list[int], columns: list[str], on_row: Callable
-) -> Iterator[tuple[Any, ...]]:
-    json_cols = {f.name for f in category.all_fields if f.type == "object_list"} | {"extra"}
-    geoms = prep.geometries[rows]
+_COPY_KINDS = {"string": "text", "integer": "int", "number": "float", "boolean": "bool",
+               "date": "date", "datetime": "date", "string_list": "text[]",
+               "object_list": "json"}  # fmt: skip
+
+
+def _insert(
+    session: Session, category: Category, prep: Prepared, rows: list[int], progress: Progress
+) -> int:
+    """COPY the valid, new rows (column-wise) into the category's table."""
+    whole = len(rows) == prep.n_rows
+
+    def pick(col: list[Any]) -> list[Any]:
+        return col if whole else [col[i] for i in rows]
+
+    columns, kinds, data = [], [], []
+    for f in category.all_fields:
+        col = prep.typed.get(f.name)
+        if col is None:
+            continue
+        values = pick(col)
+        if any(v is not None for v in values):
+            columns.append(f.name)
+            kinds.append(_COPY_KINDS[f.type])
+            data.append(values)
+    geoms = prep.geometries if whole else prep.geometries[rows]
     present = ~pd.isna(geoms)
     hexes = np.full(len(rows), None, dtype=object)
     if present.any():
-        hexes[present] = shapely.to_wkb(
-            shapely.set_srid(geoms[present], 4326), hex=True, include_srid=True
-        )
-    props_cols = columns[:-1]
-    for k, r in enumerate(rows):
-        p = prep.properties[r]
-        assert p is not None
-        yield tuple(json_value(p.get(c)) if c in json_cols else p.get(c) for c in props_cols) + (
-            hexes[k],
-        )
-        if k % 10_000 == 9_999:
-            on_row(k + 1)
+        hexes[present] = shapely.to_wkb(geoms[present], hex=True)  # SRID from the column
+    columns += ["extra", "geom"]
+    kinds += ["json", "raw"]
+    data += [[e if e is not None else {} for e in pick(prep.extra)], hexes.tolist()]
+    total = len(rows)
+    return copy_columns(
+        session, table_for(category.id), columns, kinds, data,
+        progress=lambda done: progress("write", done, total),
+    )  # fmt: skip
 
 
 def import_file(
@@ -201,12 +221,12 @@ def import_file(
     at_depots = category.id == "supplies" and "depot_id" in headers.properties.values()
     if source.tabular and not (headers.lon or headers.wkt or at_depots):
         raise InvalidInput("no coordinate columns found: expected lon/lat (经度/纬度), x/y or wkt")
-    prep = Prepared(source.n_rows, [], np.empty(0, dtype=object))
+    prep = Prepared(source.n_rows, np.empty(0, dtype=object))
     validate_properties_columns(category, source, headers, prep)
     prepare_geometries(category, source, headers, crs, prep)
     located: set[int] = set()
     if category.id == "supplies":
-        located = _place_supplies_at_depots(session, prep.properties, prep)
+        located = _place_supplies_at_depots(session, prep)
     require_geometries(category, prep, located)
     progress("validate", source.n_rows, source.n_rows)
     for row in sorted(prep.errors):
@@ -219,11 +239,12 @@ def import_file(
             details=report.as_dict(),
         )
     valid = prep.valid_rows
-    depots = _depot_points(session, {prep.properties[i]["depot_id"] for i in located if i in valid})  # type: ignore[index]
+    depot_of = prep.typed.get("depot_id") or [None] * prep.n_rows
+    depots = _depot_points(session, {depot_of[i] for i in located if i not in prep.errors})
     for i in located:
         if i in prep.errors or not pd.isna(prep.geometries[i]):
             continue
-        prep.geometries[i] = depots.get(prep.properties[i]["depot_id"])  # type: ignore[index]
+        prep.geometries[i] = depots.get(depot_of[i])
     dups = _duplicates(session, category, prep, valid, options.duplicate_distance_m)
     for row, d in dups:
         report.add_duplicate(row, d.existing_id, d.existing_name, d.distance_m)
@@ -241,19 +262,14 @@ def import_file(
     if options.dry_run:
         return report
     table = table_for(category.id)
-    used = {k for i in inserts for k in prep.properties[i]}  # type: ignore[union-attr]
-    columns = [f.name for f in category.all_fields if f.name in used] + ["extra", "geom"]
-    total = len(inserts)
-    copy_rows(
-        session, table, columns,
-        _copy_tuples(category, prep, inserts, columns, lambda done: progress("write", done, total)),
-    )  # fmt: skip
+    if inserts:
+        _insert(session, category, prep, inserts, progress)
     changes = []
     for fid, i in updates:
-        values = dict(prep.properties[i])  # type: ignore[arg-type]
+        values = prep.row(i)
         values["geom"] = prep.geometries[i]
         changes.append((fid, values))
     update_features(session, table, changes)
-    progress("write", total, total)
+    progress("write", len(inserts), len(inserts))
     report.written = bool(inserts or updates)
     return report

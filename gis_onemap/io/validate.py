@@ -20,7 +20,6 @@ from gis_onemap.errors import InvalidInput
 from gis_onemap.io.headers import HeaderMap, choice_value
 from gis_onemap.io.readers import SourceTable
 
-_MISSING = object()
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
@@ -42,9 +41,16 @@ class Prepared:
     """The outcome of validating every row: typed properties, WGS84 geometries, errors."""
 
     n_rows: int
-    properties: list[dict[str, Any] | None]  # None for a rejected row
     geometries: np.ndarray  # shapely geometries in WGS84 (None: missing / rejected)
+    typed: dict[str, list[Any]] = field(default_factory=dict)  # property → value per row
+    extra: list[dict[str, Any] | None] = field(default_factory=list)  # None = {}
     errors: dict[int, list[str]] = field(default_factory=dict)  # 0-based row → reasons
+
+    def row(self, i: int) -> dict[str, Any]:
+        """The typed properties of row ``i`` (no None values), ``extra`` included."""
+        out = {k: col[i] for k, col in self.typed.items() if col[i] is not None}
+        out["extra"] = self.extra[i] or {}
+        return out
 
     def reject(self, row: int, reason: str) -> None:
         self.errors.setdefault(row, []).append(reason)
@@ -67,11 +73,41 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _hashable_key(value: Any) -> Any:
-    """A cache key that keeps 1, 1.0 and True apart; None for unhashable values."""
-    if isinstance(value, list | dict):
+def _skip(f: Field, raw: Any) -> bool:
+    return is_blank(raw) or (raw == [] and f.type.endswith("_list") and not f.required)
+
+
+def _check_one(category: Category, f: Field, raw: Any) -> tuple[Any, str | None]:
+    """(typed value, None) or (None, problem) for one cell, with the category's own rules."""
+    value = raw
+    if isinstance(value, np.generic):
+        value = value.item()
+    if f.type == "string" and isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores phone numbers and codes as numbers
+    if f.type == "string" and isinstance(value, datetime | date):
+        value = value.isoformat()
+    if f.type == "date" and isinstance(value, str):
+        value = normalise_date_text(value)
+    try:
+        typed = coerce_value(f, value, lenient=True)
+        if f.choices and f.type == "string":
+            typed = choice_value(category, f.name, typed)
+        elif f.choices and f.type == "string_list":
+            typed = [choice_value(category, f.name, v) for v in typed]
+        return typed, _check_constraints(f, typed)
+    except (ValueError, TypeError) as exc:
+        return None, str(exc)
+
+
+def _factorize(values: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, distinct values) of a column; None when cells are lists or objects."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    try:
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    except TypeError:
         return None
-    return (type(value), value)
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _label(column: str, prop: str) -> str:
@@ -81,43 +117,34 @@ def _label(column: str, prop: str) -> str:
 def _typed_column(
     category: Category, f: Field, column: str, values: list[Any], prep: Prepared, failed: set[int]
 ) -> list[Any]:
-    """Coerce and check one column; each distinct cell value is validated once (a cache keyed by
-    value keeps per-row Python light on large files)."""
-    cache: dict[Any, tuple[Any, str | None]] = {}
-    out: list[Any] = [None] * len(values)
+    """Coerce and check one column. Each distinct cell value is validated once (pandas
+    factorize), which keeps per-row Python light on large files; lists and objects (GeoJSON)
+    are checked one by one."""
     label = _label(column, f.name)
-    for i, raw in enumerate(values):
-        if is_blank(raw) or (raw == [] and f.type.endswith("_list") and not f.required):
-            continue
-        key = _hashable_key(raw)
-        hit = cache.get(key, _MISSING) if key is not None else _MISSING
-        if hit is _MISSING:
-            value = raw
-            if f.type == "string" and isinstance(value, float) and value.is_integer():
-                value = int(value)  # Excel stores phone numbers and codes as numbers
-            if f.type == "string" and isinstance(value, datetime | date):
-                value = value.isoformat()
-            if f.type == "date" and isinstance(value, str):
-                value = normalise_date_text(value)
-            try:
-                typed = coerce_value(f, value, lenient=True)
-                if f.choices and f.type == "string":
-                    typed = choice_value(category, f.name, typed)
-                elif f.choices and f.type == "string_list":
-                    typed = [choice_value(category, f.name, v) for v in typed]
-                problem = _check_constraints(f, typed)
-            except (ValueError, TypeError) as exc:
-                typed, problem = None, str(exc)
-            hit = (typed, problem)
-            if key is not None:
-                cache[key] = hit
-        typed, problem = hit  # type: ignore[misc]
-        if problem:
-            prep.reject(i, f"{label} {problem}")
+    fac = _factorize(values)
+    if fac is None:
+        out: list[Any] = [None] * len(values)
+        for i, raw in enumerate(values):
+            if _skip(f, raw):
+                continue
+            typed, problem = _check_one(category, f, raw)
+            if problem:
+                prep.reject(i, f"{label} {problem}")
+                failed.add(i)
+            else:
+                out[i] = typed
+        return out
+    codes, uniques = fac
+    results = [(None, None) if _skip(f, u) else _check_one(category, f, u) for u in uniques]
+    typed_u = np.empty(len(uniques) + 1, dtype=object)  # the last slot serves code -1 (blank)
+    for k, (typed, problem) in enumerate(results):
+        typed_u[k] = None if problem else typed
+    bad = [k for k, (_, problem) in enumerate(results) if problem]
+    if bad:
+        for i in np.flatnonzero(np.isin(codes, bad)).tolist():
+            prep.reject(i, f"{label} {results[codes[i]][1]}")
             failed.add(i)
-        else:
-            out[i] = typed
-    return out
+    return typed_u[codes].tolist()
 
 
 def _jsonable(value: Any) -> Any:
@@ -130,8 +157,8 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _extra_column(column: str, values: list[Any], prep: Prepared) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _extra_column(column: str, values: list[Any], prep: Prepared) -> list[dict[str, Any] | None]:
+    out: list[dict[str, Any] | None] = []
     for i, raw in enumerate(values):
         value = raw
         if isinstance(raw, str) and raw.strip():
@@ -144,14 +171,15 @@ def _extra_column(column: str, values: list[Any], prep: Prepared) -> list[dict[s
         if not isinstance(value, dict):
             prep.reject(i, f"{_label(column, 'extra')} must be a JSON object")
             value = {}
-        out.append(value)
+        out.append(value or None)
     return out
 
 
 def validate_properties_columns(
     category: Category, source: SourceTable, headers: HeaderMap, prep: Prepared
 ) -> None:
-    """Fill ``prep.properties`` with each row's typed properties (rows with errors get None)."""
+    """Fill ``prep.typed`` and ``prep.extra`` with every row's typed properties, derived values
+    computed (for rows without errors)."""
     n = source.n_rows
     missing = [
         f for f in category.all_fields if f.required and f.name not in headers.properties.values()
@@ -161,10 +189,10 @@ def validate_properties_columns(
         raise InvalidInput(f"the file has no column for the required properties {names}")
     typed: dict[str, list[Any]] = {}
     failed: dict[str, set[int]] = {}
-    extra_cols: list[dict[str, Any]] | None = None
+    extra: list[dict[str, Any] | None] = [None] * n
     for column, prop in headers.properties.items():
         if prop == "extra":
-            extra_cols = _extra_column(column, source.columns[column], prep)
+            extra = _extra_column(column, source.columns[column], prep)
             continue
         f = category.field(prop)
         assert f is not None
@@ -176,34 +204,34 @@ def validate_properties_columns(
             for i in range(n):
                 if col[i] is None and i not in failed[f.name]:
                     prep.reject(i, f"'{f.name}' is required")
-    unknown = [(c, source.columns[c]) for c in headers.unknown]
-    names = list(typed)
-    columns = [typed[p] for p in names]
-    props: list[dict[str, Any] | None] = [None] * n
-    for i, row in enumerate(zip(*columns, strict=True) if columns else [()] * n):
-        if i in prep.errors:
-            continue
-        values = {k: v for k, v in zip(names, row, strict=True) if v is not None}
-        if category.derive is not None:
-            values = category.derive(values)
-        extra = dict(extra_cols[i]) if extra_cols is not None else {}
-        for column, cells in unknown:
-            if not is_blank(cells[i]):
-                extra[column] = _jsonable(cells[i])
-        values["extra"] = extra
-        props[i] = values
-    prep.properties = props
+    for column in headers.unknown:
+        cells = source.columns[column]
+        for i, value in enumerate(cells):
+            if not is_blank(value):
+                extra[i] = {**(extra[i] or {}), column: _jsonable(value)}
+    prep.typed, prep.extra = typed, extra
+    if category.derive is not None:
+        for i in range(n):
+            if i in prep.errors:
+                continue
+            derived = category.derive({k: v for k, v in prep.row(i).items() if k != "extra"})
+            for key, value in derived.items():
+                typed.setdefault(key, [None] * n)[i] = value
 
 
 # ---- geometry ------------------------------------------------------------------------------
 def _numbers(values: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(floats, blank mask, bad-text mask) of a coordinate column."""
+    """(floats, blank mask, bad-text mask) of a coordinate column, vectorised."""
     series = pd.Series(values, dtype=object)
-    blank = series.map(is_blank).to_numpy(dtype=bool)
-    text = series.where(~blank, None)
-    if text.map(lambda v: isinstance(v, str)).any():
-        text = text.map(lambda v: v.strip().replace("，", ".") if isinstance(v, str) else v)
-    nums = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    nums = np.array(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
+    blank = np.array(series.isna(), dtype=bool)
+    nan = np.isnan(nums) & ~blank
+    if nan.any():
+        idx = np.flatnonzero(nan)
+        text = series.iloc[idx].astype(str).str.strip()
+        blank[idx] = (text == "").to_numpy()
+        retry = pd.to_numeric(text.str.replace("，", ".", regex=False), errors="coerce")
+        nums[idx] = retry.to_numpy(dtype=np.float64)
     return nums, blank, np.isnan(nums) & ~blank
 
 
@@ -251,7 +279,8 @@ def _to_wgs84_array(geoms: np.ndarray, crs: CRSSpec) -> np.ndarray:
     if not present.any():
         return out
     if crs.is_wgs84:
-        out[present] = shapely.force_2d(geoms[present])
+        if shapely.has_z(geoms[present]).any():
+            out[present] = shapely.force_2d(geoms[present])
         return out
 
     def apply(coords: np.ndarray) -> np.ndarray:
