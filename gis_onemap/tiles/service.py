@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Connection, Dialect, and_
+import psycopg
+from sqlalchemy import ColumnElement, Connection, Dialect, and_, make_url
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import CATEGORIES, Category
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.db.tables import table_for
-from gis_onemap.errors import InvalidInput
+from gis_onemap.errors import DatabaseUnavailable, InvalidInput
 from gis_onemap.query.items import (
     RESERVED_PARAMS,
     datetime_clause,
@@ -143,8 +145,11 @@ class TileService:
     """Vector and raster tiles of one or more categories, cached by data version."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.cluster_below_zoom = settings.cluster_below_zoom
         self.cache = TileCache(settings.tile_cache_size, settings.tile_cache_dir)
+        self._version_conn: psycopg.Connection[Any] | None = None
+        self._version_lock = threading.Lock()
 
     # ---- versions and keys ---------------------------------------------------------------
     @staticmethod
@@ -152,16 +157,54 @@ class TileService:
         """The data version of every collection (one small query)."""
         return {r[0]: r[1] for r in conn.exec_driver_sql(template("versions.sql")).all()}
 
+    def current_versions(self) -> dict[str, int]:
+        """The data versions read on the service's own autocommit connection.
+
+        The hot path of cached tiles: one prepared query on a kept connection, no ORM session
+        (hand-written because a pooled SQLAlchemy session costs several times more per hit).
+        A tile rendered later from a newer snapshot is still keyed by this older version,
+        which is safe: its content is at least as new as the key says.
+        """
+        with self._version_lock:
+            try:
+                conn = self._version_conn
+                if conn is None or conn.closed:
+                    url = make_url(self.settings.resolved_database_url()).set(
+                        drivername="postgresql"
+                    )
+                    conn = psycopg.connect(
+                        url.render_as_string(hide_password=False),
+                        autocommit=True,
+                        prepare_threshold=0,
+                        options=f"-c statement_timeout={self.settings.statement_timeout_ms}",
+                    )
+                    self._version_conn = conn
+                rows = conn.execute(template("versions.sql")).fetchall()
+            except psycopg.Error as exc:
+                if self._version_conn is not None:
+                    self._version_conn.close()
+                self._version_conn = None
+                raise DatabaseUnavailable("the database is unavailable") from exc
+        return {r[0]: r[1] for r in rows}
+
+    def close(self) -> None:
+        """Close the version connection (the cache stays)."""
+        with self._version_lock:
+            if self._version_conn is not None:
+                self._version_conn.close()
+                self._version_conn = None
+
     def key(
         self,
-        conn: Connection,
+        conn: Connection | dict[str, int],
         categories: Sequence[Category],
         tile: TileIndex,
         filters: TileFilters,
         ext: str,
     ) -> TileKey:
-        """The cache key of a tile, with the current data version of its layers."""
-        versions = self.versions(conn)
+        """The cache key of a tile, with the current data version of its layers
+        (read on ``conn``, or given as a mapping)."""
+        versions = conn if isinstance(conn, dict) else self.versions(conn)
         ids = [c.id for c in categories]
         if len(ids) == 1:
             scope, version = ids[0], str(versions.get(ids[0], 0))
@@ -209,6 +252,35 @@ class TileService:
         return data
 
     # ---- answers -------------------------------------------------------------------------
+    def cached(
+        self,
+        versions: dict[str, int],
+        categories: Sequence[Category],
+        tile: TileIndex,
+        filters: TileFilters,
+        *,
+        png: bool = False,
+        accept_gzip: bool = True,
+        if_none_match: str | None = None,
+    ) -> TileAnswer | None:
+        """The answer from the cache alone (304 or the cached tile), ``None`` on a miss."""
+        key = self.key(versions, categories, tile, filters, "png" if png else "mvt")
+        media_type = PNG_MEDIA_TYPE if png else MVT_MEDIA_TYPE
+        gz = accept_gzip and not png
+        etag = key.etag("gzip" if gz else "")
+        if etag_matches(if_none_match, etag):
+            return TileAnswer(304, media_type, etag)
+        data = self.cache.get(key)
+        if data is None:
+            return None
+        if not data:
+            return TileAnswer(204, media_type, etag)
+        if png:
+            return TileAnswer(200, media_type, etag, data)
+        if gz:
+            return TileAnswer(200, media_type, etag, data, {"Content-Encoding": "gzip"})
+        return TileAnswer(200, media_type, etag, gzip.decompress(data))
+
     def vector(
         self,
         session: Session,

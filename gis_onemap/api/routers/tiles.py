@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from gis_onemap.api.deps import CategoryDep, SessionDep
+from gis_onemap.api.deps import CategoryDep, SessionDep, get_session
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.api.routers.core import add_conformance
 from gis_onemap.categories import CATEGORIES, Category, get_category
+from gis_onemap.db.engine import session_scope
 from gis_onemap.errors import InvalidInput
 from gis_onemap.tiles import metadata
-from gis_onemap.tiles.grid import MAX_ZOOM, TMS_ID, check_tile, check_tms
+from gis_onemap.tiles.grid import MAX_ZOOM, TMS_ID, TileIndex, check_tile, check_tms
 from gis_onemap.tiles.service import (
     CACHE_CONTROL,
     MVT_MEDIA_TYPE,
@@ -31,7 +35,7 @@ add_conformance(*metadata.TILES_CONFORMANCE)
 _service_lock = threading.Lock()
 
 
-def get_tile_service(request: Request) -> TileService:
+async def get_tile_service(request: Request) -> TileService:
     """The app's tile service (its cache lives as long as the app), made on first use."""
     state = request.app.state
     service = getattr(state, "tile_service", None)
@@ -45,6 +49,7 @@ def get_tile_service(request: Request) -> TileService:
 
 
 TileServiceDep = Annotated[TileService, Depends(get_tile_service)]
+CollectionId = Annotated[str, Path(description="Collection id, e.g. 'shelters'")]
 TmsId = Annotated[str, Path(description=f"Tile matrix set id: only '{TMS_ID}'")]
 Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description=f"Zoom (tileMatrix), 0–{MAX_ZOOM}")]
 Col = Annotated[int, Path(ge=0, description="Column (tileCol), 0 … 2^z − 1")]
@@ -87,6 +92,61 @@ def _send(answer: TileAnswer) -> Response:
     if answer.status != 200:
         return Response(status_code=answer.status, headers=headers)
     return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+@contextmanager
+def _request_session(request: Request) -> Iterator[Session]:
+    """A session for rendering, honouring a ``get_session`` override (tests bind sessions to
+    one rolled-back transaction, whose writes only that session sees)."""
+    override = request.app.dependency_overrides.get(get_session)
+    if override is None:
+        with session_scope(request.app.state.session_factory) as session:
+            yield session
+        return
+    sessions = override()
+    session = next(sessions)
+    try:
+        yield session
+    except BaseException as exc:
+        sessions.throw(exc)
+        raise
+    next(sessions, None)
+
+
+async def _answer(
+    request: Request,
+    service: TileService,
+    categories: Sequence[Category],
+    tile: TileIndex,
+    filters: TileFilters,
+    *,
+    png: bool = False,
+    accept_encoding: str | None = None,
+    if_none_match: str | None = None,
+) -> Response:
+    """Cache hits are answered on the event loop after one small version query; misses are
+    rendered in a worker thread with a database session."""
+    gz = _accepts_gzip(accept_encoding)
+    if get_session not in request.app.dependency_overrides:
+        versions = service.current_versions()
+        hit = service.cached(
+            versions, categories, tile, filters, png=png, accept_gzip=gz,
+            if_none_match=if_none_match,
+        )  # fmt: skip
+        if hit is not None:
+            return _send(hit)
+
+    def render() -> TileAnswer:
+        with _request_session(request) as session:
+            if png:
+                return service.raster(
+                    session, categories, tile, filters, if_none_match=if_none_match
+                )
+            return service.vector(
+                session, categories, tile, filters, accept_gzip=gz, if_none_match=if_none_match
+            )
+
+    return _send(await run_in_threadpool(render))
 
 
 def _accepts_gzip(accept_encoding: str | None) -> bool:
@@ -188,9 +248,8 @@ def dataset_tilejson(
     response_class=Response,
     responses=_tile_responses(MVT_MEDIA_TYPE),
 )
-def dataset_tile(
+async def dataset_tile(
     request: Request,
-    session: SessionDep,
     service: TileServiceDep,
     tms_id: TmsId,
     z: Zoom,
@@ -203,15 +262,11 @@ def dataset_tile(
     check_tms(tms_id)
     tile = check_tile(z, x, y)
     categories = _selected(collections)
-    answer = service.vector(
-        session,
-        categories,
-        tile,
-        _filters(request, categories),
-        accept_gzip=_accepts_gzip(accept_encoding),
-        if_none_match=if_none_match,
-    )
-    return _send(answer)
+    filters = _filters(request, categories)
+    return await _answer(
+        request, service, categories, tile, filters,
+        accept_encoding=accept_encoding, if_none_match=if_none_match,
+    )  # fmt: skip
 
 
 @router.get(
@@ -220,9 +275,8 @@ def dataset_tile(
     response_class=Response,
     responses=_tile_responses(PNG_MEDIA_TYPE),
 )
-def dataset_png(
+async def dataset_png(
     request: Request,
-    session: SessionDep,
     service: TileServiceDep,
     tms_id: TmsId,
     z: Zoom,
@@ -235,7 +289,9 @@ def dataset_png(
     tile = check_tile(z, x, y)
     categories = _selected(collections)
     filters = _filters(request, categories)
-    return _send(service.raster(session, categories, tile, filters, if_none_match=if_none_match))
+    return await _answer(
+        request, service, categories, tile, filters, png=True, if_none_match=if_none_match
+    )
 
 
 # ---- one collection --------------------------------------------------------------------------
@@ -306,11 +362,10 @@ def collection_tilejson(
     response_class=Response,
     responses=_tile_responses(MVT_MEDIA_TYPE),
 )
-def collection_tile(
+async def collection_tile(
     request: Request,
-    session: SessionDep,
     service: TileServiceDep,
-    category: CategoryDep,
+    collection_id: CollectionId,
     tms_id: TmsId,
     z: Zoom,
     x: Col,
@@ -321,17 +376,14 @@ def collection_tile(
     if_none_match: IfNoneMatch = None,
     accept_encoding: AcceptEncoding = None,
 ) -> Response:
+    category = get_category(collection_id)
     check_tms(tms_id)
     tile = check_tile(z, x, y)
-    answer = service.vector(
-        session,
-        [category],
-        tile,
-        _filters(request, [category]),
-        accept_gzip=_accepts_gzip(accept_encoding),
-        if_none_match=if_none_match,
-    )
-    return _send(answer)
+    filters = _filters(request, [category])
+    return await _answer(
+        request, service, [category], tile, filters,
+        accept_encoding=accept_encoding, if_none_match=if_none_match,
+    )  # fmt: skip
 
 
 @router.get(
@@ -340,11 +392,10 @@ def collection_tile(
     response_class=Response,
     responses=_tile_responses(PNG_MEDIA_TYPE),
 )
-def collection_png(
+async def collection_png(
     request: Request,
-    session: SessionDep,
     service: TileServiceDep,
-    category: CategoryDep,
+    collection_id: CollectionId,
     tms_id: TmsId,
     z: Zoom,
     x: Col,
@@ -354,7 +405,10 @@ def collection_png(
     datetime: DatetimeParam = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
+    category = get_category(collection_id)
     check_tms(tms_id)
     tile = check_tile(z, x, y)
     filters = _filters(request, [category])
-    return _send(service.raster(session, [category], tile, filters, if_none_match=if_none_match))
+    return await _answer(
+        request, service, [category], tile, filters, png=True, if_none_match=if_none_match
+    )

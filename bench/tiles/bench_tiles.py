@@ -1,0 +1,276 @@
+"""Vector tiles: gis_onemap vs tipg on the same 1,000,000-point table; cold and warm tiles/s.
+
+One database (``onemap_bench_tiles``, migrated) holds N points in ``rescue_teams`` (made once
+with generate_series; reused when the count matches). tipg (uvicorn, 127.0.0.1:8302) and
+gis_onemap (``onemap serve``, 127.0.0.1:8301) both reach it over TCP, one worker each, and get
+the same list of ~350 different tiles at z10–z14 over the data's extent, from the same
+client (4 threads, keep-alive, ``Accept-Encoding: gzip``), asking both for the same properties.
+
+- tipg: no tile cache; its best of 2 timed passes, after one untimed pass to warm PostgreSQL.
+- gis_onemap cold: a freshly started server process (empty in-memory cache, no disk cache),
+  each tile fetched once, so every request renders from PostgreSQL; best of 2 restarts.
+- gis_onemap warm: the same list again on that process (every request a cache hit; each
+  still reads the data version from PostgreSQL, so edits show at once).
+
+Goals (issue 6): cold ≥ 2× tipg; warm ≥ 20× our cold rate. It also prints the largest tile
+(decoded MVT bytes) at every zoom 0–14 over the extent (goal < 500 KB).
+
+Run: ``.venv/bin/python bench/tiles/bench_tiles.py [N]`` (needs ``pip install tipg``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, pool, text
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from bench.common import bench_database  # noqa: E402
+from gis_onemap.settings import Settings  # noqa: E402
+from gis_onemap.tiles.grid import tiles_covering  # noqa: E402
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+DB = "onemap_bench_tiles"
+OURS_PORT, TIPG_PORT = 8301, 8302
+THREADS = 4
+PROPS = "name,team_type,headcount,readiness"  # = the rescue_teams tile fields (+ id)
+OURS_TILES = "/collections/rescue_teams/tiles/WebMercatorQuad"
+BBOX = (109.6, 20.2, 110.9, 21.9)  # Zhanjiang-sized area, like the demo city
+
+FILL_SQL = """
+INSERT INTO rescue_teams (name, team_type, headcount, readiness, geom)
+SELECT '救援队 ' || g,
+       (ARRAY['fire_rescue', 'forest_fire', 'flood', 'medical', 'mine', 'maritime',
+              'social_volunteer', 'other'])[1 + g % 8],
+       5 + g % 200,
+       (ARRAY['on_duty', 'standby', 'deployed', 'unavailable'])[1 + g % 4],
+       ST_SetSRID(ST_MakePoint(:w + random() * (:e - :w), :s + random() * (:n - :s)), 4326)
+FROM generate_series(1, :count) g
+"""
+
+
+def database() -> str:
+    """The bench database with N points (reused when it already holds exactly N)."""
+    base = make_url(Settings().resolved_database_url()).set(database=DB)
+    url = base.render_as_string(hide_password=False)
+    try:
+        eng = create_engine(url, poolclass=pool.NullPool)
+        with eng.connect() as conn:
+            count = conn.execute(text("SELECT count(*) FROM rescue_teams")).scalar_one()
+            head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        eng.dispose()
+    except Exception:  # noqa: BLE001 - no such database yet
+        count, head = -1, None
+    from alembic.script import ScriptDirectory
+
+    from gis_onemap.db.migrate import alembic_config
+
+    current = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if count == N and head == current:
+        print(f"reusing {DB}: {count:,} points in rescue_teams (migrated to {head})")
+        return url
+    url = bench_database(DB)
+    eng = create_engine(url, poolclass=pool.NullPool)
+    t0 = time.perf_counter()
+    with eng.begin() as conn:
+        conn.execute(text("SELECT setseed(0.42)"))
+        w, s, e, n = BBOX
+        conn.execute(text(FILL_SQL), {"w": w, "s": s, "e": e, "n": n, "count": N})
+    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE rescue_teams"))
+    eng.dispose()
+    print(f"made {DB}: {N:,} points in {time.perf_counter() - t0:.0f} s")
+    return url
+
+
+def tile_list(total: int = 350) -> list[tuple[int, int, int]]:
+    """``total`` different tiles z10–z14 over the extent: all of z10 (few), the rest evenly."""
+    rng = random.Random(20261125)
+    chosen: list[tuple[int, int, int]] = []
+    remaining = total
+    for z in range(10, 15):
+        tiles = [(t.z, t.x, t.y) for t in tiles_covering(BBOX, (z, z))]
+        rng.shuffle(tiles)
+        take = tiles[: remaining // (15 - z)]
+        chosen += take
+        remaining -= len(take)
+    return chosen
+
+
+def _wait(port: int, path: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server on {port} exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+@contextmanager
+def server(cmd: Sequence[str], env: dict[str, str], port: int, ready: str) -> Iterator[None]:
+    proc = subprocess.Popen(
+        list(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+    )
+    try:
+        _wait(port, ready, proc)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def ours(tcp_url: str) -> AbstractContextManager[None]:
+    env = dict(os.environ, ONEMAP_DATABASE_URL=tcp_url)
+    env.pop("ONEMAP_TILE_CACHE_DIR", None)  # memory cache only: a restart is a cold cache
+    cmd = [sys.executable, "-m", "gis_onemap.cli.main", "serve", "--port", str(OURS_PORT)]
+    return server(cmd, env, OURS_PORT, "/healthz")
+
+
+def tipg(tipg_url: str) -> AbstractContextManager[None]:
+    env = dict(
+        os.environ,
+        DATABASE_URL=tipg_url,
+        TIPG_DB_SCHEMAS='["public"]',
+        TIPG_DB_TABLES='["public.rescue_teams"]',
+        TIPG_DB_SPATIAL_EXTENT="false",
+        TIPG_DB_DATETIME_EXTENT="false",
+    )
+    cmd = [
+        sys.executable, "-m", "uvicorn", "tipg.main:app",
+        "--host", "127.0.0.1", "--port", str(TIPG_PORT), "--log-level", "warning",
+    ]  # fmt: skip
+    return server(cmd, env, TIPG_PORT, "/healthz")
+
+
+def fetch_all(port: int, paths: Sequence[str]) -> tuple[float, dict[str, bytes], dict[int, int]]:
+    """GET every path once from THREADS keep-alive connections; (seconds, bodies, statuses)."""
+    bodies: dict[str, bytes] = {}
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    queue = list(reversed(paths))
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                path = queue.pop()
+            conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.getheader("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            with lock:
+                bodies[path] = body
+                statuses[resp.status] = statuses.get(resp.status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, bodies, statuses
+
+
+def main() -> None:
+    url = database()
+    u = make_url(url)
+    tcp = u.set(host="127.0.0.1", port=int(u.query.get("port", 55432)), query={})
+    tcp_url = tcp.render_as_string(hide_password=False)
+    tipg_url = tcp.set(drivername="postgresql").render_as_string(hide_password=False)
+    tiles = tile_list()
+    by_zoom = {z: sum(1 for t in tiles if t[0] == z) for z in range(10, 15)}
+    print(f"{len(tiles)} different tiles, per zoom {by_zoom}; {THREADS} client threads")
+    ours_paths = [
+        f"/collections/rescue_teams/tiles/WebMercatorQuad/{z}/{x}/{y}" for z, x, y in tiles
+    ]
+    tipg_paths = [
+        f"/collections/public.rescue_teams/tiles/WebMercatorQuad/{z}/{x}/{y}?properties={PROPS}"
+        for z, x, y in tiles
+    ]  # fmt: skip
+
+    with tipg(tipg_url):
+        fetch_all(TIPG_PORT, tipg_paths)  # untimed: warms PostgreSQL's buffers for everyone
+        runs = [fetch_all(TIPG_PORT, tipg_paths) for _ in range(2)]
+    tipg_s, tipg_bodies, tipg_status = min(runs, key=lambda r: r[0])
+    tipg_rate = len(tiles) / tipg_s
+    print(
+        f"tipg {_version('tipg')}: {tipg_rate:7.1f} tiles/s  ({tipg_s:.2f} s, status {tipg_status})"
+    )
+
+    cold = []
+    for attempt in range(2):
+        with ours(tcp_url):
+            s, bodies, status = fetch_all(OURS_PORT, ours_paths)
+            cold.append((s, bodies, status))
+            if attempt == 1:
+                warm = [fetch_all(OURS_PORT, ours_paths) for _ in range(3)]
+                sizes = max_sizes(url)
+    cold_s, cold_bodies, cold_status = min(cold, key=lambda r: r[0])
+    cold_rate = len(tiles) / cold_s
+    warm_s, _, warm_status = min(warm, key=lambda r: r[0])
+    warm_rate = len(tiles) / warm_s
+    print(
+        f"gis_onemap cold: {cold_rate:7.1f} tiles/s  ({cold_s:.2f} s, status {cold_status}; "
+        "fresh server process = empty cache, every tile rendered by PostgreSQL)"
+    )
+    print(
+        f"gis_onemap warm: {warm_rate:7.1f} tiles/s  ({warm_s:.2f} s, status {warm_status}; "
+        "all cache hits, each request still reads the data version from PostgreSQL)"
+    )
+    print(f"cold ratio gis_onemap / tipg: {cold_rate / tipg_rate:.2f}x (goal >= 2)")
+    print(f"warm / cold (gis_onemap):     {warm_rate / cold_rate:.1f}x (goal >= 20)")
+    ours_bytes = sum(len(b) for b in cold_bodies.values())
+    tipg_bytes = sum(len(b) for b in tipg_bodies.values())
+    print(f"decoded bytes over the list: gis_onemap {ours_bytes:,}, tipg {tipg_bytes:,}")
+    print("note: tipg sends at most 10,000 features per tile (its default); below zoom 12")
+    print("      gis_onemap sends grid clusters with counts of all points instead.")
+    print("largest decoded tile per zoom over the extent (goal < 500 KB):")
+    print("  " + ", ".join(f"z{z} {kb:.0f} KB" for z, kb in sizes.items()))
+
+
+def max_sizes(url: str) -> dict[int, float]:
+    """Largest decoded tile (KB) per zoom 0–14: all tiles z0–11, a sample above (warm server)."""
+    rng = random.Random(5)
+    out = {}
+    for z in range(0, 15):
+        tiles = [tuple(t) for t in tiles_covering(BBOX, (z, z))]
+        if len(tiles) > 40:
+            tiles = rng.sample(tiles, 40)
+        paths = [
+            f"/collections/rescue_teams/tiles/WebMercatorQuad/{z}/{x}/{y}" for z, x, y in tiles
+        ]
+        _, bodies, _ = fetch_all(OURS_PORT, paths)
+        out[z] = max(len(b) for b in bodies.values()) / 1024
+    return out
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+if __name__ == "__main__":
+    main()
