@@ -76,11 +76,18 @@ def _select(
 
 
 def _row_columns(category: Category, spec: ExportSpec) -> list[Any]:
-    """id, the fields, extra, updated_at (text) and the geometry as WKB."""
+    """id, the fields, extra, updated_at (text) and the geometry as WKB. Lists and JSON come as
+    JSON text made by PostgreSQL (parsing and re-dumping them in Python would double the cost)."""
     t = table_for(category.id)
     columns: list[Any] = [t.c.id]
-    columns += [t.c[f.name] for f in _fields(category, spec.include_personal)]
-    return columns + [t.c.extra, cast(t.c.updated_at, Text), func.ST_AsBinary(t.c.geom)]
+    for f in _fields(category, spec.include_personal):
+        if f.type == "string_list":
+            columns.append(cast(func.array_to_json(t.c[f.name]), Text))
+        elif f.type == "object_list":
+            columns.append(cast(t.c[f.name], Text))
+        else:
+            columns.append(t.c[f.name])
+    return columns + [cast(t.c.extra, Text), cast(t.c.updated_at, Text), func.ST_AsBinary(t.c.geom)]
 
 
 def _project(wkbs: Sequence[bytes], crs: CRSSpec) -> np.ndarray:
@@ -94,10 +101,6 @@ def _project(wkbs: Sequence[bytes], crs: CRSSpec) -> np.ndarray:
         return np.column_stack([x, y])
 
     return shapely.transform(geoms, apply)
-
-
-def _json_text(values: Sequence[Any]) -> list[str | None]:
-    return [None if v is None else orjson.dumps(v).decode() for v in values]
 
 
 def _arrow_schema(category: Category, spec: ExportSpec, names: Sequence[str]) -> pa.Schema:
@@ -119,15 +122,13 @@ def _batches(
         cols = list(zip(*rows, strict=True))
         arrays = []
         for kind, values, fld in zip(kinds, cols, schema, strict=True):
-            if kind == "geom":
+            if kind == "geom" and (multi or not spec.crs.is_wgs84):
                 geoms = _project(values, spec.crs)
                 if multi:
                     geoms = np.where(
                         shapely.get_type_id(geoms) == 3, shapely.multipolygons(geoms), geoms
                     )
                 values = shapely.to_wkb(geoms)
-            elif kind in ("string_list", "object_list", "json"):
-                values = _json_text(values)
             arrays.append(pa.array(values, type=fld.type))
         counter[0] += len(rows)
         progress(counter[0])
@@ -239,11 +240,8 @@ def _csv_export(
             wkts = None if points_only else shapely.to_wkt(geoms, rounding_precision=-1)
             for k, r in enumerate(rows):
                 cells: list[Any] = [r[0]]
-                for kind, v in zip(kinds, r[1 : 1 + len(kinds)], strict=True):
-                    if v is not None and kind in ("string_list", "object_list"):
-                        v = orjson.dumps(v).decode()
-                    cells.append("" if v is None else v)
-                cells += [orjson.dumps(r[-3]).decode() if r[-3] else "", r[-2]]
+                cells += ["" if v is None else v for v in r[1 : 1 + len(kinds)]]
+                cells += ["" if r[-3] == "{}" else r[-3], r[-2]]
                 if is_point[k]:
                     cells += [repr(float(coords[k, 0])), repr(float(coords[k, 1]))]
                 else:
