@@ -145,11 +145,16 @@ def resolve_categories(ids: Iterable[str] | None) -> tuple[Category, ...]:
     return tuple(REGISTRY[c] for c in dict.fromkeys(chosen))
 
 
+#: The property filters of a request as a hashable, ordered tuple of (key, value).
+FilterKey = tuple[tuple[str, str], ...]
+
+
 @dataclass
 class CategoryFilters:
     """Per-category SQL clauses from property filters; categories lacking a property drop out."""
 
     clauses: dict[str, list[ColumnElement[bool]]] = field(default_factory=dict)
+    key: FilterKey = ()
 
     def categories(self, among: Sequence[Category]) -> tuple[Category, ...]:
         """The categories (of ``among``) that every filter applies to."""
@@ -175,8 +180,8 @@ def category_filters(params: Mapping[str, str], categories: Sequence[Category]) 
     numeric property. A filter naming a property that none of ``categories`` has → 400; a
     category that lacks a filtered property is left out of the search.
     """
-    keys = [k for k in params if k not in ANALYSIS_PARAMS]
-    result = CategoryFilters()
+    keys = sorted(k for k in params if k not in ANALYSIS_PARAMS)
+    result = CategoryFilters(key=tuple((k, str(params[k])) for k in keys))
     known: set[str] = set()
     for category in categories:
         table = table_for(category.id)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Select,
     String,
     bindparam,
@@ -19,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from gis_onemap.analysis.inputs import CategoryFilters, Origin
-from gis_onemap.categories import Category
+from gis_onemap.analysis.inputs import CategoryFilters, FilterKey, Origin, category_filters
+from gis_onemap.categories import REGISTRY, Category
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.db.tables import table_for
 
@@ -58,11 +60,14 @@ def _columns(category: Category, include_personal: bool, origin: ColumnElement[A
     ]
 
 
+Number = int | float | ColumnElement[Any]
+
+
 def nearest_select(
     category: Category,
-    k: int,
+    k: Number,
     where: Sequence[ColumnElement[bool]] = (),
-    max_distance_m: float | None = None,
+    max_distance_m: Number | None = None,
     include_personal: bool = False,
 ) -> Select[Any]:
     """The ``k`` nearest rows of one category, ordered exactly by spheroid distance.
@@ -86,7 +91,10 @@ def nearest_select(
     # + 1 mm: ST_DWithin(g, o, ST_Distance(g, o)) is false for about half the rows (rounding).
     bound: ColumnElement[Any] = select(func.max(candidates.c.d)).scalar_subquery() + BOUND_SLACK_M
     if max_distance_m is not None:
-        bound = func.least(bound, literal(max_distance_m, Float))
+        limit = max_distance_m
+        bound = func.least(
+            bound, limit if isinstance(limit, ColumnElement) else literal(limit, Float)
+        )
     dist = distance_expr(table, origin)
     return (
         select(*_columns(category, include_personal, origin))
@@ -98,9 +106,9 @@ def nearest_select(
 
 def within_select(
     category: Category,
-    radius_m: float,
+    radius_m: Number,
     where: Sequence[ColumnElement[bool]] = (),
-    limit: int | None = None,
+    limit: Number | None = None,
     include_personal: bool = False,
 ) -> Select[Any]:
     """Every row of one category within ``radius_m`` spheroid metres, nearest first."""
@@ -114,7 +122,7 @@ def within_select(
     return stmt if limit is None else stmt.limit(limit)
 
 
-def _merged(parts: list[Select[Any]], limit: int | None) -> Select[Any]:
+def _merged(parts: list[Select[Any]], limit: Number | None) -> Select[Any]:
     if len(parts) == 1:
         return parts[0]
     union = union_all(*[select(*p.subquery().c) for p in parts]).subquery("hits")
@@ -133,6 +141,42 @@ def within_count(
         .select_from(table)
         .where(*where, func.ST_DWithin(geog, origin_geography(), radius_m))
     )
+
+
+def _param(name: str, type_: Any) -> ColumnElement[Any]:
+    return bindparam(name, type_=type_)
+
+
+# Building these statements costs milliseconds of Python (8 tables × ~20 columns); the shapes
+# repeat, so they are built once per shape, with k / radius / limits as bound parameters.
+@lru_cache(maxsize=512)
+def nearest_statement(
+    category_ids: tuple[str, ...], personal: bool, with_max: bool, filter_key: FilterKey
+) -> Select[Any]:
+    """The merged nearest statement for a shape (params: ``origin``, ``k``, ``max_d``)."""
+    cats = tuple(REGISTRY[c] for c in category_ids)
+    filters = category_filters(dict(filter_key), cats)
+    k = _param("k", Integer)
+    max_d = _param("max_d", Float) if with_max else None
+    parts = [
+        nearest_select(c, k, filters.where(c), max_d, personal) for c in filters.categories(cats)
+    ]
+    return _merged(parts, k)
+
+
+@lru_cache(maxsize=512)
+def within_statement(
+    category_ids: tuple[str, ...], personal: bool, filter_key: FilterKey
+) -> Select[Any]:
+    """The merged within statement for a shape (params: ``origin``, ``radius``, ``limit``)."""
+    cats = tuple(REGISTRY[c] for c in category_ids)
+    filters = category_filters(dict(filter_key), cats)
+    radius, limit = _param("radius", Float), _param("limit", Integer)
+    parts = [
+        within_select(c, radius, filters.where(c), limit, personal)
+        for c in filters.categories(cats)
+    ]
+    return _merged(parts, limit)
 
 
 @dataclass
@@ -180,14 +224,14 @@ class ProximityService:
         max_distance_m: float | None = None,
     ) -> Hits:
         """The ``k`` nearest features over ``categories`` (exact spheroid order)."""
-        chosen = filters.categories(categories)
-        if not chosen:
+        if not filters.categories(categories):
             return Hits([], 0)
-        parts = [
-            nearest_select(c, k, filters.where(c), max_distance_m, self.include_personal)
-            for c in chosen
-        ]
-        rows = self.session.execute(_merged(parts, k), {"origin": origin.ewkt}).all()
+        ids = tuple(c.id for c in categories)
+        stmt = nearest_statement(
+            ids, self.include_personal, max_distance_m is not None, filters.key
+        )
+        params = {"origin": origin.ewkt, "k": k, "max_d": max_distance_m}
+        rows = self.session.execute(stmt, params).all()
         return Hits([_feature(r) for r in rows], len(rows))
 
     def within(
@@ -202,12 +246,10 @@ class ProximityService:
         chosen = filters.categories(categories)
         if not chosen:
             return Hits([], 0)
-        parts = [
-            within_select(c, radius_m, filters.where(c), limit, self.include_personal)
-            for c in chosen
-        ]
-        params = {"origin": origin.ewkt}
-        rows = self.session.execute(_merged(parts, limit), params).all()
+        ids = tuple(c.id for c in categories)
+        stmt = within_statement(ids, self.include_personal, filters.key)
+        params = {"origin": origin.ewkt, "radius": radius_m, "limit": limit}
+        rows = self.session.execute(stmt, params).all()
         total = len(rows)
         if limit is not None and total >= limit:
             counts = [within_count(c, radius_m, filters.where(c)) for c in chosen]

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Text, bindparam, literal, select, text, union_all
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Float,
+    Integer,
+    Text,
+    bindparam,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from gis_onemap.analysis.inputs import Origin
 from gis_onemap.analysis.proximity import _feature, nearest_select, within_select
-from gis_onemap.categories import CATEGORIES, Category
+from gis_onemap.categories import CATEGORIES, REGISTRY, Category
 from gis_onemap.categories.events import event_types_of, specialties_for
 from gis_onemap.db.tables import table_for
 
 #: Features returned per category when ``k`` is not given (totals always cover the whole radius).
 DEFAULT_K = 100
+#: Nearest fitting experts listed at any distance in ``summary.experts_nearest``.
+NEAREST_EXPERTS = 10
 #: Default search radius (metres).
 DEFAULT_RADIUS_M = 5000.0
 
@@ -50,19 +63,36 @@ class EventFit:
         return sorted(specialties_for(self.event_type, self.event_category))
 
 
-def _category_select(
-    category: Category, radius_m: float, k: int, fit: EventFit, personal: bool
-) -> Any:
+def _category_select(category: Category, fit_event: bool, personal: bool) -> Any:
+    """Rows of one category within ``:radius`` (at most ``:k``), filtered by the event's fit."""
     table = table_for(category.id)
     where: list[ColumnElement[bool]] = []
-    if category.id == "experts" and fit.specialties is not None:
-        specs = bindparam("specialties", type_=ARRAY(Text))
-        where.append(table.c.specialties.op("&&")(specs))
-        return nearest_select(category, k, where, None, personal)
-    if category.id == "plans" and fit.event_types is not None:
-        types = bindparam("event_types", type_=ARRAY(Text))
-        where.append(table.c.event_types.op("&&")(types))
-    return within_select(category, radius_m, where, k, personal)
+    if category.id == "experts" and fit_event:
+        where.append(table.c.specialties.op("&&")(bindparam("specialties", type_=ARRAY(Text))))
+    if category.id == "plans" and fit_event:
+        where.append(table.c.event_types.op("&&")(bindparam("event_types", type_=ARRAY(Text))))
+    radius, k = bindparam("radius", type_=Float), bindparam("k", type_=Integer)
+    return within_select(category, radius, where, k, personal)
+
+
+@lru_cache(maxsize=8)
+def surroundings_statement(fit_event: bool, personal: bool) -> Any:
+    """One UNION ALL over the 8 categories (+ the nearest fitting experts, any distance).
+
+    Built once per shape (Python construction costs milliseconds); parameters: ``origin``,
+    ``radius``, ``k``, ``specialties``, ``event_types``, ``k_experts``.
+    """
+    parts = [
+        select(*_category_select(c, fit_event, personal).subquery().c, literal(i).label("part"))
+        for i, c in enumerate(CATEGORIES)
+    ]
+    if fit_event:
+        experts = table_for("experts")
+        fits = experts.c.specialties.op("&&")(bindparam("specialties", type_=ARRAY(Text)))
+        k = bindparam("k_experts", type_=Integer)
+        nearest = nearest_select(REGISTRY["experts"], k, [fits], None, personal).subquery()
+        parts.append(select(*nearest.c, literal(len(CATEGORIES)).label("part")))
+    return union_all(*parts)
 
 
 class SurroundingsService:
@@ -83,9 +113,10 @@ class SurroundingsService:
         """Features of all 8 categories around ``origin`` and the summary.
 
         Every category lists its features within ``radius_m`` nearest first (at most ``k``);
-        plans are those whose event types fit the event and whose geometry (issuer point or
-        coverage area) lies within the radius or contains the point. Experts whose specialties fit
-        the event are searched in the whole pool (they advise from anywhere), nearest first.
+        with an event, plans are those whose event types fit it and whose geometry (issuer point
+        or coverage area) lies within the radius or contains the point, and experts those whose
+        specialties fit it. As experts advise from anywhere, ``summary.experts_nearest`` also
+        lists the :data:`NEAREST_EXPERTS` nearest fitting experts at any distance.
         Totals in ``summary`` cover everything within the radius, not only the ``k`` listed.
         """
         fit = EventFit(event_category, event_type)
@@ -96,29 +127,24 @@ class SurroundingsService:
             "event_types": fit.event_types,
             "specialties": fit.specialties,
         }
-        parts = [
-            select(
-                *_category_select(c, radius_m, k, fit, self.include_personal).subquery().c,
-                literal(i).label("ord"),
-            )
-            for i, c in enumerate(CATEGORIES)
-        ]
-        rows = self.session.execute(union_all(*parts), params).all()
+        fit_event = fit.specialties is not None
+        params["k"] = k
+        params["k_experts"] = NEAREST_EXPERTS
+        stmt = surroundings_statement(fit_event, self.include_personal)
+        rows = sorted(self.session.execute(stmt, params).all(), key=lambda r: (r.distance_m, r.id))
         summary = self.summary(origin, radius_m, fit)
         collections: dict[str, dict[str, Any]] = {}
-        for c in CATEGORIES:
-            feats = [
-                _feature(r)
-                for r in sorted(
-                    (r for r in rows if r.category == c.id), key=lambda r: (r.distance_m, r.id)
-                )
-            ]
+        for i, c in enumerate(CATEGORIES):
+            feats = [_feature(r) for r in rows if r.part == i]
             collections[c.id] = {
                 "type": "FeatureCollection",
                 "features": feats,
                 "numberMatched": summary["counts"][c.id],
                 "numberReturned": len(feats),
             }
+        if fit_event:
+            nearest = [_feature(r) for r in rows if r.part == len(CATEGORIES)]
+            summary["experts_nearest"] = {"type": "FeatureCollection", "features": nearest}
         return {
             "origin": {"lon": origin.lon, "lat": origin.lat},
             "radius_m": radius_m,

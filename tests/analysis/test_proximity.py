@@ -146,3 +146,13 @@ def test_personal_data_only_for_trusted(client, trusted_client, db_session):
     )
     trusted = trusted_client.get("/analysis/nearest", params=params).json()
     assert trusted["features"][0]["properties"]["phone"] == "13800000000"
+
+
+def test_within_limit_keeps_the_true_total(client, db_session):
+    truth = _scatter(db_session, 113.3, 23.1, n=30, seed=3)
+    radius = 20_000.0
+    expected = [t for t in truth if t["distance"] <= radius]
+    params = {"lon": 113.3, "lat": 23.1, "radius_m": radius, "limit": 4}
+    body = client.get("/analysis/within", params=params).json()
+    assert _ids(body["features"]) == [(t["category"], t["id"]) for t in expected[:4]]
+    assert body["numberMatched"] == len(expected) and body["numberReturned"] == 4

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import pytest
 
+from gis_onemap.analysis.surroundings import NEAREST_EXPERTS
 from gis_onemap.categories.events import specialties_for
 from tests.analysis.helpers import GEOD, add, add_area, offset
 
@@ -104,10 +105,13 @@ def test_totals_equal_independent_sums(client, scene):
     experts = sorted(
         (x for x in scene["experts"] if set(x["specialties"]) & fit), key=lambda x: x["d"]
     )
-    assert s["counts"]["experts"] == len(experts)
-    assert [f["id"] for f in out["collections"]["experts"]["features"]] == [
-        x["id"] for x in experts
-    ]
+    near = [x for x in experts if x["d"] <= RADIUS]
+    assert s["counts"]["experts"] == len(near)
+    assert [f["id"] for f in out["collections"]["experts"]["features"]] == [x["id"] for x in near]
+    nearest = s["experts_nearest"]["features"]
+    assert [f["id"] for f in nearest] == [x["id"] for x in experts[:NEAREST_EXPERTS]]
+    assert len(nearest) == min(NEAREST_EXPERTS, len(experts))
+    assert nearest[-1]["properties"]["distance_m"] > RADIUS  # beyond the radius too
     plans = sorted((x for x in inside["plans"] if "fire" in x["event_types"]), key=lambda x: x["d"])
     assert [f["id"] for f in out["collections"]["plans"]["features"]] == [x["id"] for x in plans]
 

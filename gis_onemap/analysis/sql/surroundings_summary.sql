@@ -1,7 +1,7 @@
 -- Totals of the 8 categories around an incident, in one round trip (gis_onemap.analysis.surroundings).
 -- :origin  EWKT point (SRID=4326), :radius  metres on the WGS84 spheroid (ST_DWithin on geography),
 -- :event_types  text[] or NULL (plans must list one of them), :specialties  text[] or NULL
--- (experts must have one of them; they are then matched in the whole pool, not only in the radius).
+-- (experts must have one of them).
 WITH o AS (SELECT ST_GeogFromText(:origin) AS g),
 hz AS (
     SELECT h.level FROM hazard_sources h, o WHERE ST_DWithin(geography(h.geom), o.g, :radius)
@@ -27,9 +27,8 @@ sh AS (
 ),
 ex AS (
     SELECT e.id FROM experts e, o
-    WHERE CASE WHEN CAST(:specialties AS text[]) IS NULL
-               THEN ST_DWithin(geography(e.geom), o.g, :radius)
-               ELSE e.specialties && CAST(:specialties AS text[]) END
+    WHERE ST_DWithin(geography(e.geom), o.g, :radius)
+      AND (CAST(:specialties AS text[]) IS NULL OR e.specialties && CAST(:specialties AS text[]))
 ),
 pl AS (
     SELECT p.id FROM plans p, o
