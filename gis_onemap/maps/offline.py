@@ -329,6 +329,8 @@ def offline_html(
         return "<style>" + local_stylesheet(url).replace("</style", "<\\/style") + "</style>"
 
     html = _LINK_TAG.sub(link, _SCRIPT_TAG.sub(script, html))
+    # an empty icon: served over HTTP, a page without one makes the browser ask for /favicon.ico
+    html = html.replace("<head>", '<head><link rel="icon" href="data:,">', 1)
     if title:
         html = html.replace("<head>", f"<head><title>{_escape(title)}</title>", 1)
     return html
