@@ -220,6 +220,9 @@ def validate_properties_columns(
 
 
 # ---- geometry ------------------------------------------------------------------------------
+_TYPE_IDS = {"Point": 0, "Polygon": 3, "MultiPolygon": 6}
+
+
 def _numbers(values: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(floats, blank mask, bad-text mask) of a coordinate column, vectorised."""
     series = pd.Series(values, dtype=object)
@@ -299,44 +302,46 @@ def prepare_geometries(
     :func:`gis_onemap.categories.validation.validate_geometry`, vectorised)."""
     geoms = _to_wgs84_array(_source_geometries(source, headers, prep), crs)
     present = ~pd.isna(geoms)
-    types = np.full(len(geoms), "", dtype=object)
-    types[present] = [g.geom_type for g in geoms[present]]
+    type_ids = np.full(len(geoms), -1)
+    type_ids[present] = shapely.get_type_id(geoms[present])
     # single-part multipoints (ArcGIS writes them) are points
-    multi = np.flatnonzero(types == "MultiPoint")
-    for i in multi:
+    for i in np.flatnonzero(type_ids == 4).tolist():
         if shapely.get_num_geometries(geoms[i]) == 1:
-            geoms[i], types[i] = shapely.get_geometry(geoms[i], 0), "Point"
-    allowed = ", ".join(category.geometry_types)
-    coords_ok = np.ones(len(geoms), dtype=bool)
+            geoms[i], type_ids[i] = shapely.get_geometry(geoms[i], 0), 0
+    allowed_ids = [_TYPE_IDS[t] for t in category.geometry_types]
+    bounds = np.full((len(geoms), 4), np.nan)
     if present.any():
-        bounds = shapely.bounds(geoms[present])
-        finite = np.isfinite(bounds).all(axis=1) | np.isnan(bounds).all(axis=1)
-        coords_ok[present] = finite
+        bounds[present] = shapely.bounds(geoms[present])
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(bounds).all(axis=1)
         lon_ok = (np.abs(bounds[:, [0, 2]]) <= 180).all(axis=1)
         lat_ok = (np.abs(bounds[:, [1, 3]]) <= 90).all(axis=1)
+    wrong_type = present & ~np.isin(type_ids, allowed_ids)
+    empty = present & ~wrong_type & np.isnan(bounds).all(axis=1)
+    flagged = wrong_type | (present & ~(finite & lon_ok & lat_ok))
     hint = "" if not crs.is_wgs84 else " (projected coordinates? give their CRS, e.g. EPSG:4549)"
-    for k, i in enumerate(np.flatnonzero(present)):
-        i = int(i)
-        g = geoms[i]
-        if types[i] not in category.geometry_types:
-            prep.reject(i, f"geometry type '{types[i]}' is not allowed for {category.id}; "
+    source_name = "WGS84" if crs.is_wgs84 else crs.uri
+    allowed = ", ".join(category.geometry_types)
+    for i in np.flatnonzero(flagged).tolist():
+        if wrong_type[i]:
+            kind = geoms[i].geom_type
+            prep.reject(i, f"geometry type '{kind}' is not allowed for {category.id}; "
                            f"allowed: {allowed}")  # fmt: skip
-        elif shapely.is_empty(g):
+        elif empty[i]:
             prep.reject(i, "the geometry is empty")
-        elif not coords_ok[i]:
-            source_name = "WGS84" if crs.is_wgs84 else crs.uri
+        elif not finite[i]:
             prep.reject(i, f"coordinates are not finite or cannot be transformed from "
                            f"{source_name} (outside its area of use?)")  # fmt: skip
-        elif not lon_ok[k]:
+        elif not lon_ok[i]:
             prep.reject(i, "longitude must be within [-180, 180]" + hint)
-        elif not lat_ok[k]:
+        else:
             prep.reject(i, "latitude must be within [-90, 90]" + hint)
-    check = [i for i in np.flatnonzero(present) if int(i) not in prep.errors]
-    if check:
-        idx = np.asarray(check)
+    check = present & ~flagged & (type_ids != 0)  # a finite point is always valid
+    idx = np.flatnonzero(check)
+    if len(idx):
         valid = shapely.is_valid(geoms[idx])
-        for i in idx[~valid]:
-            prep.reject(int(i), f"the geometry is not valid: {shapely.is_valid_reason(geoms[i])}")
+        for i in idx[~valid].tolist():
+            prep.reject(i, f"the geometry is not valid: {shapely.is_valid_reason(geoms[i])}")
     prep.geometries = geoms
 
 

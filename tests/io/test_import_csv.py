@@ -41,3 +41,21 @@ def test_one_bad_row_writes_nothing_and_names_the_row(db_session, tmp_path):
     assert "人数" in report["rejected"][0]["reasons"][0]
     assert "integer" in report["rejected"][0]["reasons"][0]
     assert count(db_session, "rescue_teams") == before
+
+
+def test_awkward_text_survives_the_copy_writer(db_session, tmp_path):
+    """Backslashes, tabs, newlines, quotes and \\N in cells and list items reach the table."""
+    from gis_onemap.categories import get_category
+    from gis_onemap.db.repository import FeatureRepository, ItemQuery
+
+    name = 'A\\B\t"C"\nD \\N'
+    path = write_csv(
+        tmp_path / "experts.csv",
+        ["name", "specialties", "title", "lon", "lat"],
+        [[name, '["fire", "geology"]', "\\N", "110.3", "21.2"]],
+    )
+    load(db_session, "experts", path)
+    page = FeatureRepository(db_session, get_category("experts")).query(ItemQuery())
+    props = [f["properties"] for f in page.features if f["properties"]["name"] == name]
+    assert props and props[0]["specialties"] == ["fire", "geology"]
+    assert props[0]["title"] == "\\N"
