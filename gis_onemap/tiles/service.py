@@ -247,7 +247,8 @@ class TileService:
         data = self.cache.get(key)
         if data is None:
             raw = self.query_mvt(conn, categories, tile, filters)
-            data = gzip.compress(raw, compresslevel=6, mtime=0) if raw else b""
+            # level 1: 4x faster than 6 on a 150 KB tile for ~9% more bytes (cold path time)
+            data = gzip.compress(raw, compresslevel=1, mtime=0) if raw else b""
             self.cache.put(key, data)
         return data
 
