@@ -251,26 +251,21 @@ def _source_geometries(source: SourceTable, headers: HeaderMap, prep: Prepared) 
         raw = source.columns[headers.wkt]
         texts = np.array([None if is_blank(v) else str(v) for v in raw], dtype=object)
         parsed = shapely.from_wkt(texts, on_invalid="ignore")
-        for i in np.flatnonzero((texts != None) & pd.isna(parsed)):  # noqa: E711
-            prep.reject(int(i), f"'{headers.wkt}' is not valid WKT")
+        for k in np.flatnonzero((texts != None) & pd.isna(parsed)).tolist():  # noqa: E711
+            prep.reject(k, f"'{headers.wkt}' is not valid WKT")
         geoms = parsed
     if headers.lon and headers.lat:
         x, xblank, xbad = _numbers(source.columns[headers.lon])
         y, yblank, ybad = _numbers(source.columns[headers.lat])
-        for i in np.flatnonzero(xbad):
-            prep.reject(
-                int(i), f"'{headers.lon}' is not a number: '{source.columns[headers.lon][i]}'"
-            )
-        for i in np.flatnonzero(ybad):
-            prep.reject(
-                int(i), f"'{headers.lat}' is not a number: '{source.columns[headers.lat][i]}'"
-            )
+        for col, bad in ((headers.lon, xbad), (headers.lat, ybad)):
+            for k in np.flatnonzero(bad).tolist():
+                prep.reject(k, f"'{col}' is not a number: '{source.columns[col][k]}'")
         ok = ~(np.isnan(x) | np.isnan(y))
         points = shapely.points(x[ok], y[ok])
         geoms = np.array(geoms, dtype=object)
         geoms[ok] = points
-        for i in np.flatnonzero(xblank != yblank):
-            prep.reject(int(i), "only one of the two coordinates is given")
+        for k in np.flatnonzero(xblank != yblank).tolist():
+            prep.reject(k, "only one of the two coordinates is given")
     elif headers.lon or headers.lat:
         raise InvalidInput("the file has only one coordinate column; give both lon and lat (x, y)")
     return geoms
