@@ -169,3 +169,41 @@ def test_bad_crs_is_400(client, query):
 def test_conformance_declares_crs(client):
     classes = client.get("/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in classes
+
+
+def test_zipped_gbk_shapefile_upload(client, db_session, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame(
+        {"名称": ["霞山区应急物资储备库"], "储备库级别": ["县级"]},
+        geometry=[Point(110.4, 21.2)],
+        crs="EPSG:4326",
+    )
+    frame.to_file(tmp_path / "depots.shp", encoding="GBK")
+    data = _zip({p.name: p.read_bytes() for p in tmp_path.glob("depots.*")})
+    before = count(db_session, "depots")
+    r = _upload(client, "depots", "仓库.zip", data)
+    assert r.status_code == 200, r.text
+    assert r.json()["imported"] == 1 and r.json()["format"] == "shp"
+    items = client.get("/collections/depots/items?depot_level=county").json()["features"]
+    assert "霞山区应急物资储备库" in [f["properties"]["name"] for f in items]
+    assert count(db_session, "depots") == before + 1
+
+
+def test_supplies_placed_at_their_depot(client, trusted_client, db_session):
+    depot = sample_feature("depots", {"type": "Point", "coordinates": [110.41, 21.19]})
+    depot_id = trusted_client.post("/collections/depots/items", json=depot).json()["id"]
+    csv = (
+        "物资名称,名称,数量,计量单位,所在储备库\n"
+        f"帐篷,帐篷储备,500,顶,{depot_id}\n水,水,9,箱,999999\n"
+    )
+    r = _upload(client, "supplies", "s.csv", csv.encode())
+    assert r.status_code == 422
+    assert r.json()["details"]["rejected"][0]["reasons"] == ["'depot_id' 999999: no such depot"]
+    good = "\n".join(csv.splitlines()[:2]) + "\n"
+    r = _upload(client, "supplies", "s.csv", good.encode())
+    assert r.status_code == 200, r.text
+    items = client.get("/collections/supplies/items").json()["features"]
+    placed = [f for f in items if f["properties"].get("depot_id") == depot_id]
+    assert placed and placed[0]["geometry"]["coordinates"] == [110.41, 21.19]
