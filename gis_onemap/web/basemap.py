@@ -125,7 +125,7 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     """Web Mercator bounds (metres) of tile z/x/y.
 
     >>> [round(v) for v in tile_bounds(0, 0, 0)]
-    [-20037509, -20037509, 20037509, 20037509]
+    [-20037508, -20037508, 20037508, 20037508]
     """
     b = TMS.xy_bounds(morecantile.Tile(x, y, z))
     return (b.left, b.bottom, b.right, b.top)

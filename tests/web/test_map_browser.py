@@ -188,7 +188,7 @@ def test_popup_has_no_personal_data_and_search_and_language(live_server, desktop
 def test_exports_geojson_geopackage_png(live_server, desktop_page, tmp_path):
     page = desktop_page
     watch = open_map(page, live_server)
-    page.evaluate("() => OneMap.Panels.fitRegion('440802')")
+    page.evaluate("() => OneMap.Panels.fitRegion('440802', false)")
     wait_idle(page)
     for cid in ("protected_targets", "supplies", "experts", "plans"):
         page.locator(f'li[data-category="{cid}"] input[type=checkbox]').uncheck()

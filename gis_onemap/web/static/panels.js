@@ -58,9 +58,9 @@
     if (keep) sel.value = keep;
   }
 
-  function fitRegion(code) {
+  function fitRegion(code, animate) {
     const d = OM.config.districts.find((x) => x.code === code);
-    if (d) OM.map.fitBounds([[d.bbox[0], d.bbox[1]], [d.bbox[2], d.bbox[3]]], { padding: 30 });
+    if (d) OM.map.fitBounds([[d.bbox[0], d.bbox[1]], [d.bbox[2], d.bbox[3]]], { padding: 30, animate: animate !== false });
   }
 
   function renderEvents() {
@@ -344,10 +344,8 @@
   }
 
   function exportPng() {
-    OM.map.once("render", () => {
-      download("onemap.png", OM.map.getCanvas().toDataURL("image/png"));
-    });
-    OM.map.triggerRepaint();
+    // the map keeps its drawing buffer (preserveDrawingBuffer), so the canvas holds the last frame
+    download("onemap.png", OM.map.getCanvas().toDataURL("image/png"));
   }
 
   // --- layout --------------------------------------------------------------------------------------
