@@ -14,6 +14,9 @@ BUFFER = 64
 #: Below the cluster zoom, points are aggregated on a CELLS × CELLS grid per tile: at most
 #: 1,024 cluster features, each 16 px of a 512-px tile, so a tile stays small whatever the count.
 CELLS = 32
+#: Above the cluster zoom a tile holding more features than this is clustered anyway: with the
+#: tile fields of the 8 categories (~50 bytes a point) that keeps every tile well under 500 KB.
+MAX_TILE_FEATURES = 5000
 
 #: Description of the properties every layer carries (documented in TileJSON and OpenAPI).
 COMMON_TILE_PROPERTIES: dict[str, str] = {
@@ -72,7 +75,10 @@ def tile_properties(category: Category, clustered: bool = True) -> dict[str, str
 
 @dataclass(frozen=True)
 class LayerSQL:
-    """The two SQL statements of a layer, with a ``{where}`` slot for extra filter clauses."""
+    """The two SQL statements of a layer, with a ``{where}`` slot for extra filter clauses.
+
+    ``plain`` yields NULL instead of a tile with more than :data:`MAX_TILE_FEATURES` features.
+    """
 
     plain: str
     clustered: str
@@ -105,7 +111,9 @@ def _layer_sql(collection_id: str) -> LayerSQL:
         "buffer": str(BUFFER),
         "where": "{where}",
     }
-    plain = template("layer.sql").format(spatial=spatial, **common)
+    plain = template("layer.sql").format(
+        spatial=spatial, max_features=str(MAX_TILE_FEATURES), **common
+    )
     areas = "\n" + template("cluster_areas.sql").format(**common) if has_areas else ""
     points_only = f" AND ST_GeometryType({table}.geom) = 'ST_Point'" if has_areas else ""
     clustered = template("cluster.sql").format(

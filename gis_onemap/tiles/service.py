@@ -109,11 +109,14 @@ def compile_where(
 
 @cache
 def _multi_layer_sql(ids: tuple[str, ...], clustered: bool) -> str:
-    """One statement concatenating the layers of several categories (MVT layers concatenate)."""
+    """One statement for the layers of several categories: clustered layers concatenated
+    (MVT layers concatenate as bytes), plain ones as an array (NULL = too many features)."""
     from gis_onemap.categories import REGISTRY
 
     parts = [f"({layer_sql(REGISTRY[i]).statement(clustered)})" for i in ids]
-    return "SELECT " + "\n || ".join(parts)
+    if clustered:
+        return "SELECT " + "\n || ".join(parts)
+    return "SELECT ARRAY[" + ",\n".join(parts) + "]"
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -222,17 +225,39 @@ class TileService:
         tile: TileIndex,
         filters: TileFilters,
     ) -> bytes:
-        """Render a tile from the database (one query, whatever the number of layers)."""
+        """Render a tile from the database: one query whatever the number of layers (plus
+        one per layer too dense for plain features, which is then clustered)."""
         clustered = tile.z < self.cluster_below_zoom
         params: dict[str, Any] = {"tile_z": tile.z, "tile_x": tile.x, "tile_y": tile.y}
+        ids = tuple(c.id for c in categories)
+        where = ""
         if len(categories) == 1:
             where, extra = compile_where(filters.clauses(categories[0]), conn.dialect)
             params.update(extra)
-            sql = layer_sql(categories[0]).statement(clustered, where)
-        else:
-            sql = _multi_layer_sql(tuple(c.id for c in categories), clustered)
-        data = conn.exec_driver_sql(sql, params).scalar()
-        return bytes(data) if data else b""
+        # A tile query is small: parallel workers cost more to start than they save, and
+        # they compete with the other tiles being rendered at the same time.
+        conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+        if clustered:
+            sql = (
+                layer_sql(categories[0]).statement(True, where)
+                if len(categories) == 1
+                else _multi_layer_sql(ids, True)
+            )
+            data = conn.exec_driver_sql(sql, params).scalar()
+            return bytes(data) if data else b""
+        sql = (
+            "SELECT ARRAY[(" + layer_sql(categories[0]).statement(False, where) + ")]"
+            if len(categories) == 1
+            else _multi_layer_sql(ids, False)
+        )
+        out = []
+        layers: list[Any] = conn.exec_driver_sql(sql, params).scalar() or []
+        for category, data in zip(categories, layers, strict=True):
+            if data is None:  # too dense for plain features: cluster this layer
+                dense = layer_sql(category).statement(True, where)
+                data = conn.exec_driver_sql(dense, params).scalar()
+            out.append(bytes(data) if data else b"")
+        return b"".join(out)
 
     def mvt_bytes(
         self,

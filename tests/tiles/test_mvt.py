@@ -195,3 +195,27 @@ def test_property_and_cql2_filters_as_on_items(client, teams):
         params={"filter": "headcount >= 30", "bbox": f"{b.left},{b.bottom},{b.right},{b.top}"},
     ).json()
     assert {f["id"] for f in items["features"]} == got
+
+
+def test_a_tile_too_dense_for_plain_features_is_clustered(client, db_session):
+    """More than MAX_TILE_FEATURES points in one z14 tile: clustered, all counted, small."""
+    from sqlalchemy import text
+
+    from gis_onemap.tiles.layers import MAX_TILE_FEATURES
+
+    n = MAX_TILE_FEATURES + 100
+    b = WMQ.bounds(CENTER)
+    db_session.execute(
+        text(
+            "INSERT INTO depots (name, geom) SELECT 'd' || g, ST_SetSRID(ST_MakePoint("
+            ":w + (g % 97 + 0.5) / 97 * (:e - :w), :s + (g / 97 + 0.5) / 60 * (:n - :s)), 4326) "
+            "FROM generate_series(0, :count - 1) g"
+        ),
+        {"w": b.left, "e": b.right, "s": b.bottom, "n": b.top, "count": n},
+    )
+    r = client.get(tile_url("depots", Z, CENTER.x, CENTER.y))
+    assert r.status_code == 200
+    features = decode(r.content)["depots"]["features"]
+    assert sum(f["properties"]["point_count"] for f in features) == n
+    assert len(features) <= 32 * 32
+    assert len(r.content) < 500 * 1024
