@@ -74,7 +74,10 @@ def _fit(m: folium.Map, geoms: Iterable[Any]) -> None:
 
 
 def _add_features(
-    group: folium.FeatureGroup, features: Iterable[Mapping[str, Any]], color: str
+    group: folium.FeatureGroup,
+    features: Iterable[Mapping[str, Any]],
+    color: str,
+    fill_opacity: float = 0.25,
 ) -> None:
     for f in features:
         props = f.get("properties") or {}
@@ -90,7 +93,11 @@ def _add_features(
         else:
             folium.GeoJson(
                 {"type": "Feature", "geometry": geom, "properties": {}},
-                style_function=lambda _f, c=color: {"color": c, "weight": 2, "fillOpacity": 0.25},
+                style_function=lambda _f, c=color, o=fill_opacity: {
+                    "color": c,
+                    "weight": 2,
+                    "fillOpacity": o,
+                },
                 popup=popup,  # type: ignore[arg-type]  # any Popup works
             ).add_to(group)
 
@@ -141,7 +148,8 @@ def render_surroundings(result: Mapping[str, Any], title: str | None = None) -> 
     for cid, fc in result["collections"].items():
         category = REGISTRY[cid]
         group = folium.FeatureGroup(name=f"{category.zh} {category.en} ({fc['numberMatched']})")
-        _add_features(group, fc["features"], category.color)
+        # plan coverage areas are often whole districts: outline them, barely fill them
+        _add_features(group, fc["features"], category.color, 0.04 if cid == "plans" else 0.25)
         group.add_to(m)
     folium.CircleMarker(
         [lat, lon], radius=9, color="#000", weight=3, fill=True, fill_color="#ff0000",
