@@ -10,6 +10,8 @@ ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || {
     need+=("postgresql-${ver:-15}-postgis-3")
 }
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# a CJK font, so that headless Chromium draws the Chinese map page (screenshots, PNG export)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 
