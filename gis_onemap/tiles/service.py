@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-import psycopg
-from sqlalchemy import ColumnElement, Connection, Dialect, and_, make_url
+from sqlalchemy import ColumnElement, Connection, Dialect, and_
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import CATEGORIES, Category
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.db.tables import table_for
-from gis_onemap.errors import DatabaseUnavailable, InvalidInput
+from gis_onemap.errors import InvalidInput
 from gis_onemap.query.items import (
     RESERVED_PARAMS,
     datetime_clause,
@@ -30,6 +28,7 @@ from gis_onemap.tiles.cache import TileCache, TileKey
 from gis_onemap.tiles.grid import TileIndex
 from gis_onemap.tiles.layers import layer_sql, template
 from gis_onemap.tiles.raster import render_png
+from gis_onemap.tiles.versions import VersionReader
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 PNG_MEDIA_TYPE = "image/png"
@@ -151,8 +150,7 @@ class TileService:
         self.settings = settings
         self.cluster_below_zoom = settings.cluster_below_zoom
         self.cache = TileCache(settings.tile_cache_size, settings.tile_cache_dir)
-        self._version_conn: psycopg.Connection[Any] | None = None
-        self._version_lock = threading.Lock()
+        self.version_reader = VersionReader(settings)
 
     # ---- versions and keys ---------------------------------------------------------------
     @staticmethod
@@ -160,42 +158,9 @@ class TileService:
         """The data version of every collection (one small query)."""
         return {r[0]: r[1] for r in conn.exec_driver_sql(template("versions.sql")).all()}
 
-    def current_versions(self) -> dict[str, int]:
-        """The data versions read on the service's own autocommit connection.
-
-        The hot path of cached tiles: one prepared query on a kept connection, no ORM session
-        (hand-written because a pooled SQLAlchemy session costs several times more per hit).
-        A tile rendered later from a newer snapshot is still keyed by this older version,
-        which is safe: its content is at least as new as the key says.
-        """
-        with self._version_lock:
-            try:
-                conn = self._version_conn
-                if conn is None or conn.closed:
-                    url = make_url(self.settings.resolved_database_url()).set(
-                        drivername="postgresql"
-                    )
-                    conn = psycopg.connect(
-                        url.render_as_string(hide_password=False),
-                        autocommit=True,
-                        prepare_threshold=0,
-                        options=f"-c statement_timeout={self.settings.statement_timeout_ms}",
-                    )
-                    self._version_conn = conn
-                rows = conn.execute(template("versions.sql")).fetchall()
-            except psycopg.Error as exc:
-                if self._version_conn is not None:
-                    self._version_conn.close()
-                self._version_conn = None
-                raise DatabaseUnavailable("the database is unavailable") from exc
-        return {r[0]: r[1] for r in rows}
-
     def close(self) -> None:
-        """Close the version connection (the cache stays)."""
-        with self._version_lock:
-            if self._version_conn is not None:
-                self._version_conn.close()
-                self._version_conn = None
+        """Close the version reader's connection (the cache stays)."""
+        self.version_reader.close()
 
     def key(
         self,

@@ -203,3 +203,26 @@ def test_production_path_sees_committed_edits_at_once(settings, engine):
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM rescue_teams WHERE id = :id"), {"id": fid})
+
+
+def test_version_reader_shares_queries_and_sees_every_commit(settings, engine):
+    import asyncio
+
+    from gis_onemap.tiles.versions import VersionReader
+
+    reader = VersionReader(settings)
+
+    async def scenario():
+        together = await asyncio.gather(*(reader.read() for _ in range(10)))
+        before = together[0]["shelters"]
+        with engine.begin() as conn:  # a commit by someone else...
+            conn.execute(text("UPDATE shelters SET name = name WHERE false"))
+        after = await reader.read()  # ...is seen by the next read
+        return together, before, after["shelters"]
+
+    try:
+        together, before, after = asyncio.run(scenario())
+    finally:
+        reader.close()
+    assert all(r is together[0] for r in together)  # 10 concurrent callers, one query
+    assert after > before  # the statement-level trigger bumped it, even for zero rows

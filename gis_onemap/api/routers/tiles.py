@@ -128,7 +128,7 @@ async def _answer(
     rendered in a worker thread with a database session."""
     gz = _accepts_gzip(accept_encoding)
     if get_session not in request.app.dependency_overrides:
-        versions = service.current_versions()
+        versions = await service.version_reader.read()
         hit = service.cached(
             versions, categories, tile, filters, png=png, accept_gzip=gz,
             if_none_match=if_none_match,
