@@ -131,7 +131,7 @@ def coerce_value(f: Field, value: Any, *, lenient: bool = False) -> Any:
     raise ValueError(f"unsupported type {t}")  # pragma: no cover - definitions are fixed
 
 
-def _check_constraints(f: Field, value: Any) -> str | None:
+def check_constraints(f: Field, value: Any) -> str | None:
     """The first constraint ``value`` breaks, as a message; ``None`` when it is fine."""
     if f.enum:
         values = value if f.type == "string_list" else [value]
@@ -229,7 +229,7 @@ def validate_properties(
         except ValueError as exc:
             problems.add(key, str(exc))
             continue
-        message = _check_constraints(f, typed)
+        message = check_constraints(f, typed)
         if message:
             problems.add(key, message)
         else:

@@ -129,10 +129,18 @@ def _parse_text(text: str) -> CRSSpec:
         raise CRSError(
             f"unsupported coordinate reference system (not geographic or projected): {_echo(text)}"
         )
+    if not _is_earth(crs):
+        raise CRSError(f"unsupported coordinate reference system (not on the Earth): {_echo(text)}")
     uri = _uri_for(crs)
     if uri == CRS84_URI:
         return WGS84
     return CRSSpec(kind="pyproj", pyproj_crs=crs, uri=uri)
+
+
+def _is_earth(crs: CRS) -> bool:
+    """Whether ``crs`` is on an Earth ellipsoid (Mars 2000 and the like cannot go to WGS84)."""
+    ellipsoid = crs.ellipsoid
+    return ellipsoid is not None and 6.3e6 < ellipsoid.semi_major_metre < 6.4e6
 
 
 def parse_crs(value: CRSLike) -> CRSSpec:

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from gis_onemap.categories import Category, Field
-from gis_onemap.categories.validation import _check_constraints, coerce_value
+from gis_onemap.categories.validation import check_constraints, coerce_value
 from gis_onemap.crs import CRSSpec, to_wgs84
 from gis_onemap.errors import InvalidInput
 from gis_onemap.io.headers import HeaderMap, choice_value
@@ -94,7 +94,7 @@ def _check_one(category: Category, f: Field, raw: Any) -> tuple[Any, str | None]
             typed = choice_value(category, f.name, typed)
         elif f.choices and f.type == "string_list":
             typed = [choice_value(category, f.name, v) for v in typed]
-        return typed, _check_constraints(f, typed)
+        return typed, check_constraints(f, typed)
     except (ValueError, TypeError) as exc:
         return None, str(exc)
 

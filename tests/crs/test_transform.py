@@ -301,3 +301,9 @@ def test_validate_lonlat_rejects(lon, lat, message):
         validate_lonlat(lon, lat)
     assert str(info.value) == message
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("value", ["mars2000", "IAU_2015:49900", "ESRI:104905"])
+def test_parse_crs_rejects_crs_not_on_the_earth(value):
+    with pytest.raises(CRSError, match="not on the Earth"):
+        parse_crs(value)

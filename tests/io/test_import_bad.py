@@ -71,7 +71,7 @@ def _zip_without_shp(tmp_path):
         (lambda p: write_csv(p / "t.csv", HEADER, [GOOD]), {"crs": "EPSG:999999"},
          "unknown coordinate reference system"),
         (lambda p: write_csv(p / "t.csv", HEADER, [GOOD]), {"crs": "mars2000"},
-         "cannot transform from"),
+         "not on the Earth"),
         (lambda p: (p / "t.pdf").write_bytes(b"%PDF-1.4") and p / "t.pdf", {}, "unknown format"),
         (lambda p: (p / "t.csv").write_bytes(b"") or p / "t.csv", {}, "the file is empty"),
         (lambda p: (p / "t.csv").write_text("name,lon,lat\n") and p / "t.csv", {}, "no data rows"),

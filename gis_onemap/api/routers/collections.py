@@ -13,6 +13,7 @@ from gis_onemap.api.responses import GEOJSON, FastJSONResponse, SchemaResponse
 from gis_onemap.categories import CATEGORIES, Category
 from gis_onemap.categories.schema import feature_schema, queryables_schema
 from gis_onemap.db.repository import FeatureRepository
+from gis_onemap.io.crs_params import SUPPORTED_CRS
 
 router = APIRouter(tags=["Collections"])
 
@@ -26,7 +27,7 @@ def collection_doc(request: Request, session: Session, category: Category) -> di
     last = repo.last_updated()
     j = "application/json"
     path = f"/collections/{category.id}"
-    crs_list = getattr(request.app.state, "supported_crs", [CRS84])
+    crs_list = list(SUPPORTED_CRS)
     return {
         "id": category.id,
         "title": category.title,
