@@ -13,12 +13,16 @@ setup: system venv
 system:
 	@bash scripts/install_system_packages.sh
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed $(VENV)/.web-assets
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+# the map page's front-end libraries (npm), re-installed whenever the lock file changes
+$(VENV)/.web-assets: gis_onemap/web/package.json gis_onemap/web/package-lock.json gis_onemap/web/build.sh
 	@bash scripts/install_web_assets.sh
 	@touch $@
 

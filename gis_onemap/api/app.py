@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,21 +11,20 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from gis_onemap.api.docs import install_api_docs
 from gis_onemap.api.errors import install_error_handlers
-from gis_onemap.api.routers import collections, core, items
+from gis_onemap.api.routers import (
+    analysis,
+    collections,
+    core,
+    incidents,
+    io,
+    items,
+    tiles,
+    web,
+)
 from gis_onemap.db.engine import make_engine, make_session_factory
 from gis_onemap.settings import Settings, get_settings
 
 log = logging.getLogger("gis_onemap")
-
-#: Routers of other capabilities, included when their module exists (each exposes ``router``).
-OPTIONAL_ROUTERS = (
-    "gis_onemap.api.routers.io",
-    "gis_onemap.api.routers.incidents",
-    "gis_onemap.api.routers.analysis",
-    "gis_onemap.api.routers.tiles",
-    "gis_onemap.api.routers.web",
-)
-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database pool opens and closes with the app's lifespan."""
@@ -54,15 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    for module in (core, collections, items):
+    for module in (core, collections, items, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
     install_api_docs(app)
-    for name in OPTIONAL_ROUTERS:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-            continue
-        app.include_router(mod.router)
     return app

@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import Category, get_category
+from gis_onemap.db.engine import session_scope
 from gis_onemap.errors import InvalidInput
 from gis_onemap.settings import Settings
 
@@ -21,15 +22,8 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session per request: committed when the handler succeeds, rolled back otherwise."""
-    session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_category_dep(

@@ -97,21 +97,17 @@ def demo(
         serve(host=host, port=port, workers=1)
 
 
-def _register_optional_commands() -> None:
-    """Commands from other capability folders (import/export, analysis, tiles)."""
-    import importlib
+def _register_capability_commands() -> None:
+    """Commands of the capability folders: import/export, analysis, tiles."""
+    from gis_onemap.analysis import cli as analysis_cli
+    from gis_onemap.io import cli as io_cli
+    from gis_onemap.tiles import cli as tiles_cli
 
-    for module in ("gis_onemap.io.cli", "gis_onemap.analysis.cli", "gis_onemap.tiles.cli"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise
-            continue
-        mod.register(app)
+    for module in (io_cli, analysis_cli, tiles_cli):
+        module.register(app)
 
 
-_register_optional_commands()
+_register_capability_commands()
 
 if __name__ == "__main__":
     app()

@@ -57,6 +57,15 @@ def _item_links(request: Request, collection_id: str, fid: Any) -> list[dict[str
     ]
 
 
+def _written(
+    request: Request, repo: FeatureRepository, fid: int, **response: Any
+) -> GeoJSONResponse:
+    """The feature as stored after a write, shown in full to the client that wrote it."""
+    feature = repo.get(fid, include_personal=True)
+    feature["links"] = _item_links(request, repo.category.id, fid)
+    return GeoJSONResponse(feature, **response)
+
+
 @router.get("/collections/{collection_id}/items", summary="Features (GeoJSON), paged")
 def items(
     request: Request,
@@ -122,10 +131,8 @@ def create_item(
 ) -> GeoJSONResponse:
     repo = FeatureRepository(session, category)
     fid = repo.create(body)
-    feature = repo.get(fid, include_personal=True)
-    feature["links"] = _item_links(request, category.id, fid)
     location = f"{base_url(request)}/collections/{category.id}/items/{fid}"
-    return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
+    return _written(request, repo, fid, status_code=201, headers={"Location": location})
 
 
 @router.put("/collections/{collection_id}/items/{feature_id}", summary="Replace a feature")
@@ -138,9 +145,7 @@ def replace_item(
 ) -> GeoJSONResponse:
     repo = FeatureRepository(session, category)
     repo.replace(feature_id, body)
-    feature = repo.get(feature_id, include_personal=True)
-    feature["links"] = _item_links(request, category.id, feature_id)
-    return GeoJSONResponse(feature)
+    return _written(request, repo, feature_id)
 
 
 @router.patch(
@@ -156,9 +161,7 @@ def patch_item(
 ) -> GeoJSONResponse:
     repo = FeatureRepository(session, category)
     repo.patch(feature_id, body)
-    feature = repo.get(feature_id, include_personal=True)
-    feature["links"] = _item_links(request, category.id, feature_id)
-    return GeoJSONResponse(feature)
+    return _written(request, repo, feature_id)
 
 
 @router.delete("/collections/{collection_id}/items/{feature_id}", status_code=204, summary="Delete")
