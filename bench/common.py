@@ -11,26 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-from sqlalchemy import create_engine, make_url, pool, text
 
-from gis_onemap.db.migrate import upgrade_head
+from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
 
 
 def bench_database(name: str) -> str:
     """Drop and recreate database ``name`` beside the configured one; migrate it; return URL."""
-    base = make_url(Settings().resolved_database_url())
-    url = base.set(database=name)
-    admin = create_engine(
-        base.set(database="postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    rendered = url.render_as_string(hide_password=False)
-    upgrade_head(rendered)
-    return rendered
+    return recreate_database(sibling_url(Settings().resolved_database_url(), name))
 
 
 @contextmanager

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, make_url, pool, text
+from sqlalchemy import Engine, create_engine, make_url, pool
 from sqlalchemy.orm import Session
 
 from gis_onemap.api.app import create_app
 from gis_onemap.api.deps import get_session
-from gis_onemap.db.migrate import upgrade_head
+from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
 
 TEST_API_KEY = "test-trusted-key"
@@ -21,29 +21,15 @@ TEST_API_KEY = "test-trusted-key"
 
 def _test_url() -> str:
     """Test database: ``ONEMAP_TEST_DATABASE`` or ``<configured db>_test``, same server."""
-    base = make_url(Settings().resolved_database_url())
-    name = os.environ.get("ONEMAP_TEST_DATABASE") or f"{base.database}_test"
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def _recreate_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(
-        target.set(database="postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
+    configured = Settings().resolved_database_url()
+    name = os.environ.get("ONEMAP_TEST_DATABASE") or f"{make_url(configured).database}_test"
+    return sibling_url(configured, name)
 
 
 @pytest.fixture(scope="session")
 def test_database_url() -> str:
     """A fresh database beside the configured one, migrated with ``alembic upgrade head``."""
-    url = _test_url()
-    _recreate_database(url)
-    upgrade_head(url)
-    return url
+    return recreate_database(_test_url())
 
 
 @pytest.fixture(scope="session")

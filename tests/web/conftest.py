@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, make_url, pool, text
+from sqlalchemy import make_url
 
 from gis_onemap.api.app import create_app
-from gis_onemap.db.migrate import upgrade_head
+from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.demo import load_demo_if_empty
 from gis_onemap.settings import Settings
 
@@ -34,18 +34,8 @@ def _free_port() -> int:
 def web_database_url(test_database_url: str) -> str:
     """``<test database>_web``: migrated and loaded with the demo city, committed (the live
     server's own connections must see the rows, so the per-test rollback cannot be used)."""
-    base = make_url(test_database_url)
-    target = base.set(database=f"{base.database}_web")
-    admin = create_engine(
-        base.set(database="postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    url = target.render_as_string(hide_password=False)
-    upgrade_head(url)
-    return url
+    name = f"{make_url(test_database_url).database}_web"
+    return recreate_database(sibling_url(test_database_url, name))
 
 
 @pytest.fixture(scope="session")
