@@ -20,6 +20,7 @@ from gis_onemap.settings import Settings, get_settings
 from gis_onemap.tiles import metadata
 from gis_onemap.tiles.grid import TileIndex, parse_zoom_range, tiles_covering
 from gis_onemap.tiles.service import TileFilters, TileService
+from gis_onemap.tiles.sources import SessionSource
 
 ZoomOption = Annotated[str, typer.Option("--zoom", help="Zoom range, e.g. 0-14 or 12.")]
 BboxOption = Annotated[
@@ -99,10 +100,10 @@ def seed(
                 name = "all" if len(categories) == len(CATEGORIES) else categories[0].id
                 stored = 0
                 for i, tile in enumerate(tqdm(tiles, desc=f"seed {name}", unit="tile")):
-                    conn = session.connection()
-                    stored += bool(service.mvt_bytes(conn, categories, tile, TileFilters()))
+                    source = SessionSource(session)
+                    stored += bool(service.mvt_bytes(source, categories, tile, TileFilters()))
                     if png:
-                        service.raster(session, categories, tile, TileFilters())
+                        service.answer(source, categories, tile, TileFilters(), png=True)
                     if i % COMMIT_EVERY == COMMIT_EVERY - 1:
                         session.commit()
                 typer.echo(f"{name}: {len(tiles)} tiles, {stored} not empty, zoom {zoom}")
@@ -153,7 +154,7 @@ def _write_pmtiles(
     out.parent.mkdir(parents=True, exist_ok=True)
     with pmtiles_write(str(out)) as writer:
         for tile in tqdm(tiles, desc=f"export {out.name}", unit="tile"):
-            data = service.mvt_bytes(session.connection(), categories, tile, TileFilters())
+            data = service.mvt_bytes(SessionSource(session), categories, tile, TileFilters())
             if data:
                 writer.write_tile(zxy_to_tileid(tile.z, tile.x, tile.y), data)
                 written += 1

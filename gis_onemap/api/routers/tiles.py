@@ -16,7 +16,6 @@ from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.api.routers.core import add_conformance
 from gis_onemap.categories import CATEGORIES, Category, get_category
-from gis_onemap.db.engine import session_scope
 from gis_onemap.errors import InvalidInput
 from gis_onemap.tiles import metadata
 from gis_onemap.tiles.grid import MAX_ZOOM, TMS_ID, TileIndex, check_tile, check_tms
@@ -28,6 +27,7 @@ from gis_onemap.tiles.service import (
     TileFilters,
     TileService,
 )
+from gis_onemap.tiles.sources import SessionSource
 
 router = APIRouter(tags=["Tiles"])
 add_conformance(*metadata.TILES_CONFORMANCE)
@@ -96,14 +96,8 @@ def _send(answer: TileAnswer) -> Response:
 
 @contextmanager
 def _request_session(request: Request) -> Iterator[Session]:
-    """A session for rendering, honouring a ``get_session`` override (tests bind sessions to
-    one rolled-back transaction, whose writes only that session sees)."""
-    override = request.app.dependency_overrides.get(get_session)
-    if override is None:
-        with session_scope(request.app.state.session_factory) as session:
-            yield session
-        return
-    sessions = override()
+    """A session from the app's ``get_session`` override (tests)."""
+    sessions = request.app.dependency_overrides[get_session]()
     session = next(sessions)
     try:
         yield session
@@ -124,27 +118,27 @@ async def _answer(
     accept_encoding: str | None = None,
     if_none_match: str | None = None,
 ) -> Response:
-    """Cache hits are answered on the event loop after one small version query; misses are
-    rendered in a worker thread with a database session."""
+    """Cache hits are answered on the event loop after a (shared) version query; misses are
+    rendered in a worker thread on the tiles' connection pool, with one query."""
     gz = _accepts_gzip(accept_encoding)
-    if get_session not in request.app.dependency_overrides:
-        versions = await service.version_reader.read()
-        hit = service.cached(
-            versions, categories, tile, filters, png=png, accept_gzip=gz,
-            if_none_match=if_none_match,
-        )  # fmt: skip
-        if hit is not None:
-            return _send(hit)
+    options: dict[str, Any] = {"png": png, "accept_gzip": gz, "if_none_match": if_none_match}
+    if get_session in request.app.dependency_overrides:
+        # tests bind sessions to one rolled-back transaction: read and render in it
+
+        def render_in_session() -> TileAnswer:
+            with _request_session(request) as session:
+                source = SessionSource(session)
+                return service.answer(source, categories, tile, filters, **options)
+
+        return _send(await run_in_threadpool(render_in_session))
+    versions = await service.version_reader.read()
+    hit = service.cached(versions, categories, tile, filters, **options)
+    if hit is not None:
+        return _send(hit)
 
     def render() -> TileAnswer:
-        with _request_session(request) as session:
-            if png:
-                return service.raster(
-                    session, categories, tile, filters, if_none_match=if_none_match
-                )
-            return service.vector(
-                session, categories, tile, filters, accept_gzip=gz, if_none_match=if_none_match
-            )
+        with service.pool.source() as source:
+            return service.answer(source, categories, tile, filters, versions=versions, **options)
 
     return _send(await run_in_threadpool(render))
 

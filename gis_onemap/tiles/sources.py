@@ -1,0 +1,116 @@
+"""Where tile SQL runs: the request's ORM session, or the tiles' own psycopg connection pool."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any, Protocol
+
+from psycopg_pool import ConnectionPool
+from sqlalchemy import Dialect, make_url
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+from sqlalchemy.orm import Session
+
+from gis_onemap.settings import Settings
+from gis_onemap.tiles.layers import template
+
+#: A tile query is small: parallel workers cost more to start than they save, and they would
+#: compete with the other tiles being rendered at the same time.
+NO_PARALLEL = "SET LOCAL max_parallel_workers_per_gather = 0"
+
+
+class TileSource(Protocol):
+    """Runs tile SQL (``%(name)s`` parameters) and reads data versions."""
+
+    dialect: Dialect
+
+    def scalar(self, sql: str, params: dict[str, Any]) -> Any:
+        """The first column of the first row."""
+        ...
+
+    def versions(self) -> dict[str, int]:
+        """The data version of every collection."""
+        ...
+
+
+class SessionSource:
+    """Tile SQL in an ORM session's transaction (sees its uncommitted writes: tests, CLI)."""
+
+    def __init__(self, session: Session) -> None:
+        self.conn = session.connection()
+        self.dialect = self.conn.dialect
+        self._tuned = False
+
+    def scalar(self, sql: str, params: dict[str, Any]) -> Any:
+        if not self._tuned:
+            self.conn.exec_driver_sql(NO_PARALLEL)
+            self._tuned = True
+        return self.conn.exec_driver_sql(sql, params).scalar()
+
+    def versions(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.conn.exec_driver_sql(template("versions.sql")).all()}
+
+
+@cache
+def psycopg_dialect() -> Dialect:
+    """The SQLAlchemy dialect used to compile filter clauses for raw psycopg execution."""
+    return pg_psycopg.dialect()  # type: ignore[no-any-return]
+
+
+class PooledSource:
+    """Tile SQL on one autocommit connection from the tiles' pool: a render is one round trip."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.dialect = psycopg_dialect()
+
+    def scalar(self, sql: str, params: dict[str, Any]) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def versions(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.conn.execute(template("versions.sql")).fetchall()}
+
+
+class TilePool:
+    """A psycopg connection pool for rendering tiles, opened on first use.
+
+    The app's SQLAlchemy sessions cost several round trips per render (pre-ping, begin,
+    commit); tiles only read, so autocommit connections with the no-parallel setting made
+    once per connection leave exactly one round trip per tile.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        url = make_url(settings.resolved_database_url()).set(drivername="postgresql")
+        self._conninfo = url.render_as_string(hide_password=False)
+        self._options = (
+            f"-c statement_timeout={settings.statement_timeout_ms}"
+            " -c max_parallel_workers_per_gather=0"
+        )
+        self._size = max(1, settings.pool_size)
+        self._pool: ConnectionPool[Any] | None = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def source(self) -> Iterator[PooledSource]:
+        """A pooled connection as a :class:`TileSource`."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ConnectionPool(
+                    self._conninfo,
+                    min_size=1,
+                    max_size=self._size,
+                    kwargs={"autocommit": True, "options": self._options},
+                    name="onemap-tiles",
+                    open=True,
+                )
+        with self._pool.connection() as conn:
+            yield PooledSource(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
