@@ -1,0 +1,1 @@
+"""Commander analyses: incidents, nearest/within, surroundings, geodesic buffers, hazard zones."""
