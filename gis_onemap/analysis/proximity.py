@@ -61,11 +61,12 @@ def _columns(category: Category, include_personal: bool, origin: ColumnElement[A
 
 
 Number = int | float | ColumnElement[Any]
+Count = int | ColumnElement[Any]
 
 
 def nearest_select(
     category: Category,
-    k: Number,
+    k: Count,
     where: Sequence[ColumnElement[bool]] = (),
     max_distance_m: Number | None = None,
     include_personal: bool = False,
@@ -108,7 +109,7 @@ def within_select(
     category: Category,
     radius_m: Number,
     where: Sequence[ColumnElement[bool]] = (),
-    limit: Number | None = None,
+    limit: Count | None = None,
     include_personal: bool = False,
 ) -> Select[Any]:
     """Every row of one category within ``radius_m`` spheroid metres, nearest first."""
@@ -122,7 +123,7 @@ def within_select(
     return stmt if limit is None else stmt.limit(limit)
 
 
-def _merged(parts: list[Select[Any]], limit: Number | None) -> Select[Any]:
+def _merged(parts: list[Select[Any]], limit: Count | None) -> Select[Any]:
     if len(parts) == 1:
         return parts[0]
     union = union_all(*[select(*p.subquery().c) for p in parts]).subquery("hits")
