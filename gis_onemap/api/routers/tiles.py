@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -35,7 +35,7 @@ add_conformance(*metadata.TILES_CONFORMANCE)
 _service_lock = threading.Lock()
 
 
-async def get_tile_service(request: Request) -> TileService:
+def get_tile_service(request: Request) -> TileService:
     """The app's tile service (its cache lives as long as the app), made on first use."""
     state = request.app.state
     service = getattr(state, "tile_service", None)
@@ -54,8 +54,6 @@ TmsId = Annotated[str, Path(description=f"Tile matrix set id: only '{TMS_ID}'")]
 Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description=f"Zoom (tileMatrix), 0–{MAX_ZOOM}")]
 Col = Annotated[int, Path(ge=0, description="Column (tileCol), 0 … 2^z − 1")]
 Row = Annotated[int, Path(ge=0, description="Row from the top (tileRow), 0 … 2^z − 1")]
-IfNoneMatch = Annotated[str | None, Header(description="ETag of a copy the client holds")]
-AcceptEncoding = Annotated[str | None, Header(include_in_schema=False)]
 FilterParam = Annotated[
     str | None,
     Query(description="CQL2 filter, as on /items. Property filters (?name=value) work too."),
@@ -66,6 +64,24 @@ CollectionsParam = Annotated[
     str | None,
     Query(description="Comma-separated collection ids (layers) to include; default all 8"),
 ]
+
+
+def _doc_param(name: str, where: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": False, "schema": {"type": "string"},
+            "description": description}  # fmt: skip
+
+
+#: Parameters the tile handlers read from the request themselves (fewer declared parameters
+#: keep FastAPI's per-request work small on the cache-hit path), documented here instead.
+IF_NONE_MATCH_DOC = _doc_param("If-None-Match", "header", "ETag of a copy the client holds")
+FILTER_DOCS = [
+    _doc_param("filter", "query", "CQL2 filter, as on /items; property filters (?name=value) too"),
+    _doc_param("filter-lang", "query", "cql2-text | cql2-json"),
+    _doc_param("datetime", "query", "Instant or interval on updated_at"),
+]
+COLLECTIONS_DOC = _doc_param(
+    "collections", "query", "Comma-separated collection ids (layers) to include; default all 8"
+)
 
 PROPERTIES_DOC = (
     "Properties per feature: `id` and the category's tile fields (see the TileJSON "
@@ -109,19 +125,21 @@ def _request_session(request: Request) -> Iterator[Session]:
 
 async def _answer(
     request: Request,
-    service: TileService,
     categories: Sequence[Category],
     tile: TileIndex,
     filters: TileFilters,
     *,
     png: bool = False,
-    accept_encoding: str | None = None,
-    if_none_match: str | None = None,
 ) -> Response:
     """Cache hits are answered on the event loop after a (shared) version query; misses are
     rendered in a worker thread on the tiles' connection pool, with one query."""
-    gz = _accepts_gzip(accept_encoding)
-    options: dict[str, Any] = {"png": png, "accept_gzip": gz, "if_none_match": if_none_match}
+    service = get_tile_service(request)
+    headers = request.headers
+    options: dict[str, Any] = {
+        "png": png,
+        "accept_gzip": _accepts_gzip(headers.get("accept-encoding")),
+        "if_none_match": headers.get("if-none-match"),
+    }
     if get_session in request.app.dependency_overrides:
         # tests bind sessions to one rolled-back transaction: read and render in it
 
@@ -241,26 +259,13 @@ def dataset_tilejson(
     description=PROPERTIES_DOC,
     response_class=Response,
     responses=_tile_responses(MVT_MEDIA_TYPE),
+    openapi_extra={"parameters": [COLLECTIONS_DOC, IF_NONE_MATCH_DOC]},
 )
-async def dataset_tile(
-    request: Request,
-    service: TileServiceDep,
-    tms_id: TmsId,
-    z: Zoom,
-    x: Col,
-    y: Row,
-    collections: CollectionsParam = None,
-    if_none_match: IfNoneMatch = None,
-    accept_encoding: AcceptEncoding = None,
-) -> Response:
+async def dataset_tile(request: Request, tms_id: TmsId, z: Zoom, x: Col, y: Row) -> Response:
     check_tms(tms_id)
     tile = check_tile(z, x, y)
-    categories = _selected(collections)
-    filters = _filters(request, categories)
-    return await _answer(
-        request, service, categories, tile, filters,
-        accept_encoding=accept_encoding, if_none_match=if_none_match,
-    )  # fmt: skip
+    categories = _selected(request.query_params.get("collections"))
+    return await _answer(request, categories, tile, _filters(request, categories))
 
 
 @router.get(
@@ -268,24 +273,13 @@ async def dataset_tile(
     summary="PNG map tile of all collections",
     response_class=Response,
     responses=_tile_responses(PNG_MEDIA_TYPE),
+    openapi_extra={"parameters": [COLLECTIONS_DOC, IF_NONE_MATCH_DOC]},
 )
-async def dataset_png(
-    request: Request,
-    service: TileServiceDep,
-    tms_id: TmsId,
-    z: Zoom,
-    x: Col,
-    y: Row,
-    collections: CollectionsParam = None,
-    if_none_match: IfNoneMatch = None,
-) -> Response:
+async def dataset_png(request: Request, tms_id: TmsId, z: Zoom, x: Col, y: Row) -> Response:
     check_tms(tms_id)
     tile = check_tile(z, x, y)
-    categories = _selected(collections)
-    filters = _filters(request, categories)
-    return await _answer(
-        request, service, categories, tile, filters, png=True, if_none_match=if_none_match
-    )
+    categories = _selected(request.query_params.get("collections"))
+    return await _answer(request, categories, tile, _filters(request, categories), png=True)
 
 
 # ---- one collection --------------------------------------------------------------------------
@@ -355,29 +349,15 @@ def collection_tilejson(
     description=PROPERTIES_DOC,
     response_class=Response,
     responses=_tile_responses(MVT_MEDIA_TYPE),
+    openapi_extra={"parameters": [*FILTER_DOCS, IF_NONE_MATCH_DOC]},
 )
 async def collection_tile(
-    request: Request,
-    service: TileServiceDep,
-    collection_id: CollectionId,
-    tms_id: TmsId,
-    z: Zoom,
-    x: Col,
-    y: Row,
-    filter: FilterParam = None,
-    filter_lang: FilterLang = None,
-    datetime: DatetimeParam = None,
-    if_none_match: IfNoneMatch = None,
-    accept_encoding: AcceptEncoding = None,
+    request: Request, collection_id: CollectionId, tms_id: TmsId, z: Zoom, x: Col, y: Row
 ) -> Response:
     category = get_category(collection_id)
     check_tms(tms_id)
     tile = check_tile(z, x, y)
-    filters = _filters(request, [category])
-    return await _answer(
-        request, service, [category], tile, filters,
-        accept_encoding=accept_encoding, if_none_match=if_none_match,
-    )  # fmt: skip
+    return await _answer(request, [category], tile, _filters(request, [category]))
 
 
 @router.get(
@@ -385,24 +365,12 @@ async def collection_tile(
     summary="PNG map tile of a collection (points in the category colour, areas translucent)",
     response_class=Response,
     responses=_tile_responses(PNG_MEDIA_TYPE),
+    openapi_extra={"parameters": [*FILTER_DOCS, IF_NONE_MATCH_DOC]},
 )
 async def collection_png(
-    request: Request,
-    service: TileServiceDep,
-    collection_id: CollectionId,
-    tms_id: TmsId,
-    z: Zoom,
-    x: Col,
-    y: Row,
-    filter: FilterParam = None,
-    filter_lang: FilterLang = None,
-    datetime: DatetimeParam = None,
-    if_none_match: IfNoneMatch = None,
+    request: Request, collection_id: CollectionId, tms_id: TmsId, z: Zoom, x: Col, y: Row
 ) -> Response:
     category = get_category(collection_id)
     check_tms(tms_id)
     tile = check_tile(z, x, y)
-    filters = _filters(request, [category])
-    return await _answer(
-        request, service, [category], tile, filters, png=True, if_none_match=if_none_match
-    )
+    return await _answer(request, [category], tile, _filters(request, [category]), png=True)
