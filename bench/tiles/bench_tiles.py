@@ -229,6 +229,24 @@ async def _get_all(
     return bodies, statuses
 
 
+def fetch_by_zoom(
+    port: int, paths: Sequence[str]
+) -> tuple[float, dict[str, bytes], dict[int, int], dict[int, float]]:
+    """Like :func:`fetch_all`, one zoom after the other; also the seconds spent per zoom
+    (the path's zoom is its 3rd-last segment)."""
+    per_zoom: dict[int, float] = {}
+    bodies: dict[str, bytes] = {}
+    statuses: dict[int, int] = {}
+    for z in sorted({int(p.split("?")[0].split("/")[-3]) for p in paths}):
+        group = [p for p in paths if int(p.split("?")[0].split("/")[-3]) == z]
+        seconds, got, status = fetch_all(port, group)
+        per_zoom[z] = seconds
+        bodies.update(got)
+        for k, v in status.items():
+            statuses[k] = statuses.get(k, 0) + v
+    return sum(per_zoom.values()), bodies, statuses, per_zoom
+
+
 def fetch_all(
     port: int, paths: Sequence[str], keep: bool = True
 ) -> tuple[float, dict[str, bytes], dict[int, int]]:
@@ -241,7 +259,7 @@ def fetch_all(
 def main() -> None:
     url = database()
     u = make_url(url)
-    tcp = u.set(host="127.0.0.1", port=int(u.query.get("port", 55432)), query={})
+    tcp = u.set(host="127.0.0.1", port=int(str(u.query.get("port", 55432))), query={})
     tcp_url = tcp.render_as_string(hide_password=False)
     tipg_url = tcp.set(drivername="postgresql").render_as_string(hide_password=False)
     tiles = tile_list()
@@ -257,8 +275,8 @@ def main() -> None:
 
     with tipg(tipg_url):
         fetch_all(TIPG_PORT, tipg_paths)  # untimed: warms PostgreSQL's buffers for everyone
-        runs = [fetch_all(TIPG_PORT, tipg_paths) for _ in range(2)]
-    tipg_s, tipg_bodies, tipg_status = min(runs, key=lambda r: r[0])
+        runs = [fetch_by_zoom(TIPG_PORT, tipg_paths) for _ in range(2)]
+    tipg_s, tipg_bodies, tipg_status, tipg_zoom = min(runs, key=lambda r: r[0])
     tipg_rate = len(tiles) / tipg_s
     print(
         f"tipg {_version('tipg')}: {tipg_rate:7.1f} tiles/s  ({tipg_s:.2f} s, status {tipg_status})"
@@ -269,12 +287,11 @@ def main() -> None:
     for attempt in range(2):
         with ours(tcp_url):
             fetch_all(OURS_PORT, warm_up, False)  # opens pooled connections; other tiles
-            s, bodies, status = fetch_all(OURS_PORT, ours_paths)
-            cold.append((s, bodies, status))
+            cold.append(fetch_by_zoom(OURS_PORT, ours_paths))
             if attempt == 1:
                 warm = [fetch_all(OURS_PORT, ours_paths * WARM_PASSES, False) for _ in range(3)]
                 sizes = max_sizes(url)
-    cold_s, cold_bodies, cold_status = min(cold, key=lambda r: r[0])
+    cold_s, cold_bodies, cold_status, cold_zoom = min(cold, key=lambda r: r[0])
     cold_rate = len(tiles) / cold_s
     warm_s, _, warm_status = min(warm, key=lambda r: r[0])
     warm_rate = len(tiles) * WARM_PASSES / warm_s
@@ -290,6 +307,13 @@ def main() -> None:
     )
     print(f"cold ratio gis_onemap / tipg: {cold_rate / tipg_rate:.2f}x (goal >= 2)")
     print(f"warm / cold (gis_onemap):     {warm_rate / cold_rate:.1f}x (goal >= 20)")
+    print("cold tiles/s per zoom (each zoom timed on its own; sums to the totals above):")
+    for z in sorted(cold_zoom):
+        ours_rate, peer_rate = by_zoom[z] / cold_zoom[z], by_zoom[z] / tipg_zoom[z]
+        print(
+            f"  z{z}: gis_onemap {ours_rate:7.1f}  tipg {peer_rate:7.1f}  "
+            f"ratio {ours_rate / peer_rate:.2f}x"
+        )
     ours_bytes = sum(len(b) for b in cold_bodies.values())
     tipg_bytes = sum(len(b) for b in tipg_bodies.values())
     print(f"decoded bytes over the list: gis_onemap {ours_bytes:,}, tipg {tipg_bytes:,}")
