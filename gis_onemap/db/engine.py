@@ -17,7 +17,9 @@ def make_engine(settings: Settings) -> Engine:
         settings.resolved_database_url(),
         pool_size=settings.pool_size,
         max_overflow=settings.pool_max_overflow,
-        pool_pre_ping=True,
+        # no pre-ping: it costs a round trip on every request; a connection broken by a
+        # database restart fails one request (503) and is then replaced by the pool
+        pool_recycle=1800,
         connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
     )
 
