@@ -107,3 +107,20 @@ def test_png_tile_fills_areas_translucently(client, db_session):
     ex, ey = expected_tile_xy(cx, cy, tile)
     alpha = _rgba_at(image, ex / 16, ey / 16)[3]
     assert 0 < alpha < 255 and abs(alpha - FILL_ALPHA) <= 10
+
+
+@pytest.mark.parametrize(
+    "query, status",
+    [("?team_type=volcano", 400), ("?filter=headcount >>> 2", 400), ("?nonsense=1", 400)],
+)
+def test_bad_filters_on_the_production_path(settings, query, status):
+    """Without a session override, a bad filter is found when rendering on the pool: 400."""
+    from fastapi.testclient import TestClient
+
+    from gis_onemap.api.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        r = client.get(f"{MVT}/3/6/3{query}")
+        assert r.status_code == status and r.json()["status"] == status
+        assert client.get(f"{MVT}/3/6/3").status_code in (200, 204)
+        client.app.state.tile_service.close()
