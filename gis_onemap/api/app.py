@@ -26,6 +26,7 @@ from gis_onemap.settings import Settings, get_settings
 
 log = logging.getLogger("gis_onemap")
 
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database pool opens and closes with the app's lifespan."""
     settings = settings or get_settings()
@@ -38,6 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            tile_service = getattr(app.state, "tile_service", None)
+            if tile_service is not None:  # made on the first tile request
+                tile_service.close()
+                app.state.tile_service = None
             engine.dispose()
 
     app = FastAPI(
