@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis_onemap.analysis.inputs import Origin, origin_from
 from gis_onemap.analysis.schemas import IncidentCreate
+from gis_onemap.db.geojson import feature_json
 from gis_onemap.db.tables import INCIDENTS
 from gis_onemap.errors import NotFound, ValidationFailed
 
@@ -32,20 +32,7 @@ class Incident:
 
 
 def _feature_expr() -> Any:
-    t = INCIDENTS
-    pairs: list[Any] = []
-    for name in _PROPS:
-        pairs += [literal(name, String), t.c[name]]
-    return func.json_build_object(
-        literal("type", String),
-        literal("Feature", String),
-        literal("id", String),
-        t.c.id,
-        literal("geometry", String),
-        cast(func.ST_AsGeoJSON(t.c.geom, 9), JSON),
-        literal("properties", String),
-        func.json_build_object(*pairs),
-    )
+    return feature_json(INCIDENTS, _PROPS, strip_nulls=False)
 
 
 class IncidentRepository:

@@ -12,21 +12,18 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
-    cast,
     delete,
     func,
     insert,
-    literal,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSON as _JSON
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import Category
 from gis_onemap.categories.validation import validate_geometry, validate_properties
+from gis_onemap.db.geojson import feature_json
 from gis_onemap.db.paging import (
     SortKey,
     after,
@@ -36,9 +33,6 @@ from gis_onemap.db.paging import (
 )
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import Conflict, NotFound, ValidationFailed
-
-#: Coordinates are returned with 9 decimals (≈ 0.1 mm), enough for lossless round trips.
-COORD_DECIMALS = 9
 
 
 @dataclass
@@ -83,20 +77,7 @@ class FeatureRepository:
 
     def feature_expr(self, include_personal: bool = False) -> ColumnElement[Any]:
         """SQL building one GeoJSON Feature (as json) per row."""
-        t = self.table
-        pairs: list[Any] = []
-        for name in self._property_columns(include_personal):
-            pairs += [literal(name, String), t.c[name]]
-        return func.json_build_object(
-            literal("type", String),
-            literal("Feature", String),
-            literal("id", String),
-            t.c.id,
-            literal("geometry", String),
-            cast(func.ST_AsGeoJSON(t.c.geom, COORD_DECIMALS), _JSON),
-            literal("properties", String),
-            func.json_strip_nulls(func.json_build_object(*pairs)),
-        )
+        return feature_json(self.table, self._property_columns(include_personal))
 
     def _filtered(self, q: ItemQuery, columns: Sequence[Any]) -> Select[Any]:
         t = self.table
