@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import orjson
 import shapely
 from geoalchemy2.shape import to_shape
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Integer, LargeBinary, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from gis_onemap.analysis.geodesy import geodesic_area_m2, geodesic_buffer
 from gis_onemap.analysis.inputs import check_distances, resolve_categories
 from gis_onemap.analysis.schemas import BufferRequest, BufferSource
 from gis_onemap.categories import REGISTRY, Category
-from gis_onemap.crs import CRSError, transform_geometry
+from gis_onemap.categories.validation import checked_geometry
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import InvalidInput, NotFound
@@ -41,31 +40,7 @@ def parse_geometry(geometry: Any, crs: str | None = None) -> BaseGeometry:
     ...
     gis_onemap.errors.InvalidInput: the geometry is empty
     """
-    if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
-        raise InvalidInput("'geometry' must be a GeoJSON geometry object")
-    try:
-        geom = shape(geometry)
-    except Exception:  # noqa: BLE001 - shapely raises many kinds for malformed coordinates
-        raise InvalidInput(f"'geometry' is not a valid GeoJSON {geometry['type']}") from None
-    if geom.is_empty:
-        raise InvalidInput("the geometry is empty")
-    geom = shapely.force_2d(geom)
-    coords = shapely.get_coordinates(geom)
-    if not all(math.isfinite(v) for v in coords.ravel()):
-        raise InvalidInput("coordinates must be finite numbers")
-    if crs is not None:
-        try:
-            geom = transform_geometry(geom, crs)
-        except CRSError as exc:
-            raise InvalidInput(f"crs: {exc}") from None
-        coords = shapely.get_coordinates(geom)
-    if (abs(coords[:, 0]) > 180).any() or not all(math.isfinite(v) for v in coords.ravel()):
-        raise InvalidInput("longitude must be within [-180, 180]")
-    if (abs(coords[:, 1]) > 90).any():
-        raise InvalidInput("latitude must be within [-90, 90]")
-    if not geom.is_valid:
-        raise InvalidInput(f"the geometry is not valid: {shapely.is_valid_reason(geom)}")
-    return geom
+    return checked_geometry(geometry, InvalidInput, crs)
 
 
 @dataclass(frozen=True)

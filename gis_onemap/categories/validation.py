@@ -8,12 +8,13 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gis_onemap.categories.model import RESERVED_PROPERTIES, Category, Field
-from gis_onemap.errors import ValidationFailed
+from gis_onemap.errors import OneMapError, ValidationFailed
 
 _LIST_SEPARATORS = re.compile(r"[;；、,，]")
 
@@ -251,8 +252,50 @@ def _summary(problems: list[dict[str, str]]) -> str:
     return f"invalid properties: {first}{more}"
 
 
+def checked_geometry(
+    geometry: Any, error: type[OneMapError] = ValidationFailed, crs: Any = None
+) -> BaseGeometry:
+    """A GeoJSON geometry (in ``crs``, default WGS84) → a valid, non-empty, 2D WGS84 geometry.
+
+    Every problem raises ``error`` with a message for the client.
+
+    >>> checked_geometry({"type": "Point", "coordinates": [110.36, 21.27, 5.0]})
+    <POINT (110.36 21.27)>
+    >>> checked_geometry({"type": "Polygon", "coordinates": []})
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.ValidationFailed: the geometry is empty
+    """
+    if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
+        raise error("'geometry' must be a GeoJSON geometry object")
+    try:
+        geom = shape(geometry)
+    except Exception:  # noqa: BLE001 - shapely raises many kinds for malformed coordinates
+        raise error(f"'geometry' is not a valid GeoJSON {geometry['type']}") from None
+    if geom.is_empty:
+        raise error("the geometry is empty")
+    geom = shapely.force_2d(geom)
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise error("coordinates must be finite numbers")
+    if crs is not None:
+        from gis_onemap.crs import CRSError, transform_geometry
+
+        try:
+            geom = transform_geometry(geom, crs)
+        except CRSError as exc:
+            raise error(f"crs: {exc}") from None
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all() or (abs(coords[:, 0]) > 180).any():
+        raise error("longitude must be within [-180, 180]")
+    if (abs(coords[:, 1]) > 90).any():
+        raise error("latitude must be within [-90, 90]")
+    if not geom.is_valid:
+        raise error(f"the geometry is not valid: {shapely.is_valid_reason(geom)}")
+    return geom
+
+
 def validate_geometry(category: Category, geometry: Any) -> BaseGeometry:
-    """A shapely geometry of an allowed type, in lon/lat range, non-empty and valid.
+    """A shapely geometry of a type allowed for ``category``, in lon/lat range, valid.
 
     >>> from gis_onemap.categories import get_category
     >>> validate_geometry(get_category("depots"), {"type": "Point", "coordinates": [110.3, 21.2]})
@@ -260,30 +303,10 @@ def validate_geometry(category: Category, geometry: Any) -> BaseGeometry:
     """
     if geometry is None:
         raise ValidationFailed("the feature has no geometry")
-    if not isinstance(geometry, dict) or "type" not in geometry:
-        raise ValidationFailed("'geometry' must be a GeoJSON geometry object")
-    gtype = geometry.get("type")
-    if gtype not in category.geometry_types:
+    gtype = geometry.get("type") if isinstance(geometry, dict) else None
+    if isinstance(gtype, str) and gtype not in category.geometry_types:
         raise ValidationFailed(
             f"geometry type '{gtype}' is not allowed for {category.id}; "
             f"allowed: {', '.join(category.geometry_types)}"
         )
-    try:
-        geom = shape(geometry)
-    except Exception:  # noqa: BLE001 - shapely raises many kinds for bad coordinates
-        raise ValidationFailed(f"'geometry' is not a valid GeoJSON {gtype}") from None
-    if geom.is_empty:
-        raise ValidationFailed("the geometry is empty")
-    if shapely.get_coordinate_dimension(geom) > 2:
-        geom = shapely.force_2d(geom)
-    coords = shapely.get_coordinates(geom)
-    if not (coords == coords).all() or not abs(coords).max() < math.inf:
-        raise ValidationFailed("coordinates must be finite numbers")
-    if (abs(coords[:, 0]) > 180).any():
-        raise ValidationFailed("longitude must be within [-180, 180]")
-    if (abs(coords[:, 1]) > 90).any():
-        raise ValidationFailed("latitude must be within [-90, 90]")
-    if not geom.is_valid:
-        reason = shapely.is_valid_reason(geom)
-        raise ValidationFailed(f"the geometry is not valid: {reason}")
-    return geom
+    return checked_geometry(geometry)
