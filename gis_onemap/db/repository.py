@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2.shape import from_shape
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -158,35 +157,24 @@ class FeatureRepository:
         props = feature.get("properties")
         if props is None:
             props = {}
-        geom = self._geometry(feature.get("geometry"), props)
+        geometry = feature.get("geometry")
+        at_depot = geometry is None and self.category.id == "supplies" and props.get("depot_id")
+        # geometry errors are reported before property errors
+        geom = None if at_depot else validate_geometry(self.category, geometry)
         values = validate_properties(self.category, props, lenient=lenient)
-        self._check_references(values)
-        values["geom"] = from_shape(geom, srid=4326)
+        depot_geom = self._depot_geometry(values.get("depot_id"))
+        values["geom"] = depot_geom if geom is None else from_shape(geom, srid=4326)
         return values
 
-    def _geometry(self, geometry: Any, props: dict[str, Any]) -> BaseGeometry:
-        if geometry is None and self.category.id == "supplies" and props.get("depot_id"):
-            return self._depot_point(props["depot_id"])
-        return validate_geometry(self.category, geometry)
-
-    def _depot_point(self, depot_id: Any) -> BaseGeometry:
-        from geoalchemy2.shape import to_shape
-
-        if not isinstance(depot_id, int) or isinstance(depot_id, bool):
-            raise ValidationFailed("'depot_id' must be an integer")
+    def _depot_geometry(self, depot_id: int | None) -> Any:
+        """The location of depot ``depot_id`` (one lookup that also proves it exists)."""
+        if depot_id is None:
+            return None
         depots = table_for("depots")
         geom = self.session.execute(select(depots.c.geom).where(depots.c.id == depot_id)).scalar()
         if geom is None:
             raise ValidationFailed(f"'depot_id' {depot_id}: no such depot")
-        return to_shape(geom)
-
-    def _check_references(self, values: dict[str, Any]) -> None:
-        depot_id = values.get("depot_id")
-        if depot_id is not None:
-            depots = table_for("depots")
-            found = self.session.execute(select(depots.c.id).where(depots.c.id == depot_id)).first()
-            if found is None:
-                raise ValidationFailed(f"'depot_id' {depot_id}: no such depot")
+        return geom
 
     def _write(self, stmt: Any, rows: list[dict[str, Any]] | None = None) -> Any:
         """Run a write inside a savepoint so that a failure leaves the transaction usable."""
