@@ -157,3 +157,40 @@ TILE_VERSIONS: Table = Table(
     Column("collection", Text, primary_key=True),
     Column("version", BigInteger, nullable=False, server_default=text("0")),
 )
+
+
+#: Bearer tokens (issue 11): only a SHA-256 hash of each token is stored.
+API_TOKENS: Table = Table(
+    "api_tokens",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False),
+    Column("region_codes", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),
+)
+
+#: Who changed what, when, with the row before and after (issue 11); written in the same
+#: transaction as the change.
+AUDIT_LOG: Table = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("collection", Text, nullable=False),
+    Column("fid", BigInteger, nullable=True),
+    Column("before", JSONB, nullable=True),
+    Column("after", JSONB, nullable=True),
+    Column("reason", Text, nullable=True),
+    CheckConstraint(
+        "action IN ('create', 'update', 'delete', 'import', 'adjust', 'restore')", name="action"
+    ),
+)
+Index("ix_audit_log_collection_fid", AUDIT_LOG.c.collection, AUDIT_LOG.c.fid)
+Index("ix_audit_log_at", AUDIT_LOG.c.at)
+Index("ix_audit_log_actor", AUDIT_LOG.c.actor)

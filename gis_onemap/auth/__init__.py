@@ -1,0 +1,1 @@
+"""Access: who is asking (roles, region scope), tokens, audit (issue 11)."""
