@@ -49,3 +49,17 @@ class DatabaseUnavailable(OneMapError):
 
     status_code = 503
     code = "ServiceUnavailable"
+
+
+class Unauthorized(OneMapError):
+    """No valid credentials (unknown, revoked, malformed or expired token)."""
+
+    status_code = 401
+    code = "Unauthorized"
+
+
+class Forbidden(OneMapError):
+    """Valid credentials, but the role or region does not allow this."""
+
+    status_code = 403
+    code = "Forbidden"
