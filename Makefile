@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 ONEMAP := $(VENV)/bin/onemap
 PYTHON ?= python3
 
-.PHONY: setup system venv db demo test lint format bench clean db-down
+.PHONY: setup system venv db demo test lint format bench clean db-down wheel wheelhouse
 
 setup: system venv
 
@@ -37,13 +37,13 @@ test: db
 	$(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check gis_onemap tests bench data migrations
-	$(VENV)/bin/ruff format --check gis_onemap tests bench data migrations
+	$(VENV)/bin/ruff check gis_onemap tests bench data
+	$(VENV)/bin/ruff format --check gis_onemap tests bench data
 	$(VENV)/bin/mypy gis_onemap
 
 format: venv
-	$(VENV)/bin/ruff format gis_onemap tests bench data migrations
-	$(VENV)/bin/ruff check --fix gis_onemap tests bench data migrations
+	$(VENV)/bin/ruff format gis_onemap tests bench data
+	$(VENV)/bin/ruff check --fix gis_onemap tests bench data
 
 bench: db
 	$(PY) -m pip install -q -e '.[bench]'
@@ -54,3 +54,12 @@ db-down:
 
 clean: db-down
 	rm -rf .onemap $(VENV)
+
+# an installable wheel (migrations, demo data and the built map assets inside), and every wheel an
+# intranet machine with no package registry needs to install it: pip install --no-index -f wheelhouse gis_onemap
+wheel: venv
+	rm -rf dist
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w dist .
+
+wheelhouse: wheel
+	$(PY) -m pip wheel -q -w wheelhouse dist/gis_onemap-*.whl

@@ -24,7 +24,7 @@ from gis_onemap.categories.definitions import SPECIALTIES  # noqa: E402
 from gis_onemap.categories.events import EVENT_TYPES  # noqa: E402
 
 SEED = 2026
-OUT_DIR = ROOT / "data" / "demo"
+OUT_DIR = ROOT / "gis_onemap" / "data" / "demo"
 #: The seat (GeoNames place) of each district: the county-level resources gather there.
 SEATS = {
     "440802": "Chikan", "440803": "Gongnong", "440804": "Nandiao", "440811": "Mazhang",

@@ -12,10 +12,10 @@ from gis_onemap.categories import CATEGORY_IDS, get_category
 from gis_onemap.db.engine import make_engine, make_session_factory, session_scope
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.errors import ValidationFailed
-from gis_onemap.settings import PROJECT_ROOT, Settings
+from gis_onemap.settings import DEMO_DATA_DIR, Settings
 
 #: Folder of the demo GeoJSON files, one ``<collection id>.geojson`` per category.
-DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+DEMO_DIR = DEMO_DATA_DIR
 
 #: Depots first: supplies refer to them by name (``depot_name`` → ``depot_id``).
 LOAD_ORDER: tuple[str, ...] = (

@@ -8,7 +8,21 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The installed package: migrations, demo data and map assets ship inside it (a wheel works
+#: without a checkout).
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The checkout holding the package (development), or wherever the package is installed.
+PROJECT_ROOT = PACKAGE_DIR.parent
+#: Demo GeoJSON files, one ``<collection id>.geojson`` per category, and the district outlines.
+DEMO_DATA_DIR = PACKAGE_DIR / "data" / "demo"
+
+
+def _default_home() -> Path:
+    """``.onemap`` in the checkout when run from one, else in the current directory (a wheel
+    install must not write into site-packages)."""
+    if (PROJECT_ROOT / "pyproject.toml").exists():
+        return PROJECT_ROOT / ".onemap"
+    return Path.cwd() / ".onemap"
 
 
 class Settings(BaseSettings):
@@ -21,7 +35,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of an existing PostGIS; unset = the project-local cluster.",
     )
     home: Path = Field(
-        default=PROJECT_ROOT / ".onemap",
+        default_factory=_default_home,
         description="Folder of the project-local PostgreSQL cluster and caches.",
     )
     local_port: int = Field(default=55432, description="Port of the project-local cluster.")

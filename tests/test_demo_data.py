@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import CATEGORY_IDS, Category, Field, get_category
-from gis_onemap.settings import PROJECT_ROOT
+from gis_onemap.settings import DEMO_DATA_DIR, PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "data"
-DEMO = DATA / "demo"
+DEMO = DEMO_DATA_DIR
 DISTRICT_CODES = {
     "440800", "440802", "440803", "440804", "440811", "440823", "440825", "440881", "440882",
     "440883",

@@ -7,14 +7,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from gis_onemap.settings import PROJECT_ROOT
+from gis_onemap.settings import PACKAGE_DIR
 
 
 def alembic_config(url: str) -> Config:
-    """An Alembic config for the project's ``migrations/`` pointed at ``url``."""
-    ini = PROJECT_ROOT / "alembic.ini"
-    cfg = Config(str(ini)) if ini.exists() else Config()
-    cfg.set_main_option("script_location", str(Path(PROJECT_ROOT) / "migrations"))
+    """An Alembic config for the package's ``migrations/`` pointed at ``url`` (no alembic.ini
+    needed, so an installed wheel migrates too)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(PACKAGE_DIR) / "migrations"))
     cfg.attributes["url"] = url
     return cfg
 

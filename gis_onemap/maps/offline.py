@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import folium
 
+from gis_onemap.settings import DEMO_DATA_DIR
+
 log = logging.getLogger(__name__)
 
 #: Where ``gis_onemap/web/build.sh`` copies the npm packages' dist files (git-ignored).
@@ -22,9 +24,7 @@ VENDOR_DIR = Path(__file__).resolve().parent.parent / "web" / "static" / "vendor
 #: folium's own package folder: it ships Leaflet.heat locally.
 FOLIUM_TEMPLATES = Path(folium.__file__).resolve().parent / "templates"
 #: The demo city's districts (WGS84), drawn as the offline base layer of products.
-DISTRICTS_GEOJSON = (
-    Path(__file__).resolve().parent.parent.parent / "data" / "demo" / "districts.geojson"
-)
+DISTRICTS_GEOJSON = DEMO_DATA_DIR / "districts.geojson"
 
 
 class OfflineAssetError(RuntimeError):

