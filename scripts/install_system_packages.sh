@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the OS packages gis_onemap needs, only those that are missing (Debian/Ubuntu, apt-get).
-# PostgreSQL + PostGIS for the database, Chromium for the browser tests, Python venv support.
+# PostgreSQL + PostGIS (+ pgRouting) for the database, Chromium for the browser tests, Python venv support.
 set -euo pipefail
 
 need=()
@@ -8,6 +8,11 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || {
     ver=$(ls /usr/lib/postgresql/ 2>/dev/null | sort -n | tail -1)
     need+=("postgresql-${ver:-15}-postgis-3")
+}
+# pgRouting for travel-time analyses over the road network (issue 14)
+ls /usr/share/postgresql/*/extension/pgrouting.control >/dev/null 2>&1 || {
+    ver=$(ls /usr/lib/postgresql/ 2>/dev/null | sort -n | tail -1)
+    need+=("postgresql-${ver:-15}-pgrouting")
 }
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # a CJK font, so that headless Chromium draws the Chinese map page (screenshots, PNG export)
@@ -29,7 +34,8 @@ if printf '%s\n' "${need[@]}" | grep -q '^postgresql$'; then
     $SUDO apt-get install -y -qq postgresql >/dev/null
     ver=$(ls /usr/lib/postgresql/ | sort -n | tail -1)
     need=("${need[@]/postgresql-15-postgis-3/}")
-    need+=("postgresql-${ver}-postgis-3")
+    need=("${need[@]/postgresql-15-pgrouting/}")
+    need+=("postgresql-${ver}-postgis-3" "postgresql-${ver}-pgrouting")
 fi
 pkgs=()
 for p in "${need[@]}"; do [ -n "$p" ] && [ "$p" != postgresql ] && pkgs+=("$p"); done

@@ -194,3 +194,81 @@ AUDIT_LOG: Table = Table(
 Index("ix_audit_log_collection_fid", AUDIT_LOG.c.collection, AUDIT_LOG.c.fid)
 Index("ix_audit_log_at", AUDIT_LOG.c.at)
 Index("ix_audit_log_actor", AUDIT_LOG.c.actor)
+
+
+# ---- roads (issue 14): a pgRouting network; costs are travel times in seconds -------------------
+def _road_class_ids() -> str:
+    from gis_onemap.roads.classes import ROAD_CLASS_IDS
+
+    return ", ".join(f"'{c}'" for c in ROAD_CLASS_IDS)
+
+
+#: Edges of the routable network. ``reverse_cost_s`` < 0 marks a one-way edge (pgRouting's
+#: convention); a load replaces every row in one transaction (atomic re-load).
+ROAD_EDGES: Table = Table(
+    "road_edges",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("source", BigInteger, nullable=False),
+    Column("target", BigInteger, nullable=False),
+    Column("road_class", Text, nullable=False),
+    Column("name", Text, nullable=True),
+    Column("length_m", Double, nullable=False),
+    Column("speed_kmh", Double, nullable=False),
+    Column("cost_s", Double, nullable=False),
+    Column("reverse_cost_s", Double, nullable=False),
+    Column("oneway", Boolean, nullable=False, server_default=text("false")),
+    Column("bridge", Boolean, nullable=False, server_default=text("false")),
+    Column("tunnel", Boolean, nullable=False, server_default=text("false")),
+    Column("ferry", Boolean, nullable=False, server_default=text("false")),
+    Column("osm_id", BigInteger, nullable=True),
+    Column("geom", Geometry("LINESTRING", srid=4326, spatial_index=False), nullable=False),
+    CheckConstraint(f"road_class IN ({_road_class_ids()})", name="road_class"),
+    CheckConstraint("speed_kmh > 0", name="speed_positive"),
+    CheckConstraint("length_m >= 0 AND cost_s >= 0", name="cost_nonnegative"),
+)
+Index("ix_road_edges_geom", ROAD_EDGES.c.geom, postgresql_using="gist")
+Index("ix_road_edges_source", ROAD_EDGES.c.source)
+Index("ix_road_edges_target", ROAD_EDGES.c.target)
+
+#: Network nodes (edge ends); ids are the edges' ``source``/``target``.
+ROAD_VERTICES: Table = Table(
+    "road_vertices",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+)
+Index("ix_road_vertices_geom", ROAD_VERTICES.c.geom, postgresql_using="gist")
+
+#: Closures: a polygon (every edge it covers) or a list of edges, with a reason and validity.
+ROAD_CLOSURES: Table = Table(
+    "road_closures",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("geom", Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=True),
+    Column("edge_ids", ARRAY(BigInteger), nullable=False, server_default=text("'{}'::bigint[]")),
+    Column("valid_from", DateTime(timezone=True), nullable=True),
+    Column("valid_to", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=True),
+    CheckConstraint(
+        "geom IS NULL OR ST_GeometryType(geom) IN ('ST_Polygon', 'ST_MultiPolygon')",
+        name="polygonal",
+    ),
+    CheckConstraint("geom IS NOT NULL OR cardinality(edge_ids) > 0", name="what_is_closed"),
+    CheckConstraint(
+        "valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from", name="valid"
+    ),
+)
+Index("ix_road_closures_geom", ROAD_CLOSURES.c.geom, postgresql_using="gist")
+
+#: One row per network load: where it came from and the load report (edges, km by class...).
+ROAD_LOADS: Table = Table(
+    "road_loads",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("source", Text, nullable=False),
+    Column("report", JSONB, nullable=False),
+)
