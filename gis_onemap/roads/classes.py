@@ -47,6 +47,16 @@ def class_for(value: str) -> str | None:
     return ZH_CLASS.get(v) or OSM_HIGHWAY_CLASS.get(v.lower())
 
 
+def osm_class(highway: str) -> str | None:
+    """The class id of an OSM ``highway`` value (OSM's own names, never our ids: OSM
+    ``secondary`` is a 县道-like rural road, our ``secondary`` is an urban 次干路).
+
+    >>> osm_class("secondary"), osm_class("motorway_link"), osm_class("footway")
+    ('county', 'expressway', None)
+    """
+    return OSM_HIGHWAY_CLASS.get(highway.strip().lower())
+
+
 def default_speeds() -> dict[str, float]:
     """Default travel speed (km/h) per class id.
 

