@@ -1,0 +1,160 @@
+"""Service areas (isochrones): where one can get to from a point, or come from, within T minutes.
+
+``pgr_drivingDistance`` gives every node's time from the origin (on the reversed graph: to it).
+A band's area is then drawn from the *roads*, not from a hull of nodes: each edge contributes the
+part of it that can be reached in time (from either end it may be entered, by its direction and
+the time left on arrival), and these parts are buffered by a few metres. A convex or concave hull
+of the reached nodes would also cover blocks across a river or an expressway that take far longer
+to reach; the buffered roads do not, which is what the tests check (every node inside is
+reachable within the band's time: a node the few-metre buffer covers but that is not reached in
+time is cut out with a 1 m hole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import shapely
+import shapely.geometry
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis_onemap.errors import InvalidInput
+from gis_onemap.roads.routing import Box, Snap, edges_sql, max_speed_mps
+
+#: Longest band one request may ask for (minutes): bounds the work of one request.
+MAX_MINUTES = 240.0
+#: Most bands per request.
+MAX_BANDS = 12
+
+_AREA_SQL = """
+WITH dd AS (
+    SELECT node, agg_cost FROM pgr_drivingDistance(:sql, CAST(:start AS bigint),
+        CAST(:cutoff AS float8), true)
+),
+reached AS (
+    SELECT e.geom, {c} AS c, {rc} AS rc, a.agg_cost AS ca, b.agg_cost AS cb
+    FROM ({edges}) es
+    JOIN road_edges e ON e.id = es.id
+    LEFT JOIN dd a ON a.node = e.source
+    LEFT JOIN dd b ON b.node = e.target
+    WHERE a.node IS NOT NULL OR b.node IS NOT NULL
+),
+bands AS (SELECT unnest(CAST(:bands AS float8[])) AS t),
+parts AS (
+    SELECT bands.t,
+           -- share of the edge reachable from its source end (moving along it) and from its
+           -- target end (moving against it), each 0 when that way is closed or not reached
+           CASE WHEN r.ca IS NOT NULL AND r.ca <= bands.t AND r.c >= 0 THEN
+                CASE WHEN r.c = 0 THEN 1 ELSE least(1, (bands.t - r.ca) / r.c) END ELSE 0 END AS f1,
+           CASE WHEN r.cb IS NOT NULL AND r.cb <= bands.t AND r.rc >= 0 THEN
+                CASE WHEN r.rc = 0 THEN 1 ELSE least(1, (bands.t - r.cb) / r.rc) END ELSE 0 END AS f2,
+           r.geom
+    FROM reached r CROSS JOIN bands
+),
+lines AS (
+    SELECT t, CASE WHEN f1 + f2 >= 1 THEN geom ELSE ST_LineSubstring(geom, 0, f1) END AS g
+    FROM parts WHERE f1 > 0 OR (f1 + f2 >= 1 AND f2 > 0)
+    UNION ALL
+    SELECT t, ST_LineSubstring(geom, 1 - f2, 1) FROM parts WHERE f2 > 0 AND f1 + f2 < 1
+),
+polys AS (
+    SELECT t, ST_Buffer(geography(ST_Collect(g)), :buffer_m, 'quad_segs=2')::geometry AS poly,
+           count(*) AS n
+    FROM lines GROUP BY t
+)
+-- a node the buffer happens to cover but that cannot be reached in time (a 3 m stub of a
+-- one-way street, the other carriageway) gets a 1 m hole: inside means reachable in time
+SELECT p.t, ST_AsGeoJSON(coalesce(ST_Difference(p.poly, (
+           SELECT ST_Buffer(geography(ST_Collect(v.geom)), 1.0, 'quad_segs=2')::geometry
+           FROM road_vertices v LEFT JOIN dd ON dd.node = v.id
+           WHERE v.geom && p.poly AND ST_Intersects(p.poly, v.geom)
+             AND (dd.agg_cost IS NULL OR dd.agg_cost > p.t))), p.poly), 7),
+       p.n
+FROM polys p ORDER BY p.t
+"""
+
+
+def check_minutes(minutes: Sequence[float]) -> list[float]:
+    """Bands in minutes: 0 < m ≤ 240, at most 12, sorted, distinct.
+
+    >>> check_minutes([30, 10, 20, 10])
+    [10.0, 20.0, 30.0]
+    >>> check_minutes([0])
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.InvalidInput: minutes must be > 0 and ≤ 240 (got 0)
+    """
+    if not minutes:
+        raise InvalidInput("give at least one band in minutes, e.g. minutes=10,20,30")
+    if len(minutes) > MAX_BANDS:
+        raise InvalidInput(f"at most {MAX_BANDS} bands")
+    out = set()
+    for m in minutes:
+        if not (0 < m <= MAX_MINUTES):
+            raise InvalidInput(f"minutes must be > 0 and ≤ {MAX_MINUTES:.0f} (got {m:g})")
+        out.add(float(m))
+    return sorted(out)
+
+
+def service_area(
+    session: Session,
+    origin: Snap,
+    minutes: Sequence[float],
+    *,
+    towards: bool = False,
+    buffer_m: float = 5.0,
+    avoid_closures: bool = True,
+    avoid_areas: bool = False,
+) -> dict[str, Any]:
+    """A FeatureCollection with one polygon per band (cumulative: the 20-minute band holds the
+    10-minute one). ``towards=True``: from where the origin can be reached within each band."""
+    bands = check_minutes(minutes)
+    cutoff = bands[-1] * 60
+    box = Box.around(origin.lon, origin.lat, cutoff * max_speed_mps(session) + 1.0)
+    edges = edges_sql(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas, reverse=towards)
+    c, rc = ("e.reverse_cost_s", "e.cost_s") if towards else ("e.cost_s", "e.reverse_cost_s")
+    sql = _AREA_SQL.format(c=c, rc=rc, edges=edges)
+    rows = session.execute(
+        text(sql),
+        {
+            "sql": edges,
+            "start": origin.vertex,
+            "cutoff": cutoff,
+            "bands": [m * 60 for m in bands],
+            "buffer_m": buffer_m,
+        },
+    ).all()
+    by_band = {float(t): (geojson, n) for t, geojson, n in rows}
+    features = []
+    area = None
+    for m in bands:
+        geojson, n = by_band.get(m * 60, (None, 0))
+        if geojson:
+            # each band is buffered on its own; the union with the previous one makes them
+            # nested exactly (buffers of the same lines differ by rounding otherwise)
+            band = shapely.geometry.shape(orjson.loads(geojson))
+            area = band if area is None else shapely.union(area, band)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": None if area is None else shapely.geometry.mapping(area),
+                "properties": {
+                    "minutes": m,
+                    "direction": "to" if towards else "from",
+                    "road_parts": int(n),
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "origin": {
+            "vertex": origin.vertex,
+            "snap_distance_m": round(origin.distance_m, 2),
+            "lon": origin.lon,
+            "lat": origin.lat,
+        },
+    }

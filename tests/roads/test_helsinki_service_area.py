@@ -1,0 +1,45 @@
+"""Service areas on the real Helsinki extract against networkx's Dijkstra (independent costs)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+import shapely
+
+from gis_onemap.errors import InvalidInput
+from gis_onemap.roads.areas import service_area
+from tests.roads.test_helsinki_routing import _oracle, _snap_of
+
+
+@pytest.mark.parametrize("towards", [False, True])
+def test_nodes_inside_each_band_are_reachable_in_time(roads_session, towards):
+    graph, xy = _oracle(roads_session)
+    nodes = sorted(graph.nodes)
+    origin = nodes[len(nodes) // 3]
+    search = graph.reverse() if towards else graph
+    cost = nx.single_source_dijkstra_path_length(search, origin, weight="w")
+    fc = service_area(roads_session, _snap_of(origin, xy), [1, 2, 3], towards=towards)
+    assert [f["properties"]["minutes"] for f in fc["features"]] == [1, 2, 3]
+    previous = None
+    for feature in fc["features"]:
+        t = feature["properties"]["minutes"] * 60
+        area = shapely.geometry.shape(feature["geometry"])
+        inside = {n for n in xy if area.contains(shapely.Point(xy[n]))}
+        in_time = {n for n, c in cost.items() if c <= t}
+        # every node reachable within the band lies inside it ...
+        assert in_time <= inside, sorted(in_time - inside)[:5]
+        # ... and no node inside needs more than the band's time + 60 s
+        late = {n: cost.get(n, float("inf")) for n in inside if cost.get(n, float("inf")) > t + 60}
+        assert not late, list(late.items())[:5]
+        assert len(in_time) > 5
+        if previous is not None:
+            assert area.buffer(1e-9).contains(previous)  # cumulative bands
+        previous = area
+
+
+def test_bad_minutes_are_refused(roads_session):
+    graph, xy = _oracle(roads_session)
+    origin = _snap_of(sorted(graph.nodes)[0], xy)
+    for bad in ([0], [-5], [241], []):
+        with pytest.raises(InvalidInput):
+            service_area(roads_session, origin, bad)
