@@ -1,0 +1,255 @@
+"""Road use cases shared by the HTTP routers and the CLI: nearest by travel time, routes,
+service areas and closures.
+
+Nearest by time is exact, not a re-ranking of straight-line neighbours: for a time bound ``T``
+every resource that can arrive within ``T`` lies within ``T × v_max`` in a straight line, so all
+of them are candidates; their times come from one many-to-one ``pgr_dijkstraCost``. When fewer
+than ``k`` arrive within ``T`` the bound doubles (up to 4 hours). Resources farther than the
+snapping limit from any road, or that cannot reach the incident at all, are listed after the
+reachable ones with their straight-line distance and ``"reachable": false``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis_onemap.analysis.inputs import CategoryFilters, Origin
+from gis_onemap.analysis.proximity import within_statement
+from gis_onemap.categories import Category
+from gis_onemap.errors import InvalidInput, NotFound
+from gis_onemap.roads import areas, routing
+from gis_onemap.roads.routing import Snap
+
+#: Time bounds tried in turn (seconds): the search widens until k resources arrive in time.
+TIME_BOUNDS_S = (900.0, 1800.0, 3600.0, 7200.0, 14400.0)
+#: Most candidate features read per bound (the nearest in a straight line come first).
+MAX_CANDIDATES = 5000
+
+_PATH_LENGTHS_SQL = """
+SELECT p.start_vid, sum(e.length_m)
+FROM pgr_dijkstra(:sql, CAST(:src AS bigint[]), CAST(:dst AS bigint), true) p
+JOIN road_edges e ON e.id = p.edge
+GROUP BY p.start_vid
+"""
+
+_FROM_COSTS_SQL = """
+SELECT end_vid, agg_cost FROM pgr_dijkstraCost(:sql, CAST(:src AS bigint),
+    CAST(:dst AS bigint[]), true)
+"""
+
+
+@dataclass(frozen=True)
+class Avoid:
+    """What routes must not use: active closures, and/or areas set for this transaction."""
+
+    closures: bool = True
+    areas: bool = False
+
+
+def parse_avoid(value: str | None) -> set[str]:
+    """``avoid=closures,hazard_zones`` → the set of names (unknown names refused).
+
+    >>> sorted(parse_avoid("closures, hazard_zones")), parse_avoid(None)
+    (['closures', 'hazard_zones'], set())
+    """
+    names = {v.strip() for v in (value or "").split(",") if v.strip()}
+    unknown = names - {"closures", "hazard_zones"}
+    if unknown:
+        raise InvalidInput(f"avoid: unknown {sorted(unknown)}; use closures and/or hazard_zones")
+    return names
+
+
+class RoadService:
+    """Travel-time analyses on the loaded network."""
+
+    def __init__(self, session: Session, *, max_snap_m: float = 2000.0) -> None:
+        self.session = session
+        self.max_snap_m = max_snap_m
+
+    def snap(self, origin: Origin) -> Snap:
+        return routing.snap(self.session, origin.lon, origin.lat, self.max_snap_m)
+
+    def route(self, a: Origin, b: Origin, avoid: Avoid = Avoid()) -> dict[str, Any]:
+        """The fastest route from ``a`` to ``b`` as a GeoJSON Feature."""
+        sa, sb = self.snap(a), self.snap(b)
+        r = routing.route(
+            self.session, sa, sb, avoid_closures=avoid.closures, avoid_areas=avoid.areas
+        )
+        return {
+            "type": "Feature",
+            "geometry": r.geometry,
+            "properties": {
+                "eta_s": round(r.seconds, 1),
+                "length_m": round(r.length_m, 1),
+                "road_names": r.road_names,
+                "from_snap_distance_m": round(sa.distance_m, 2),
+                "to_snap_distance_m": round(sb.distance_m, 2),
+                "edges": len(r.edges),
+            },
+        }
+
+    def service_area(
+        self, origin: Origin, minutes: Sequence[float], towards: bool, avoid: Avoid = Avoid()
+    ) -> dict[str, Any]:
+        """Bands reachable from (or, ``towards``, reaching) ``origin`` within each time."""
+        return areas.service_area(
+            self.session,
+            self.snap(origin),
+            minutes,
+            towards=towards,
+            avoid_closures=avoid.closures,
+            avoid_areas=avoid.areas,
+        )
+
+    def _costs(
+        self, origin: Snap, vertices: list[int], within_s: float, to_origin: bool, avoid: Avoid
+    ) -> dict[int, float]:
+        if to_origin:
+            return routing.costs_to(
+                self.session,
+                origin.vertex,
+                vertices,
+                within_s=within_s,
+                around=(origin.lon, origin.lat),
+                avoid_closures=avoid.closures,
+                avoid_areas=avoid.areas,
+            )
+        box = routing.Box.around(
+            origin.lon, origin.lat, within_s * routing.max_speed_mps(self.session) + 1.0
+        )
+        sql = routing.edges_sql(box, avoid_closures=avoid.closures, avoid_areas=avoid.areas)
+        rows = self.session.execute(
+            text(_FROM_COSTS_SQL),
+            {"sql": sql, "src": origin.vertex, "dst": sorted(set(vertices))},
+        ).all()
+        out = {int(v): float(c) for v, c in rows if c <= within_s}
+        if origin.vertex in vertices:
+            out[origin.vertex] = 0.0
+        return out
+
+    def _lengths(
+        self, origin: Snap, vertices: list[int], to_origin: bool, avoid: Avoid, within_s: float
+    ) -> dict[int, float]:
+        """Route lengths (m) of the chosen few, from one many-to-one ``pgr_dijkstra``."""
+        others = sorted({v for v in vertices if v != origin.vertex})
+        if not others:
+            return {origin.vertex: 0.0}
+        box = routing.Box.around(
+            origin.lon, origin.lat, within_s * routing.max_speed_mps(self.session) + 1.0
+        )
+        sql = routing.edges_sql(
+            box, avoid_closures=avoid.closures, avoid_areas=avoid.areas, reverse=not to_origin
+        )
+        # from the origin outwards = to the origin on the reversed graph (same paths, same edges)
+        rows = self.session.execute(
+            text(_PATH_LENGTHS_SQL), {"sql": sql, "src": others, "dst": origin.vertex}
+        ).all()
+        out = {int(v): float(m) for v, m in rows}
+        out[origin.vertex] = 0.0
+        return out
+
+    def nearest_by_time(
+        self,
+        origin: Origin,
+        categories: Sequence[Category],
+        filters: CategoryFilters,
+        k: int,
+        *,
+        to_origin: bool = True,
+        include_personal: bool = False,
+        avoid: Avoid = Avoid(),
+    ) -> dict[str, Any]:
+        """The ``k`` features that reach ``origin`` first (``to_origin``) or that can be reached
+        from it first, over ``categories``: a FeatureCollection ordered by ETA."""
+        start = self.snap(origin)
+        vmax = routing.max_speed_mps(self.session)
+        chosen = filters.categories(categories)
+        if not chosen:
+            return _collection([], start)
+        ids = tuple(c.id for c in categories)
+        stmt = within_statement(ids, include_personal, filters.key)
+        rows: list[Any] = []
+        snaps: list[Snap | None] = []
+        costs: dict[int, float] = {}
+        for bound in TIME_BOUNDS_S:
+            params = {"origin": origin.ewkt, "radius": bound * vmax + 1.0, "limit": MAX_CANDIDATES}
+            rows = list(self.session.execute(stmt, params).all())
+            points = [_point_of(r.feature) for r in rows]
+            snaps = routing.snap_many(self.session, points, self.max_snap_m)
+            vertices = [s.vertex for s in snaps if s is not None]
+            costs = self._costs(start, vertices, bound, to_origin, avoid)
+            arrived = sum(1 for s in snaps if s is not None and s.vertex in costs)
+            if arrived >= k or bound == TIME_BOUNDS_S[-1] or len(rows) == MAX_CANDIDATES:
+                break
+        ranked = sorted(
+            (costs[s.vertex], i) for i, s in enumerate(snaps) if s is not None and s.vertex in costs
+        )[:k]
+        chosen_vertices = [snaps[i].vertex for _, i in ranked]  # type: ignore[union-attr]
+        lengths = self._lengths(start, chosen_vertices, to_origin, avoid, bound) if ranked else {}
+        features = []
+        for eta, i in ranked:
+            s = snaps[i]
+            assert s is not None
+            features.append(_hit(rows[i], eta, lengths.get(s.vertex), s.distance_m, reachable=True))
+        unreachable = [i for i, s in enumerate(snaps) if s is None or s.vertex not in costs]
+        for i in unreachable[: max(0, k - len(features))]:
+            s = snaps[i]
+            features.append(
+                _hit(rows[i], None, None, None if s is None else s.distance_m, reachable=False)
+            )
+        return _collection(features, start, direction="to" if to_origin else "from")
+
+
+def _point_of(feature: Any) -> tuple[float, float]:
+    """A representative point of a feature (its point, or its first vertex for areas)."""
+    geom = feature["geometry"] if isinstance(feature, dict) else orjson.loads(feature)["geometry"]
+    coords: Any = geom["coordinates"]
+    while isinstance(coords[0], list):
+        coords = coords[0]
+    return float(coords[0]), float(coords[1])
+
+
+def _hit(
+    row: Any, eta: float | None, length: float | None, snap_m: float | None, *, reachable: bool
+) -> dict[str, Any]:
+    feature = dict(row.feature)
+    props = dict(feature.get("properties") or {})
+    props.update(
+        category=row.category,
+        eta_s=None if eta is None else round(eta, 1),
+        route_length_m=None if length is None else round(length, 1),
+        snap_distance_m=None if snap_m is None else round(snap_m, 2),
+        distance_m=round(float(row.distance_m), 3),
+        reachable=reachable,
+    )
+    if not reachable:
+        props["fallback"] = "straight_line"
+    feature["properties"] = props
+    return feature
+
+
+def _collection(
+    features: list[dict[str, Any]], start: Snap, direction: str = "to"
+) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberReturned": len(features),
+        "by": "time",
+        "direction": direction,
+        "origin_snap_distance_m": round(start.distance_m, 2),
+    }
+
+
+def require_network(session: Session) -> dict[str, Any]:
+    """The loaded network's report, or a 404 that says how to load one."""
+    try:
+        return routing.network_info(session)
+    except NotFound:
+        raise NotFound("no road network is loaded: onemap roads load FILE") from None
