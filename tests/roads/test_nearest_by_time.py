@@ -20,7 +20,8 @@ def _place_depots(session, vertices, xy, offset=0.00002):
         x, y = xy[v]
         session.execute(
             text(
-                "INSERT INTO depots (name, geom) VALUES (:n, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+                "INSERT INTO depots (name, geom)"
+                " VALUES (:n, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
             ),
             {"n": f"库{i}", "x": x + offset, "y": y},
         )
@@ -58,7 +59,8 @@ def test_unreachable_resources_fall_back_to_straight_line(roads_session):
     far = (xy[incident][0] + 0.3, xy[incident][1])  # ~17 km east: no road within 2 km
     roads_session.execute(
         text(
-            "INSERT INTO depots (name, geom) VALUES ('孤岛库', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+            "INSERT INTO depots (name, geom)"
+            " VALUES ('孤岛库', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
         ),
         {"x": far[0], "y": far[1]},
     )
