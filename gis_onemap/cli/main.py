@@ -98,12 +98,13 @@ def demo(
 
 
 def _register_capability_commands() -> None:
-    """Commands of the capability folders: import/export, analysis, tiles."""
+    """Commands of the capability folders: import/export, analysis, tiles, roads."""
     from gis_onemap.analysis import cli as analysis_cli
     from gis_onemap.io import cli as io_cli
+    from gis_onemap.roads import cli as roads_cli
     from gis_onemap.tiles import cli as tiles_cli
 
-    for module in (io_cli, analysis_cli, tiles_cli):
+    for module in (io_cli, analysis_cli, tiles_cli, roads_cli):
         module.register(app)
 
 
