@@ -18,21 +18,38 @@ ADMIN_LEVELS = (
 )
 PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"
 
+_NUM = {"type": "number"}
+_TEXT = {"type": "string"}
+#: One hazardous substance of a unit (GB 18218-2018). The client gives an identifier (name or
+#: alias, CAS, UN number, or a Table 2 hazard code) and q; Q, β and the terms are looked up and
+#: filled in by the server (``gis_onemap.standards.gb18218``), which also checks the values (so
+#: that every problem of every item is listed at once, not just the first).
 SUBSTANCE_SCHEMA = {
     "type": "object",
-    "required": ["name", "q", "Q"],
+    "required": ["q"],
     "additionalProperties": False,
     "properties": {
-        "name": {"type": "string", "minLength": 1, "title": "物质名称 / Substance"},
-        "cas": {"type": "string", "pattern": r"^\d{2,7}-\d{2}-\d$", "title": "CAS号 / CAS"},
-        "substance_class": {"type": "string", "enum": list(derived.SUBSTANCE_CLASSES)},
-        "q": {"type": "number", "minimum": 0, "title": "实际存在量(t) / Quantity present (t)"},
+        "name": {**_TEXT, "title": "物质名称 / Substance (GB 18218 Table 1 name or alias)"},
+        "cas": {**_TEXT, "title": "CAS号 / CAS number"},
+        "un": {**_TEXT, "title": "UN号 / UN number"},
+        "hazard_code": {**_TEXT, "title": "危险性类别 / GB 18218 Table 2 code (J1…W11)"},
+        "q": {**_NUM, "title": "实际存在量(t) / Quantity present (t), ≥ 0"},
+        "Q_override": {**_NUM, "title": "临界量(t)（覆盖）/ Critical quantity override (t)"},
+        "beta_override": {**_NUM, "title": "校正系数β（覆盖）/ β override"},
+        "override_reason": {**_TEXT, "title": "覆盖理由 / Why the override"},
         "Q": {
             "type": "number",
             "exclusiveMinimum": 0,
-            "title": "临界量(t) / Critical quantity (t)",
+            "readOnly": True,
+            "title": "临界量(t) / Critical quantity (t), looked up",
         },
-        "beta": {"type": "number", "exclusiveMinimum": 0, "title": "校正系数β / Correction β"},
+        "beta": {**_NUM, "readOnly": True, "title": "校正系数β / β, looked up"},
+        "Q_source": {**_TEXT, "readOnly": True, "title": "Q 来源 / table1, table2 or override"},
+        "beta_source": {**_TEXT, "readOnly": True, "title": "β 来源 / table3, table4, override"},
+        "table1_no": {"type": "integer", "readOnly": True, "title": "表1序号 / Table 1 row"},
+        "table1_name": {**_TEXT, "readOnly": True, "title": "表1名称 / Table 1 name"},
+        "q_over_Q": {**_NUM, "readOnly": True, "title": "q/Q"},
+        "beta_q_over_Q": {**_NUM, "readOnly": True, "title": "βq/Q"},
     },
 }
 
@@ -56,7 +73,6 @@ HAZARD_SOURCES = Category(
                 C("production_unit", "生产单元", "Production unit"),
                 C("storage_unit", "储存单元", "Storage unit"),
                 C("warehouse", "仓库", "Warehouse"),
-                C("pipeline", "管道", "Pipeline"),
                 C("gas_station", "加油加气站", "Fuel/gas station"),
                 C("other", "其他", "Other"),
             ),
@@ -73,7 +89,26 @@ HAZARD_SOURCES = Category(
             description="GB 18218 level 1 (highest) to 4; derived from substances when given.",
         ),
         Field("r_value", "number", "R值", "R value", minimum=0, derived=True, in_tiles=True),
-        Field("s_value", "number", "S值", "S value", minimum=0, derived=True),
+        Field(
+            "s_value",
+            "number",
+            "S值",
+            "S value",
+            minimum=0,
+            derived=True,
+            description="S = Σq/Q (GB 18218-2018); a unit is a major hazard source only if S ≥ 1 "
+            "(new units with S < 1 are refused; rows migrated from before may be flagged).",
+        ),
+        Field(
+            "alpha",
+            "number",
+            "α校正系数",
+            "α (population correction)",
+            minimum=0.5,
+            maximum=2,
+            derived=True,
+            description="GB 18218-2018 Table 5, from the residents within 500 m.",
+        ),
         Field(
             "risk_color",
             "string",
@@ -133,6 +168,7 @@ PROTECTED_TARGETS = Category(
                 C("government", "党政机关", "Government site"),
                 C("water_source", "水源地", "Water source"),
                 C("transport_hub", "交通枢纽", "Transport hub"),
+                C("pipeline", "油气管道", "Oil/gas pipeline"),
                 C("crowded_place", "人员密集场所", "Crowded place"),
                 C("other", "其他", "Other"),
             ),
