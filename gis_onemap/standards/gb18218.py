@@ -108,7 +108,11 @@ class GB18218:
         )  # fmt: skip
         classes = {
             r["code"]: HazardClass(
-                r["code"], r["group_zh"], r["description_zh"], float(r["Q"]), float(r["beta"]),
+                r["code"],
+                r["group_zh"],
+                r["description_zh"],
+                float(r["Q"]),
+                float(r["beta"]),
                 r["confirmed"],
             )
             for r in doc["table2"]
@@ -208,47 +212,63 @@ def _same(a: float, b: float) -> bool:
 def _resolve_entry(
     std: GB18218, item: Mapping[str, Any], where: str, problems: list[dict[str, str]]
 ) -> SubstanceEntry | None:
-    """The Table 1 row the item's name/CAS/UN denote; problems for unknown or conflicting ids."""
+    """The Table 1 row the item's name/CAS/UN denote together; ``None`` for a Table 2 substance.
+
+    Every identifier that Table 1 knows narrows the candidates (so ``硝酸铵`` plus a CAS shared
+    by two rows stays ambiguous, and a name and a CAS of different rows disagree). Identifiers
+    Table 1 does not know are fine beside one it knows (not every row lists every CAS); alone,
+    they need a hazard code.
+    """
     code = item.get("hazard_code")
-    found: dict[str, SubstanceEntry] = {}
+    given: dict[str, str] = {}
+    rows_by_key: dict[str, list[SubstanceEntry]] = {}
     for key, lookup in (("name", std.by_name), ("cas", std.by_cas), ("un", std.by_un)):
         value = item.get(key)
-        if not isinstance(value, str) or not value.strip():
-            continue
-        rows = lookup(value)
-        if len(rows) > 1:
-            choices = "; ".join(e.name_zh for e in rows)
-            problems.append({"property": f"{where}.{key}", "message": (
-                f"'{value}' matches several GB 18218-2018 Table 1 entries: {choices} — "
-                "give the full name"
-            )})  # fmt: skip
-        elif rows:
-            found[key] = rows[0]
-        elif code is None:
-            hint = ""
-            if key == "name":
-                close = std.close_names(value)
-                hint = f"; close names: {', '.join(close)}" if close else ""
-            problems.append({"property": f"{where}.{key}", "message": (
-                f"'{value}' is not in GB 18218-2018 Table 1; give its hazard_code "
-                f"(Table 2: J1…W11) if it is a hazardous chemical not named there{hint}"
-            )})  # fmt: skip
-    entries = {e.no: e for e in found.values()}
-    if len(entries) > 1:
-        detail = ", ".join(f"{k} → {e.name_zh}" for k, e in found.items())
+        if isinstance(value, str) and value.strip():
+            given[key] = value
+            rows = lookup(value)
+            if rows:
+                rows_by_key[key] = rows
+    if not rows_by_key:
+        if code is None:
+            for key, value in given.items():
+                hint = ""
+                if key == "name":
+                    close = std.close_names(value)
+                    hint = f"; close names: {', '.join(close)}" if close else ""
+                problems.append({"property": f"{where}.{key}", "message": (
+                    f"'{value}' is not in GB 18218-2018 Table 1; give its hazard_code "
+                    f"(Table 2: J1…W11) if it is a hazardous chemical not named there{hint}"
+                )})  # fmt: skip
+        return None
+    common = set.intersection(*({e.no for e in rows} for rows in rows_by_key.values()))
+    if not common:
+        detail = ", ".join(
+            f"{k} '{given[k]}' → {'/'.join(e.name_zh for e in rows)}"
+            for k, rows in rows_by_key.items()
+        )
         problems.append({"property": where, "message": f"identifiers disagree: {detail}"})
         return None
-    return next(iter(entries.values()), None)
+    if len(common) > 1:
+        names = "; ".join(e.name_zh for e in std.substances if e.no in common)
+        key = next(iter(rows_by_key))
+        problems.append({"property": f"{where}.{key}", "message": (
+            f"'{given[key]}' matches several GB 18218-2018 Table 1 entries: {names} — "
+            "give the full name"
+        )})  # fmt: skip
+        return None
+    (no,) = common
+    return next(e for e in std.substances if e.no == no)
 
 
 def _assess_item(
     std: GB18218, item: Mapping[str, Any], where: str, problems: list[dict[str, str]]
 ) -> dict[str, Any] | None:
     before = len(problems)
-    if not any(isinstance(item.get(k), str) and item[k].strip() for k in ("name", "cas", "un")):
-        if item.get("hazard_code") is None:
-            problems.append({"property": where, "message": "give a name, cas, un or hazard_code"})
-            return None
+    named = any(isinstance(item.get(k), str) and item[k].strip() for k in ("name", "cas", "un"))
+    if not named and item.get("hazard_code") is None:
+        problems.append({"property": where, "message": "give a name, cas, un or hazard_code"})
+        return None
     code = item.get("hazard_code")
     hclass = None
     if code is not None:

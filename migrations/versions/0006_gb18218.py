@@ -102,10 +102,16 @@ def _reassess(conn: sa.Connection) -> None:
 def upgrade() -> None:
     op.add_column(
         "hazard_sources",
-        sa.Column("alpha", sa.Double(), nullable=True, comment="α校正系数 / α (population correction)"),
+        sa.Column(
+            "alpha", sa.Double(), nullable=True, comment="α校正系数 / α (population correction)"
+        ),
     )
-    op.create_check_constraint(op.f("ck_hazard_sources_alpha_min"), "hazard_sources", '"alpha" >= 0.5')
-    op.create_check_constraint(op.f("ck_hazard_sources_alpha_max"), "hazard_sources", '"alpha" <= 2')
+    op.create_check_constraint(
+        op.f("ck_hazard_sources_alpha_min"), "hazard_sources", '"alpha" >= 0.5'
+    )
+    op.create_check_constraint(
+        op.f("ck_hazard_sources_alpha_max"), "hazard_sources", '"alpha" <= 2'
+    )
     _replace_check("protected_targets", "target_type", _TARGET_TYPES_NEW)
     op.execute(
         """
