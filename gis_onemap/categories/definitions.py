@@ -20,10 +20,10 @@ PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"
 
 _NUM = {"type": "number"}
 _TEXT = {"type": "string"}
-#: One hazardous substance of a unit (GB 18218-2018). The client gives an identifier (name or
-#: alias, CAS, UN number, or a Table 2 hazard code) and q; Q, β and the terms are looked up and
-#: filled in by the server (``gis_onemap.standards.gb18218``), which also checks the values (so
-#: that every problem of every item is listed at once, not just the first).
+#: One hazardous substance of a unit as the client gives it (GB 18218-2018): an identifier (a
+#: Table 1 name or alias, CAS, UN number, or a Table 2 hazard code) and q. Q and β are looked
+#: up (``gis_onemap.standards.gb18218``), which also checks the values so that every problem of
+#: every item is listed at once; ``Q``/``beta`` may be sent only when equal to the standard's.
 SUBSTANCE_SCHEMA = {
     "type": "object",
     "required": ["q"],
@@ -40,16 +40,28 @@ SUBSTANCE_SCHEMA = {
         "Q": {
             "type": "number",
             "exclusiveMinimum": 0,
-            "readOnly": True,
-            "title": "临界量(t) / Critical quantity (t), looked up",
+            "title": "临界量(t) / Critical quantity (t): only if equal to the standard's",
         },
-        "beta": {**_NUM, "readOnly": True, "title": "校正系数β / β, looked up"},
-        "Q_source": {**_TEXT, "readOnly": True, "title": "Q 来源 / table1, table2 or override"},
-        "beta_source": {**_TEXT, "readOnly": True, "title": "β 来源 / table3, table4, override"},
-        "table1_no": {"type": "integer", "readOnly": True, "title": "表1序号 / Table 1 row"},
-        "table1_name": {**_TEXT, "readOnly": True, "title": "表1名称 / Table 1 name"},
-        "q_over_Q": {**_NUM, "readOnly": True, "title": "q/Q"},
-        "beta_q_over_Q": {**_NUM, "readOnly": True, "title": "βq/Q"},
+        "beta": {**_NUM, "title": "校正系数β / β: only if equal to the standard's"},
+    },
+}
+#: One substance's term of S and R, as the server computed it (read-only).
+SUBSTANCE_TERM_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {**_TEXT, "title": "物质 / Substance as given"},
+        "table1_no": {"type": "integer", "title": "表1序号 / Table 1 row"},
+        "table1_name": {**_TEXT, "title": "表1名称 / Table 1 name"},
+        "hazard_code": {**_TEXT, "title": "危险性类别 / Hazard code used for β"},
+        "q": {**_NUM, "title": "q (t)"},
+        "Q": {**_NUM, "title": "临界量 Q (t)"},
+        "Q_source": {**_TEXT, "enum": ["table1", "table2", "override"], "title": "Q 来源"},
+        "beta": {**_NUM, "title": "校正系数 β"},
+        "beta_source": {**_TEXT, "enum": ["table3", "table4", "override"], "title": "β 来源"},
+        "q_over_Q": {**_NUM, "title": "q/Q"},
+        "beta_q_over_Q": {**_NUM, "title": "βq/Q"},
+        "override_reason": {**_TEXT, "title": "覆盖理由 / Why the override"},
     },
 }
 
@@ -130,6 +142,16 @@ HAZARD_SOURCES = Category(
             "危险化学品",
             "Hazardous substances",
             item_schema=SUBSTANCE_SCHEMA,
+        ),
+        Field(
+            "substance_terms",
+            "object_list",
+            "分项计算",
+            "Terms of S and R per substance",
+            item_schema=SUBSTANCE_TERM_SCHEMA,
+            derived=True,
+            description="Per substance: q, Q and β with where they came from (GB 18218-2018 "
+            "table 1/2/3/4 or an override with its reason), q/Q and βq/Q.",
         ),
         Field("monitored", "boolean", "在线监测", "Online monitoring"),
         Field("contact_person", "string", "联系人", "Contact person", max_length=50, personal=True),

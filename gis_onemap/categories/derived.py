@@ -74,11 +74,12 @@ def derive_hazard_source(props: dict[str, Any]) -> dict[str, Any]:
     (2.0, 0.5, 4.0, 4, 'blue')
     """
     subs = props.get("substances")
+    props.pop("substance_terms", None)  # never kept from the client: recomputed or absent
     if subs:
         assessed, problems = assess_unit(subs, props.get("population_500m"))
         if problems or assessed is None:
             raise ValidationFailed(_summary(problems), details=problems)
-        props["substances"] = assessed.substances
+        props["substance_terms"] = assessed.terms
         props["s_value"], props["r_value"] = assessed.s_value, assessed.r_value
         props["alpha"], props["level"] = assessed.alpha, assessed.level
     if props.get("level") is not None:

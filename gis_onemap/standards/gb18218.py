@@ -190,13 +190,13 @@ def gb18218() -> GB18218:
 
 @dataclass(frozen=True)
 class UnitAssessment:
-    """S, R, α and level of a unit, and each substance item with its terms filled in."""
+    """S, R, α and level of a unit, and each substance's term (q, Q, β, q/Q, βq/Q, sources)."""
 
     s_value: float
     r_value: float
     alpha: float
     level: int
-    substances: list[dict[str, Any]]
+    terms: list[dict[str, Any]]
 
 
 def _num(value: Any) -> float | None:
@@ -298,7 +298,8 @@ def _assess_item(
     if len(problems) > before:
         return None
 
-    out = dict(item)
+    label = item.get("name") or item.get("cas") or item.get("un") or item.get("hazard_code")
+    out: dict[str, Any] = {"name": label}
     # Q: Table 1 for a named substance, else Table 2 by its hazard code.
     if entry is not None:
         out.update(table1_no=entry.no, table1_name=entry.name_zh)
@@ -339,9 +340,11 @@ def _assess_item(
         return None
     assert q is not None
     out.update(
-        Q=Q, Q_source=q_src, beta=beta, beta_source=b_src,
+        q=q, Q=Q, Q_source=q_src, beta=beta, beta_source=b_src,
         q_over_Q=round(q / Q, 6), beta_q_over_Q=round(beta * q / Q, 6),
     )  # fmt: skip
+    if "override" in (q_src, b_src):
+        out["override_reason"] = str(item["override_reason"]).strip()
     return out
 
 
@@ -356,7 +359,7 @@ def assess_unit(
     source and comes back as a problem too.
 
     >>> a, problems = assess_unit([{"name": "液氨", "q": 100}], population_500m=120)
-    >>> (a.s_value, a.alpha, a.r_value, a.level), a.substances[0]["beta_source"]
+    >>> (a.s_value, a.alpha, a.r_value, a.level), a.terms[0]["beta_source"]
     ((10.0, 2.0, 40.0, 3), 'table3')
     >>> assess_unit([{"name": "氯气", "q": 1.5}], 10)[1][0]["message"]
     'not a major hazard source (S = 0.30 < 1): GB 18218-2018 grades only units with S ≥ 1'

@@ -71,9 +71,10 @@ def _reassess(conn: sa.Connection) -> None:
         )
     ).all()
     update = sa.text(
-        "UPDATE hazard_sources SET substances = :subs, s_value = :s, r_value = :r, "
+        "UPDATE hazard_sources SET substances = :subs, substance_terms = :terms, "
+        "s_value = :s, r_value = :r, "
         "alpha = :alpha, level = :level, risk_color = :color WHERE id = :id"
-    ).bindparams(sa.bindparam("subs", type_=JSONB))
+    ).bindparams(sa.bindparam("subs", type_=JSONB), sa.bindparam("terms", type_=JSONB))
     review = sa.text(
         "UPDATE hazard_sources SET extra = extra || jsonb_build_object('gb18218_review', "
         "CAST(:problems AS jsonb)) WHERE id = :id"
@@ -92,7 +93,7 @@ def _reassess(conn: sa.Connection) -> None:
         conn.execute(
             update,
             {
-                "id": fid, "subs": assessed.substances, "s": assessed.s_value,
+                "id": fid, "subs": items, "terms": assessed.terms, "s": assessed.s_value,
                 "r": assessed.r_value, "alpha": assessed.alpha, "level": assessed.level,
                 "color": _RISK_COLOR[assessed.level],
             },
@@ -100,6 +101,15 @@ def _reassess(conn: sa.Connection) -> None:
 
 
 def upgrade() -> None:
+    op.add_column(
+        "hazard_sources",
+        sa.Column(
+            "substance_terms",
+            JSONB(astext_type=sa.Text()),
+            nullable=True,
+            comment="分项计算 / Terms of S and R per substance",
+        ),
+    )
     op.add_column(
         "hazard_sources",
         sa.Column(
@@ -163,5 +173,28 @@ def downgrade() -> None:
     _replace_check("protected_targets", "target_type", _TARGET_TYPES_OLD)
     op.drop_constraint(op.f("ck_hazard_sources_alpha_max"), "hazard_sources", type_="check")
     op.drop_constraint(op.f("ck_hazard_sources_alpha_min"), "hazard_sources", type_="check")
+    _restore_old_items(op.get_bind())
     op.drop_column("hazard_sources", "alpha")
-    # Substance items keep their looked-up terms (harmless extra keys for the old code).
+    op.drop_column("hazard_sources", "substance_terms")
+
+
+def _restore_old_items(conn: sa.Connection) -> None:
+    """Old-shape items (name, cas, q, Q, beta: the old model required Q) from the terms."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT id, substances, substance_terms FROM hazard_sources "
+            "WHERE substance_terms IS NOT NULL"
+        )
+    ).all()
+    update = sa.text("UPDATE hazard_sources SET substances = :subs WHERE id = :id").bindparams(
+        sa.bindparam("subs", type_=JSONB)
+    )
+    for fid, subs, terms in rows:
+        old = []
+        for item, term in zip(subs or [], terms, strict=False):
+            back = {"name": str(item.get("name") or term["name"])}
+            if item.get("cas"):
+                back["cas"] = item["cas"]
+            back.update(q=term["q"], Q=term["Q"], beta=term["beta"])
+            old.append(back)
+        conn.execute(update, {"id": fid, "subs": old})
