@@ -423,3 +423,29 @@ def test_migration_moves_pipelines_and_looks_up_substances(test_database_url):
         assert math.isclose(steel_back.substances[0]["beta"], 2)
     finally:
         eng.dispose()
+
+
+def test_patch_population_recomputes_alpha_and_r(client):
+    # ammonia 100 t: S = 10, Σβq/Q = 20; 10 residents → α 1.0, R 20; 120 → α 2.0, R 40
+    resp = client.post("/collections/hazard_sources/items", json=unit(10, {"name": "氨", "q": 100}))
+    assert resp.status_code == 201, resp.text
+    loc = resp.headers["Location"]
+    assert client.get(loc).json()["properties"]["r_value"] == pytest.approx(20)
+    patched = client.patch(loc, json={"properties": {"population_500m": 120}})
+    assert patched.status_code == 200, patched.text
+    props = client.get(loc).json()["properties"]
+    assert (props["alpha"], props["r_value"], props["level"]) == (2.0, pytest.approx(40), 3)
+
+
+def test_a_feature_read_back_can_be_put_unchanged(client):
+    resp = client.post("/collections/hazard_sources/items", json=unit(10, {"name": "氨", "q": 100}))
+    loc = resp.headers["Location"]
+    body = client.get(loc).json()
+    body["properties"].pop("id", None)
+    again = client.put(loc, json={"type": "Feature", "geometry": body["geometry"],
+                                  "properties": body["properties"]})  # fmt: skip
+    assert again.status_code == 200, again.text
+    assert (
+        client.get(loc).json()["properties"]["substance_terms"]
+        == body["properties"]["substance_terms"]
+    )
