@@ -31,19 +31,30 @@ def _rows(text: str) -> list[list[str]]:
     return [r.split() for line in text.strip().splitlines() for r in line.split(";") if r.strip()]
 
 
-#: GB 18218-2018 substances: name, CAS, class (β), critical quantity Q (t).
+#: Substances of the demo units: name (a GB 18218-2018 Table 1 name or alias, else a common name),
+#: CAS, hazard code for those not in Table 1 ("-" for Table 1 substances: their Q and β are
+#: looked up), and the scale (t) the quantity present is drawn around. The scales are the
+#: critical quantities the demo used to type by hand; they are kept only so that the quantities
+#: present (and the random stream) do not change — Q itself is now always looked up.
+#: Classes of the substances not in Table 1 (GHS flammable-liquid categories): propylene is a
+#: flammable gas (W2, 10 t); the demo's crude is a heavy crude with a flash point ≥ 23 °C
+#: (category 3, W5.4, 5000 t: a lighter crude would be W5.3, 1000 t, or W5.1, 10 t); naphtha
+#: category 2 (W5.3); diesel category 3 (W5.4).
+#: 硝酸铵 alone names two Table 1 rows (Q 5 t and 50 t): the demo's is the low-carbon grade.
 SUBSTANCES = {
-    r[0]: (r[1], r[2], float(r[3]))
+    r[0]: (r[1], None if r[2] == "-" else r[2], float(r[3]))
     for r in _rows("""
-液氨 7664-41-7 toxic_gas 10; 氯气 7782-50-5 highly_toxic_gas 5; 硫化氢 7783-06-4 highly_toxic_gas 5
-一氧化碳 630-08-0 toxic_gas 10; 二氧化硫 7446-09-5 toxic_gas 20; 氯化氢 7647-01-0 toxic_gas 20
-液化石油气 68476-85-7 flammable_gas 50; 天然气 8006-14-2 flammable_gas 50
-氢气 1333-74-0 flammable_gas 5; 乙炔 74-86-2 flammable_gas 1; 丙烯 115-07-1 flammable_gas 20
-硝酸铵 6484-52-2 explosive 50; 汽油 86290-81-5 other 200; 柴油 68334-30-5 other 5000
-原油 8002-05-9 other 5000; 石脑油 8030-30-6 other 1000; 甲醇 67-56-1 other 500
-乙醇 64-17-5 other 500; 苯 71-43-2 other 50; 甲苯 108-88-3 other 500; 丙酮 67-64-1 other 500
-苯乙烯 100-42-5 other 500""")
+液氨 7664-41-7 - 10; 氯气 7782-50-5 - 5; 硫化氢 7783-06-4 - 5
+一氧化碳 630-08-0 - 10; 二氧化硫 7446-09-5 - 20; 氯化氢 7647-01-0 - 20
+液化石油气 68476-85-7 - 50; 天然气 8006-14-2 - 50
+氢气 1333-74-0 - 5; 乙炔 74-86-2 - 1; 丙烯 115-07-1 W2 20
+硝酸铵 6484-52-2 - 50; 汽油 86290-81-5 - 200; 柴油 68334-30-5 W5.4 5000
+原油 8002-05-9 W5.4 5000; 石脑油 8030-30-6 W5.3 1000; 甲醇 67-56-1 - 500
+乙醇 64-17-5 - 500; 苯 71-43-2 - 50; 甲苯 108-88-3 - 500; 丙酮 67-64-1 - 500
+苯乙烯 100-42-5 - 500""")
 }
+#: The full Table 1 name where the short one is ambiguous.
+FULL_NAMES = {"硝酸铵": "硝酸铵(含可燃物≤0.2%)"}
 #: Hazard-source kinds: count, enterprise suffix, hazard type, placement, units, substances.
 HAZARD_KINDS = _rows("""
 28 水产冷链有限公司 storage_unit town 液氨制冷机房,冷库氨储罐区 液氨
@@ -205,9 +216,14 @@ people), address, phone number, e-mail (`*.example`), population, quantity and d
 are generated and do not match the real Chinese names of the GeoNames places. Features lie on
 land inside their district (≥ ~200 m from its edge) and carry that district's `region_code`;
 they cluster around the city centre (赤坎区, 霞山区), the district seats and the anchor places.
-Hazard-source levels, shelter capacities (mostly), supply classes and plan event categories
-are left for the server to derive. Supplies name their depot in `depot_name`; the loader
-(`gis_onemap.demo`) resolves it to `depot_id`. Overall plans cover their city/district polygon.
+Hazard sources give each substance's name (GB 18218-2018 Table 1 name or alias, or a hazard
+code for substances Table 1 does not name) and the quantity present; the server looks up Q and
+β and derives S, R, α and the level — as it does shelter capacities (mostly), supply classes
+and plan event categories. GB 18218-2018 §1 excludes pipelines: the gas-network companies'
+city-gate stations and valve chambers are key protected targets of type `pipeline` (with
+`extra.not_a_hazard_source`), not hazard sources. Supplies name their depot in `depot_name`;
+the loader (`gis_onemap.demo`) resolves it to `depot_id`. Overall plans cover their
+city/district polygon.
 
 | collection | features |
 |---|---|

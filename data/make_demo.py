@@ -57,6 +57,7 @@ from demo_tables import (  # noqa: E402
     EVENT_ZH,
     EXPERT_UNITS,
     FACILITIES,
+    FULL_NAMES,
     GIVEN,
     GRASSROOTS_PLANS,
     HAZARD_KINDS,
@@ -320,11 +321,11 @@ def build_hazards(g: Generator) -> None:
                 ratios *= g.logu(1.1, 40 if mode == "industry" else 8) / max(ratios.sum(), 1e-9)
                 items = []
                 for sub, r in zip(chosen, ratios, strict=True):
-                    cas, cls, crit = SUBSTANCES[sub]
-                    q = max(round(float(r) * crit, 2), 0.01)
-                    items.append(
-                        {"name": sub, "cas": cas, "substance_class": cls, "q": q, "Q": crit}
-                    )
+                    cas, code, scale = SUBSTANCES[sub]
+                    q = max(round(float(r) * scale, 2), 0.01)
+                    name = FULL_NAMES.get(sub, sub)
+                    item = {"name": name, "cas": cas, "hazard_code": code, "q": q}
+                    items.append({k: v for k, v in item.items() if v is not None})
                 pop = int(g.density(u.lon, u.lat) * 0.785 * g.rng.lognormal(0, 0.3))
                 big = mode == "industry" and g.rng.random() < 0.4
                 props = {
@@ -337,6 +338,28 @@ def build_hazards(g: Generator) -> None:
                 geom = g.polygon(u, g.logu(150, 500), g.logu(120, 400)) if big else None
                 g.feature("hazard_sources", u, props, geom)
                 made += 1
+
+
+def move_pipelines(g: Generator) -> None:
+    """Pipeline units leave the hazard sources (GB 18218-2018 §1) for the protected targets.
+
+    Run after every builder, so that the random stream (and every other feature) is the same
+    as when they were drawn among the hazard sources.
+    """
+    keep: list[tuple[dict[str, Any], Site]] = []
+    for f, s in zip(g.out["hazard_sources"], g.sites["hazard_sources"], strict=True):
+        p = f["properties"]
+        if p.get("hazard_type") != "pipeline":
+            keep.append((f, s))
+            continue
+        props = {
+            "name": p["name"], "address": p["address"], "target_type": "pipeline",
+            "contact_person": p.get("contact_person"), "contact_phone": p.get("contact_phone"),
+            "extra": {"operator": p["enterprise"], "not_a_hazard_source": "GB 18218-2018 §1"},
+        }  # fmt: skip
+        g.feature("protected_targets", s, props, f["geometry"])
+    g.out["hazard_sources"] = [f for f, _ in keep]
+    g.sites["hazard_sources"] = [s for _, s in keep]
 
 
 def build_targets(g: Generator) -> None:
@@ -579,6 +602,7 @@ def build_all(g: Generator) -> None:
     for build in (build_hazards, build_targets, build_teams, build_depots_and_supplies,
                   build_shelters, build_experts, build_plans):  # fmt: skip
         build(g)
+    move_pipelines(g)
 
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:

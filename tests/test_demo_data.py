@@ -219,7 +219,12 @@ def test_mix_is_plausible(collections: dict[str, list]) -> None:
     with_substances = [p for p in hazards if p.get("substances")]
     assert len(with_substances) > 0.9 * len(hazards)
     assert all("level" not in p for p in with_substances)  # left to be derived
-    assert all(sum(s["q"] / s["Q"] for s in p["substances"]) >= 1 for p in with_substances)
+    # Q and β are looked up (GB 18218-2018), never typed; every unit is major (S ≥ 1)
+    from gis_onemap.standards import assess_unit
+
+    assert all("Q" not in s and "beta" not in s for p in with_substances for s in p["substances"])
+    assert all(assess_unit(p["substances"], 0)[1] == [] for p in with_substances)
+    assert all(p.get("hazard_type") != "pipeline" for p in hazards)  # GB 18218-2018 §1
     for cid in ("hazard_sources", "protected_targets", "shelters", "plans"):
         kinds = Counter(f["geometry"]["type"] for f in collections[cid])
         assert kinds["Point"] and (kinds["Polygon"] or kinds["MultiPolygon"]), (cid, kinds)

@@ -18,21 +18,50 @@ ADMIN_LEVELS = (
 )
 PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"
 
+_NUM = {"type": "number"}
+_TEXT = {"type": "string"}
+#: One hazardous substance of a unit as the client gives it (GB 18218-2018): an identifier (a
+#: Table 1 name or alias, CAS, UN number, or a Table 2 hazard code) and q. Q and β are looked
+#: up (``gis_onemap.standards.gb18218``), which also checks the values so that every problem of
+#: every item is listed at once; ``Q``/``beta`` may be sent only when equal to the standard's.
 SUBSTANCE_SCHEMA = {
     "type": "object",
-    "required": ["name", "q", "Q"],
+    "required": ["q"],
     "additionalProperties": False,
     "properties": {
-        "name": {"type": "string", "minLength": 1, "title": "物质名称 / Substance"},
-        "cas": {"type": "string", "pattern": r"^\d{2,7}-\d{2}-\d$", "title": "CAS号 / CAS"},
-        "substance_class": {"type": "string", "enum": list(derived.SUBSTANCE_CLASSES)},
-        "q": {"type": "number", "minimum": 0, "title": "实际存在量(t) / Quantity present (t)"},
+        "name": {**_TEXT, "title": "物质名称 / Substance (GB 18218 Table 1 name or alias)"},
+        "cas": {**_TEXT, "title": "CAS号 / CAS number"},
+        "un": {**_TEXT, "title": "UN号 / UN number"},
+        "hazard_code": {**_TEXT, "title": "危险性类别 / GB 18218 Table 2 code (J1…W11)"},
+        "q": {**_NUM, "title": "实际存在量(t) / Quantity present (t), ≥ 0"},
+        "Q_override": {**_NUM, "title": "临界量(t)（覆盖）/ Critical quantity override (t)"},
+        "beta_override": {**_NUM, "title": "校正系数β（覆盖）/ β override"},
+        "override_reason": {**_TEXT, "title": "覆盖理由 / Why the override"},
         "Q": {
             "type": "number",
             "exclusiveMinimum": 0,
-            "title": "临界量(t) / Critical quantity (t)",
+            "title": "临界量(t) / Critical quantity (t): only if equal to the standard's",
         },
-        "beta": {"type": "number", "exclusiveMinimum": 0, "title": "校正系数β / Correction β"},
+        "beta": {**_NUM, "title": "校正系数β / β: only if equal to the standard's"},
+    },
+}
+#: One substance's term of S and R, as the server computed it (read-only).
+SUBSTANCE_TERM_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {**_TEXT, "title": "物质 / Substance as given"},
+        "table1_no": {"type": "integer", "title": "表1序号 / Table 1 row"},
+        "table1_name": {**_TEXT, "title": "表1名称 / Table 1 name"},
+        "hazard_code": {**_TEXT, "title": "危险性类别 / Hazard code used for β"},
+        "q": {**_NUM, "title": "q (t)"},
+        "Q": {**_NUM, "title": "临界量 Q (t)"},
+        "Q_source": {**_TEXT, "enum": ["table1", "table2", "override"], "title": "Q 来源"},
+        "beta": {**_NUM, "title": "校正系数 β"},
+        "beta_source": {**_TEXT, "enum": ["table3", "table4", "override"], "title": "β 来源"},
+        "q_over_Q": {**_NUM, "title": "q/Q"},
+        "beta_q_over_Q": {**_NUM, "title": "βq/Q"},
+        "override_reason": {**_TEXT, "title": "覆盖理由 / Why the override"},
     },
 }
 
@@ -56,7 +85,6 @@ HAZARD_SOURCES = Category(
                 C("production_unit", "生产单元", "Production unit"),
                 C("storage_unit", "储存单元", "Storage unit"),
                 C("warehouse", "仓库", "Warehouse"),
-                C("pipeline", "管道", "Pipeline"),
                 C("gas_station", "加油加气站", "Fuel/gas station"),
                 C("other", "其他", "Other"),
             ),
@@ -73,7 +101,26 @@ HAZARD_SOURCES = Category(
             description="GB 18218 level 1 (highest) to 4; derived from substances when given.",
         ),
         Field("r_value", "number", "R值", "R value", minimum=0, derived=True, in_tiles=True),
-        Field("s_value", "number", "S值", "S value", minimum=0, derived=True),
+        Field(
+            "s_value",
+            "number",
+            "S值",
+            "S value",
+            minimum=0,
+            derived=True,
+            description="S = Σq/Q (GB 18218-2018); a unit is a major hazard source only if S ≥ 1 "
+            "(new units with S < 1 are refused; rows migrated from before may be flagged).",
+        ),
+        Field(
+            "alpha",
+            "number",
+            "α校正系数",
+            "α (population correction)",
+            minimum=0.5,
+            maximum=2,
+            derived=True,
+            description="GB 18218-2018 Table 5, from the residents within 500 m.",
+        ),
         Field(
             "risk_color",
             "string",
@@ -95,6 +142,16 @@ HAZARD_SOURCES = Category(
             "危险化学品",
             "Hazardous substances",
             item_schema=SUBSTANCE_SCHEMA,
+        ),
+        Field(
+            "substance_terms",
+            "object_list",
+            "分项计算",
+            "Terms of S and R per substance",
+            item_schema=SUBSTANCE_TERM_SCHEMA,
+            derived=True,
+            description="Per substance: q, Q and β with where they came from (GB 18218-2018 "
+            "table 1/2/3/4 or an override with its reason), q/Q and βq/Q.",
         ),
         Field("monitored", "boolean", "在线监测", "Online monitoring"),
         Field("contact_person", "string", "联系人", "Contact person", max_length=50, personal=True),
@@ -133,6 +190,7 @@ PROTECTED_TARGETS = Category(
                 C("government", "党政机关", "Government site"),
                 C("water_source", "水源地", "Water source"),
                 C("transport_hub", "交通枢纽", "Transport hub"),
+                C("pipeline", "油气管道", "Oil/gas pipeline"),
                 C("crowded_place", "人员密集场所", "Crowded place"),
                 C("other", "其他", "Other"),
             ),

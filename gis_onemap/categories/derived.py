@@ -1,117 +1,37 @@
-"""Derived values: GB 18218-2018 R value and hazard level; shelter capacity (GB 50413-2007).
+"""Derived values: GB 18218-2018 S/R/level; shelter capacity (GB 50413-2007); supply class.
 
-Numbers come from ../shared/DOMAIN.md ("Categories and the numbers behind them").
+GB 18218 tables and lookups live in :mod:`gis_onemap.standards.gb18218`; other numbers come
+from ../shared/DOMAIN.md ("Categories and the numbers behind them").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: GB 18218-2018 correction factor α from the resident population within 500 m.
-ALPHA_BY_POPULATION: tuple[tuple[int, float], ...] = ((100, 2.0), (50, 1.5), (30, 1.2), (1, 1.0))
-
-#: GB 18218-2018 β correction factors by substance (toxic gases) or substance class.
-BETA_BY_SUBSTANCE: dict[str, float] = {
-    "一氧化碳": 2, "carbon monoxide": 2, "co": 2,
-    "二氧化硫": 2, "sulfur dioxide": 2, "so2": 2,
-    "氨": 2, "液氨": 2, "ammonia": 2, "nh3": 2,
-    "环氧乙烷": 2, "ethylene oxide": 2,
-    "氯化氢": 3, "hydrogen chloride": 3, "hcl": 3,
-    "溴甲烷": 3, "methyl bromide": 3, "ch3br": 3,
-    "氯": 4, "氯气": 4, "chlorine": 4, "cl2": 4,
-    "硫化氢": 5, "hydrogen sulfide": 5, "h2s": 5,
-    "氟化氢": 5, "hydrogen fluoride": 5, "hf": 5,
-    "二氧化氮": 10, "nitrogen dioxide": 10, "no2": 10,
-    "氰化氢": 10, "hydrogen cyanide": 10, "hcn": 10,
-    "碳酰氯": 20, "光气": 20, "phosgene": 20,
-    "磷化氢": 20, "phosphine": 20, "ph3": 20,
-    "异氰酸甲酯": 20, "methyl isocyanate": 20,
-}  # fmt: skip
-BETA_BY_CLASS: dict[str, float] = {
-    "toxic_gas": 2,
-    "highly_toxic_gas": 4,
-    "explosive": 2,
-    "flammable_gas": 1.5,
-    "other": 1,
-}
-SUBSTANCE_CLASSES = tuple(BETA_BY_CLASS)
-
-#: Hazard level by R (GB 18218-2018): level 1 R ≥ 100; 2: 50–100; 3: 10–50; 4: R < 10.
-LEVEL_THRESHOLDS: tuple[tuple[float, int], ...] = ((100, 1), (50, 2), (10, 3))
+from gis_onemap.errors import ValidationFailed
+from gis_onemap.standards.gb18218 import assess_unit, gb18218
 
 #: Urban-safety four-colour risk map: level 1..4 → red, orange, yellow, blue.
 RISK_COLOR_BY_LEVEL = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}
 
 
 def alpha_for_population(population: int | None) -> float:
-    """GB 18218 α from the resident population within 500 m.
+    """GB 18218-2018 Table 5 α from the resident population within 500 m.
 
     >>> [alpha_for_population(p) for p in (0, 1, 29, 30, 50, 99, 100)]
     [0.5, 1.0, 1.0, 1.2, 1.5, 1.5, 2.0]
     """
-    p = population or 0
-    for threshold, alpha in ALPHA_BY_POPULATION:
-        if p >= threshold:
-            return alpha
-    return 0.5
-
-
-def beta_for(substance: Mapping[str, Any]) -> float:
-    """β of one substance: given explicitly, else by name, else by class, else 1.
-
-    >>> beta_for({"name": "氯气"})
-    4
-    >>> beta_for({"name": "xyz", "substance_class": "flammable_gas"})
-    1.5
-    """
-    if substance.get("beta") is not None:
-        return float(substance["beta"])
-    name = str(substance.get("name", "")).strip().lower()
-    if name in BETA_BY_SUBSTANCE:
-        return BETA_BY_SUBSTANCE[name]
-    return BETA_BY_CLASS.get(str(substance.get("substance_class") or "other"), 1)
+    return gb18218().alpha(population)
 
 
 def level_for_r(r: float) -> int:
-    """Hazard level 1–4 from R.
+    """Hazard level 1–4 from R (GB 18218-2018).
 
     >>> [level_for_r(r) for r in (150, 100, 99.9, 50, 10, 9.99, 0)]
     [1, 1, 2, 2, 3, 4, 4]
     """
-    for threshold, level in LEVEL_THRESHOLDS:
-        if r >= threshold:
-            return level
-    return 4
-
-
-@dataclass(frozen=True)
-class HazardAssessment:
-    """S (Σq/Q), R (α·Σβq/Q) and the level of a hazard source."""
-
-    s_value: float
-    r_value: float
-    level: int
-
-
-def assess_hazard(
-    substances: Iterable[Mapping[str, Any]], population_500m: int | None
-) -> HazardAssessment:
-    """S, R and level of a unit from its substances (q, Q in tonnes) — GB 18218-2018.
-
-    >>> a = assess_hazard([{"name": "液氨", "q": 100, "Q": 10}], population_500m=120)
-    >>> (a.s_value, a.r_value, a.level)   # S = 10; R = 2.0 × 2 × 10 = 40 → level 3
-    (10.0, 40.0, 3)
-    """
-    s = 0.0
-    weighted = 0.0
-    for sub in substances:
-        ratio = float(sub["q"]) / float(sub["Q"])
-        s += ratio
-        weighted += beta_for(sub) * ratio
-    r = alpha_for_population(population_500m) * weighted
-    return HazardAssessment(round(s, 6), round(r, 6), level_for_r(r))
+    return gb18218().level(r)
 
 
 @dataclass(frozen=True)
@@ -144,14 +64,33 @@ def shelter_capacity(area_m2: float, shelter_type: str) -> int:
 
 
 def derive_hazard_source(props: dict[str, Any]) -> dict[str, Any]:
-    """Fill ``s_value``, ``r_value``, ``level`` and ``risk_color`` from the substances."""
+    """Fill S, R, α, level and each substance's terms by GB 18218-2018 lookups.
+
+    Q and β come from the standard's tables (see :mod:`gis_onemap.standards.gb18218`); a unit
+    whose substances name nothing known, or whose S < 1, is refused with every problem listed.
+
+    >>> p = derive_hazard_source({"population_500m": 0, "substances": [{"name": "氯", "q": 10}]})
+    >>> p["s_value"], p["alpha"], p["r_value"], p["level"], p["risk_color"]
+    (2.0, 0.5, 4.0, 4, 'blue')
+    """
     subs = props.get("substances")
+    props.pop("substance_terms", None)  # never kept from the client: recomputed or absent
     if subs:
-        a = assess_hazard(subs, props.get("population_500m"))
-        props["s_value"], props["r_value"], props["level"] = a.s_value, a.r_value, a.level
+        assessed, problems = assess_unit(subs, props.get("population_500m"))
+        if problems or assessed is None:
+            raise ValidationFailed(_summary(problems), details=problems)
+        props["substance_terms"] = assessed.terms
+        props["s_value"], props["r_value"] = assessed.s_value, assessed.r_value
+        props["alpha"], props["level"] = assessed.alpha, assessed.level
     if props.get("level") is not None:
         props["risk_color"] = RISK_COLOR_BY_LEVEL[int(props["level"])]
     return props
+
+
+def _summary(problems: list[dict[str, str]]) -> str:
+    first = "; ".join(f"'{p['property']}' {p['message']}" for p in problems[:5])
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    return f"invalid properties: {first}{more}"
 
 
 def derive_shelter(props: dict[str, Any]) -> dict[str, Any]:
