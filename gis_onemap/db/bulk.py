@@ -15,7 +15,7 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from gis_onemap.errors import Conflict, ValidationFailed
+from gis_onemap.errors import Conflict, Forbidden, ValidationFailed
 
 
 def _driver_connection(session: Session) -> psycopg.Connection[Any]:
@@ -108,6 +108,8 @@ def copy_columns(
                         progress(min(n, start + chunk_rows))
     except psycopg.errors.IntegrityError as exc:
         raise Conflict("a row conflicts with existing data; nothing was written") from exc
+    except psycopg.errors.InsufficientPrivilege as exc:  # row-level security (region scope)
+        raise Forbidden("a row's region is outside the regions of this token") from exc
     except psycopg.Error as exc:
         raise ValidationFailed("the database refused a row; nothing was written") from exc
     return n
