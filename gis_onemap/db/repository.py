@@ -186,7 +186,7 @@ class FeatureRepository:
             raise Conflict("the change conflicts with existing data") from exc
         except DBAPIError as exc:
             if is_rls_violation(exc):  # row-level security: outside the caller's regions
-                raise Forbidden("the feature's region is outside the regions of this token") from exc
+                raise Forbidden("the feature's region is outside this token's regions") from exc
             raise ValidationFailed("the database rejected the values") from exc
 
     def create(self, feature: Any) -> int:
