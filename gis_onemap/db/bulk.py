@@ -97,6 +97,9 @@ def copy_columns(
     try:
         with session.begin_nested():
             conn = _driver_connection(session)
+            staged = _stage_if_rls(conn, table, columns)
+            if staged is not None:
+                statement = staged[0]
             with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
                 for start in range(0, n, chunk_rows):
                     cells = [
@@ -106,6 +109,9 @@ def copy_columns(
                     copy.write("".join(["\t".join(r) + "\n" for r in zip(*cells, strict=True)]))
                     if progress is not None:
                         progress(min(n, start + chunk_rows))
+            if staged is not None:
+                conn.execute(staged[1])
+                conn.execute("DROP TABLE onemap_copy_stage")
     except psycopg.errors.IntegrityError as exc:
         raise Conflict("a row conflicts with existing data; nothing was written") from exc
     except psycopg.errors.InsufficientPrivilege as exc:  # row-level security (region scope)
@@ -113,6 +119,27 @@ def copy_columns(
     except psycopg.Error as exc:
         raise ValidationFailed("the database refused a row; nothing was written") from exc
     return n
+
+
+def _stage_if_rls(
+    conn: psycopg.Connection[Any], table: Table, columns: Sequence[str]
+) -> tuple[sql.Composed, sql.Composed] | None:
+    """PostgreSQL refuses ``COPY FROM`` into a table under row-level security (the app role,
+    gis_onemap/auth/dbcontext.py): then COPY into a temporary table and move the rows with
+    one ``INSERT ... SELECT``, which the region policies check. Returns (copy, insert)."""
+    if not conn.execute("SELECT row_security_active(%s)", (table.name,)).fetchone()[0]:  # type: ignore[index]
+        return None
+    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE onemap_copy_stage ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA"
+        ).format(cols, sql.Identifier(table.name))
+    )
+    copy = sql.SQL("COPY onemap_copy_stage ({}) FROM STDIN").format(cols)
+    insert = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM onemap_copy_stage").format(
+        sql.Identifier(table.name), cols, cols
+    )
+    return copy, insert
 
 
 def existing_points(

@@ -73,6 +73,11 @@ def test_scoped_import_outside_region_writes_nothing(server, access_engine, make
     assert count() == before
 
 
+def _tile_ids(r: httpx.Response) -> set[int]:
+    raw = gzip.decompress(r.content) if r.content[:2] == b"\x1f\x8b" else r.content
+    return {f["id"] for f in mapbox_vector_tile.decode(raw)["hazard_sources"]["features"]}
+
+
 def _seed_two_regions(engine):
     a = insert(engine, "hazard_sources", "440803", name="霞山-危险源")
     b = insert(engine, "hazard_sources", "440881", name="廉江-危险源")
@@ -97,19 +102,11 @@ def test_read_scope_items_exports_and_tiles(scoped_server, server, access_engine
         path = f"/collections/hazard_sources/tiles/WebMercatorQuad/14/{tile.x}/{tile.y}"
         r = c.get(path, headers={"Accept-Encoding": "gzip"})
         assert r.status_code == 200
-        layer = mapbox_vector_tile.decode(
-            gzip.decompress(r.content) if r.content[:2] == b"\x1f\x8b" else r.content
-        )
-        tile_ids = {f["properties"]["id"] for f in layer["hazard_sources"]["features"]}
-        assert a in tile_ids and b not in tile_ids
+        assert a in _tile_ids(r) and b not in _tile_ids(r)
     # the same tile, unscoped (another cache key), shows both
     with httpx.Client(base_url=scoped_server) as c:
         r = c.get(path)
-        layer = mapbox_vector_tile.decode(
-            gzip.decompress(r.content) if r.content[:2] == b"\x1f\x8b" else r.content
-        )
-        tile_ids = {f["properties"]["id"] for f in layer["hazard_sources"]["features"]}
-        assert {a, b} <= tile_ids
+        assert {a, b} <= _tile_ids(r)
     # read scope off: a scoped viewer reads everything (but still writes only its regions)
     r = httpx.get(f"{server}/collections/hazard_sources/items/{b}", headers=viewer)
     assert r.status_code == 200
