@@ -100,10 +100,11 @@ def demo(
 def _register_capability_commands() -> None:
     """Commands of the capability folders: import/export, analysis, tiles."""
     from gis_onemap.analysis import cli as analysis_cli
+    from gis_onemap.auth import backup_cli
     from gis_onemap.io import cli as io_cli
     from gis_onemap.tiles import cli as tiles_cli
 
-    for module in (io_cli, analysis_cli, tiles_cli):
+    for module in (io_cli, analysis_cli, tiles_cli, backup_cli):
         module.register(app)
 
 

@@ -117,6 +117,9 @@ BEGIN
 END $$;
 """
 
+MOVE_TRIGGER = """CREATE TRIGGER depots_move_supplies AFTER UPDATE OF geom ON depots
+    FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION onemap_depot_move_supplies()"""
+
 
 def upgrade() -> None:
     op.execute(CREATE_ROLE)
@@ -124,6 +127,12 @@ def upgrade() -> None:
     # moving a depot moves all of its stock, whoever owns the region of each supply
     op.execute("ALTER FUNCTION onemap_depot_move_supplies() SECURITY DEFINER")
     op.execute("ALTER FUNCTION onemap_depot_move_supplies() SET search_path = public, pg_temp")
+    # pg_restore runs with an empty search_path, where ``geometry IS DISTINCT FROM geometry``
+    # finds no unique operator and the restore fails: compare the EWKB bytes instead (same
+    # meaning: position, SRID and vertex order), with a schema-qualified function
+    op.execute("DROP TRIGGER depots_move_supplies ON depots")
+    op.execute(MOVE_TRIGGER.format(when="public.st_asewkb(NEW.geom) IS DISTINCT FROM "
+                                        "public.st_asewkb(OLD.geom)"))  # fmt: skip
     for t in CATEGORY_TABLES:
         op.execute(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
         op.execute(
@@ -161,6 +170,8 @@ def downgrade() -> None:
             op.execute(f"DROP POLICY IF EXISTS {t}_{p} ON {t}")
         op.execute(f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY")
     op.execute("ALTER FUNCTION onemap_depot_move_supplies() SECURITY INVOKER")
+    op.execute("DROP TRIGGER depots_move_supplies ON depots")
+    op.execute(MOVE_TRIGGER.format(when="NEW.geom IS DISTINCT FROM OLD.geom"))
     for fn in ("audit_insert", "audit_update", "audit_delete", "actor"):
         op.execute(f"DROP FUNCTION IF EXISTS onemap_{fn}()")
     op.execute("DROP FUNCTION IF EXISTS onemap_region_readable(text)")
