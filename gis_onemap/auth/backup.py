@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, make_url, pool, text
 
+from gis_onemap.auth.dbcontext import APP_ROLE, SCOPED_ROLE
 from gis_onemap.errors import InvalidInput
 
 MAGIC = b"PGDMP"
@@ -130,14 +131,14 @@ def restore(url: str, path: Path) -> dict[str, int]:
             ).first()
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-            # the app role belongs to the cluster: a fresh cluster needs it for the GRANTs
-            conn.execute(
-                text(
-                    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
-                    "'onemap_app') THEN CREATE ROLE onemap_app NOLOGIN NOBYPASSRLS; END IF; "
-                    "END $$"
+            # the app roles belong to the cluster: a fresh cluster needs them for the GRANTs
+            for role in (APP_ROLE, SCOPED_ROLE):
+                conn.execute(
+                    text(
+                        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+                        f"'{role}') THEN CREATE ROLE {role} NOLOGIN NOBYPASSRLS; END IF; END $$"
+                    )
                 )
-            )
     finally:
         admin.dispose()
     dsn, env = _libpq(url)

@@ -1,8 +1,9 @@
 """Per-transaction database context: the app role, the caller's regions and name.
 
 Region scope is enforced by PostgreSQL row-level security (migration 0005), not by each query:
-every transaction of a request session runs ``SET LOCAL ROLE onemap_app`` (no BYPASSRLS) and
-sets ``onemap.regions``, ``onemap.read_scope`` and ``onemap.actor``, which the policies and the
+every transaction of a request session runs ``SET LOCAL ROLE onemap_app`` (no BYPASSRLS; or
+``onemap_app_scoped`` when read scope is on and the caller is limited to regions) and sets
+``onemap.regions``, ``onemap.read_scope`` and ``onemap.actor``, which the policies and the
 audit triggers read. All three are transaction-local, so a pooled connection never carries one
 caller's scope into the next request.
 """
@@ -22,6 +23,8 @@ from gis_onemap.auth.principal import Principal
 from gis_onemap.errors import Forbidden, NotFound, ValidationFailed
 
 APP_ROLE = "onemap_app"
+#: the role of callers whose reads are limited too (read scope on): its read policy filters
+SCOPED_ROLE = "onemap_app_scoped"
 #: Everything in one statement: ``set_config('role', ...)`` is ``SET LOCAL ROLE``.
 CONTEXT_SQL = (
     "SELECT set_config('role', %(role)s, true), set_config('onemap.regions', %(regions)s, true),"
@@ -89,7 +92,7 @@ class DbContext:
     @property
     def params(self) -> dict[str, Any]:
         return {
-            "role": APP_ROLE,
+            "role": SCOPED_ROLE if self.scoped_reads else APP_ROLE,
             "regions": self.regions,
             "read_scope": "on" if self.read_scope else "off",
             "actor": self.actor,

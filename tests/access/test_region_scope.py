@@ -110,3 +110,21 @@ def test_read_scope_items_exports_and_tiles(scoped_server, server, access_engine
     # read scope off: a scoped viewer reads everything (but still writes only its regions)
     r = httpx.get(f"{server}/collections/hazard_sources/items/{b}", headers=viewer)
     assert r.status_code == 200
+
+
+def test_app_role_keeps_the_spatial_index_for_bbox_reads(access_engine):
+    """The app role's read policy is the constant ``true``: a non-constant one is a security
+    barrier that forbids the (non-LEAKPROOF) PostGIS ``&&`` from using the GiST index."""
+    from gis_onemap.auth.dbcontext import _CONTEXT_TEXT, DbContext
+    from gis_onemap.auth.principal import Principal, Role
+
+    query = text(
+        "EXPLAIN SELECT id FROM shelters WHERE geom && ST_MakeEnvelope(110, 21, 110.1, 21.1, 4326)"
+    )
+    for principal in (Principal("a", Role.editor), Principal("b", Role.editor, ("440803",))):
+        with access_engine.begin() as conn:
+            conn.execute(_CONTEXT_TEXT, DbContext.of(principal, read_scope=False).params)
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            assert conn.execute(text("SELECT current_user")).scalar() == "onemap_app"
+            plan = "\n".join(r[0] for r in conn.execute(query))
+        assert "ix_shelters_geom" in plan, plan
