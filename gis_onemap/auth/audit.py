@@ -14,8 +14,6 @@ from gis_onemap.auth.principal import Principal, Role
 from gis_onemap.db.tables import AUDIT_LOG
 from gis_onemap.errors import Forbidden, Unauthorized
 
-MAX_AUDIT_LIMIT = 1000
-
 
 def require_role(principal: Principal, role: Role) -> None:
     """401 for anonymous callers, 403 for a role below ``role``.

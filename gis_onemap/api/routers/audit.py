@@ -11,7 +11,6 @@ from gis_onemap.api.deps import CategoryDep, SessionDep, SettingsDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.auth.audit import (
-    MAX_AUDIT_LIMIT,
     AuditFilter,
     audit_page,
     history,
@@ -28,16 +27,17 @@ router = APIRouter(tags=["Audit"])
 def audit(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
     collection: Annotated[str | None, Query(max_length=64)] = None,
     fid: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[datetime | None, Query(description="ISO 8601 time, inclusive")] = None,
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="paging")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT)] = 100,
+    limit: Annotated[int, Query(ge=1, description="Page size, ≤ settings.audit_max_limit")] = 100,
 ) -> FastJSONResponse:
     require_role(principal, Role.admin)
-    f = AuditFilter(collection, fid, actor, since, before_id, limit)
+    f = AuditFilter(collection, fid, actor, since, before_id, min(limit, settings.audit_max_limit))
     entries, next_before = audit_page(session, f)
     links: list[dict[str, Any]] = [{"href": str(request.url), "rel": "self"}]
     if next_before is not None:
