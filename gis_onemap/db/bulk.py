@@ -189,11 +189,18 @@ def update_features(
         .where(table.c.id == bindparam("b_id"))
         .values({c: bindparam(f"v_{c}") for c in columns} | {"updated_at": func.clock_timestamp()})
     )
+    missed = False
     try:
-        with session.begin_nested():
-            session.connection().execute(stmt, rows)
+        with session.begin_nested() as savepoint:
+            done = session.connection().execute(stmt, rows).rowcount
+            # row-level security skips rows outside the caller's regions: all or nothing
+            if 0 <= done < len(rows):
+                missed = True
+                savepoint.rollback()
     except Exception as exc:
         raise ValidationFailed("the database refused an update; nothing was written") from exc
+    if missed:
+        raise Forbidden("a feature to update is outside the regions of this token; nothing written")
     return len(rows)
 
 

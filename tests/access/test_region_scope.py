@@ -128,3 +128,21 @@ def test_app_role_keeps_the_spatial_index_for_bbox_reads(access_engine):
             assert conn.execute(text("SELECT current_user")).scalar() == "onemap_app"
             plan = "\n".join(r[0] for r in conn.execute(query))
         assert "ix_shelters_geom" in plan, plan
+
+
+def test_import_update_of_a_duplicate_outside_the_region_is_403(server, access_engine, make_token):
+    lon, lat = 110.2468, 21.6135
+    fid = insert(access_engine, "rescue_teams", "440881", name="廉江重复队", headcount=7)
+    with access_engine.begin() as conn:
+        conn.execute(text("UPDATE rescue_teams SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326)"
+                          " WHERE id = :f"), {"x": lon, "y": lat, "f": fid})  # fmt: skip
+    body = f"name,region_code,team_type,headcount,lon,lat\n廉江重复队,440803,flood,99,{lon},{lat}\n"
+    h = auth(make_token("editor", ["440803"]))
+    r = httpx.post(f"{server}/collections/rescue_teams/import", headers=h,
+                   data={"on_duplicate": "update"},
+                   files={"file": ("d.csv", body.encode())})  # fmt: skip
+    assert r.status_code == 403, r.text
+    with access_engine.connect() as conn:
+        row = conn.execute(text("SELECT region_code, headcount FROM rescue_teams WHERE id = :f"),
+                           {"f": fid}).one()  # fmt: skip
+    assert tuple(row) == ("440881", 7)
