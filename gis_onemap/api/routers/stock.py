@@ -62,7 +62,6 @@ def adjust(
         .values({q: q + body.delta, t.c.updated_at: func.clock_timestamp()})
         .returning(q)
     ).first()
-    session.execute(_MARK, {"action": "", "reason": ""})
     if row is None:
         current = session.execute(select(q, t.c.region_code).where(t.c.id == feature_id)).first()
         if current is None:
@@ -73,5 +72,5 @@ def adjust(
             f"not enough stock: {category.stock_field} is {current[0]:g}, delta {body.delta:g}",
             details={category.stock_field: current[0]},
         )
-    session.commit()
+    session.commit()  # also ends the transaction-local 'adjust' mark
     return FastJSONResponse({"id": feature_id, category.stock_field: row[0], "delta": body.delta})
