@@ -170,11 +170,10 @@ async def _answer(
 async def _read_scope(request: Request) -> DbContext | None:
     """The caller's region context when read scope limits what its tiles show, else ``None``
     (tile handlers read the token themselves: no per-request work when read scope is off)."""
-    if not request.app.state.settings.region_read_scope:
-        return None
-    principal = await run_in_threadpool(
-        get_principal, request, request.headers.get("authorization")
-    )
+    authorization = request.headers.get("authorization")
+    if not request.app.state.settings.region_read_scope or not authorization:
+        return None  # anonymous callers are never limited to regions
+    principal = await run_in_threadpool(get_principal, request, authorization)
     check_region_codes(principal.region_codes)
     context = DbContext.of(principal, read_scope=True)
     return context if context.scoped_reads else None
