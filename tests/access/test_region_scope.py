@@ -146,3 +146,18 @@ def test_import_update_of_a_duplicate_outside_the_region_is_403(server, access_e
         row = conn.execute(text("SELECT region_code, headcount FROM rescue_teams WHERE id = :f"),
                            {"f": fid}).one()  # fmt: skip
     assert tuple(row) == ("440881", 7)
+
+
+def test_read_scope_limits_analyses(scoped_server, access_engine, make_token):
+    a = insert(access_engine, "depots", "440803", name="霞山-分析库")
+    b = insert(access_engine, "depots", "440881", name="廉江-分析库")
+    params = {"lon": ZHANJIANG[0], "lat": ZHANJIANG[1], "radius_m": 1000, "category": "depots"}
+    scoped = auth(make_token("viewer", ["440803"]))
+    for path in ("/analysis/within", "/analysis/nearest"):
+        ids = {f["id"] for f in httpx.get(scoped_server + path, params=params,
+                                          headers=scoped).json()["features"]}  # fmt: skip
+        assert a in ids and b not in ids, path
+        everyone = {
+            f["id"] for f in httpx.get(scoped_server + path, params=params).json()["features"]
+        }
+        assert {a, b} <= everyone, path
