@@ -64,6 +64,16 @@ class Settings(BaseSettings):
         description="Keys (X-API-Key header) of trusted users, who also see personal data.",
     )
 
+    region_read_scope: bool = Field(
+        default=False,
+        description="When true, a token limited to regions also reads only features in them "
+        "(items, exports, tiles, analyses); writes are always limited to the token's regions.",
+    )
+
+    audit_max_limit: int = Field(
+        default=1000, ge=1, description="Largest page of GET /audit (the limit parameter)."
+    )
+
     def resolved_database_url(self) -> str:
         """The URL to connect to: ``database_url`` or the local cluster's socket URL."""
         if self.database_url:

@@ -13,11 +13,13 @@ from gis_onemap.api.docs import install_api_docs
 from gis_onemap.api.errors import install_error_handlers
 from gis_onemap.api.routers import (
     analysis,
+    audit,
     collections,
     core,
     incidents,
     io,
     items,
+    stock,
     tiles,
     web,
 )
@@ -57,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    for module in (core, collections, items, io, incidents, analysis, tiles, web):
+    for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
     install_api_docs(app)
     return app

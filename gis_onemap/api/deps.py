@@ -14,6 +14,8 @@ import orjson
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 
+from gis_onemap.auth.dbcontext import apply_principal
+from gis_onemap.auth.deps import PrincipalDep
 from gis_onemap.categories import Category, get_category
 from gis_onemap.db.engine import session_scope
 from gis_onemap.errors import InvalidInput
@@ -24,9 +26,10 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
     """A session per request: committed when the handler succeeds, rolled back otherwise."""
     with session_scope(request.app.state.session_factory) as session:
+        apply_principal(session, principal, request.app.state.settings.region_read_scope)
         yield session
 
 

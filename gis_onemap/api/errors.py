@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gis_onemap.auth.dbcontext import is_rls_violation
 from gis_onemap.errors import DatabaseUnavailable, OneMapError
 
 log = logging.getLogger("gis_onemap.api")
@@ -76,4 +77,6 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("%s %s failed", request.method, request.url.path)
         if isinstance(exc, DatabaseUnavailable):
             status, code, message = 503, exc.code, exc.message
+        if is_rls_violation(exc):  # row-level security refused a write the code did not map
+            status, code, message = 403, "Forbidden", "outside the regions of this token"
         return _json(status, code, message)

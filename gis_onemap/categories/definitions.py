@@ -263,6 +263,7 @@ SUPPLIES = Category(
     description="Stock of emergency supplies (GB/T 38565-2020 codes), held at depots.",
     color="#1a9641",
     derive=derived.derive_supply,
+    stock_field="quantity",
     fields=(
         Field(
             "item_name", "string", "物资名称", "Item", required=True, max_length=200, in_tiles=True

@@ -67,6 +67,8 @@ class Category:
     geometry_types: tuple[GeometryKind, ...] = POINT_ONLY
     derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     color: str = "#3388ff"
+    #: numeric field that ``POST .../items/{fid}/adjust`` changes atomically (stock counts)
+    stock_field: str | None = None
     _by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

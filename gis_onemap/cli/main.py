@@ -100,11 +100,12 @@ def demo(
 def _register_capability_commands() -> None:
     """Commands of the capability folders: import/export, analysis, tiles, roads."""
     from gis_onemap.analysis import cli as analysis_cli
+    from gis_onemap.auth import backup_cli
     from gis_onemap.io import cli as io_cli
     from gis_onemap.roads import cli as roads_cli
     from gis_onemap.tiles import cli as tiles_cli
 
-    for module in (io_cli, analysis_cli, tiles_cli, roads_cli):
+    for module in (io_cli, analysis_cli, tiles_cli, roads_cli, backup_cli):
         module.register(app)
 
 

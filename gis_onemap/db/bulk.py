@@ -15,7 +15,7 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from gis_onemap.errors import Conflict, ValidationFailed
+from gis_onemap.errors import Conflict, Forbidden, ValidationFailed
 
 
 def _driver_connection(session: Session) -> psycopg.Connection[Any]:
@@ -97,6 +97,9 @@ def copy_columns(
     try:
         with session.begin_nested():
             conn = _driver_connection(session)
+            staged = _stage_if_rls(conn, table, columns)
+            if staged is not None:
+                statement = staged[0]
             with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
                 for start in range(0, n, chunk_rows):
                     cells = [
@@ -106,11 +109,37 @@ def copy_columns(
                     copy.write("".join(["\t".join(r) + "\n" for r in zip(*cells, strict=True)]))
                     if progress is not None:
                         progress(min(n, start + chunk_rows))
+            if staged is not None:
+                conn.execute(staged[1])
+                conn.execute("DROP TABLE onemap_copy_stage")
     except psycopg.errors.IntegrityError as exc:
         raise Conflict("a row conflicts with existing data; nothing was written") from exc
+    except psycopg.errors.InsufficientPrivilege as exc:  # row-level security (region scope)
+        raise Forbidden("a row's region is outside the regions of this token") from exc
     except psycopg.Error as exc:
         raise ValidationFailed("the database refused a row; nothing was written") from exc
     return n
+
+
+def _stage_if_rls(
+    conn: psycopg.Connection[Any], table: Table, columns: Sequence[str]
+) -> tuple[sql.Composed, sql.Composed] | None:
+    """PostgreSQL refuses ``COPY FROM`` into a table under row-level security (the app role,
+    gis_onemap/auth/dbcontext.py): then COPY into a temporary table and move the rows with
+    one ``INSERT ... SELECT``, which the region policies check. Returns (copy, insert)."""
+    if not conn.execute("SELECT row_security_active(%s)", (table.name,)).fetchone()[0]:  # type: ignore[index]
+        return None
+    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE onemap_copy_stage ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA"
+        ).format(cols, sql.Identifier(table.name))
+    )
+    copy = sql.SQL("COPY onemap_copy_stage ({}) FROM STDIN").format(cols)
+    insert = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM onemap_copy_stage").format(
+        sql.Identifier(table.name), cols, cols
+    )
+    return copy, insert
 
 
 def existing_points(
@@ -160,11 +189,18 @@ def update_features(
         .where(table.c.id == bindparam("b_id"))
         .values({c: bindparam(f"v_{c}") for c in columns} | {"updated_at": func.clock_timestamp()})
     )
+    missed = False
     try:
-        with session.begin_nested():
-            session.connection().execute(stmt, rows)
+        with session.begin_nested() as savepoint:
+            done = session.connection().execute(stmt, rows).rowcount
+            # row-level security skips rows outside the caller's regions: all or nothing
+            if 0 <= done < len(rows):
+                missed = True
+                savepoint.rollback()
     except Exception as exc:
         raise ValidationFailed("the database refused an update; nothing was written") from exc
+    if missed:
+        raise Forbidden("a feature to update is outside the regions of this token; nothing written")
     return len(rows)
 
 

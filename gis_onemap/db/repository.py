@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from gis_onemap.auth.dbcontext import is_rls_violation, missing_or_forbidden
 from gis_onemap.categories import Category
 from gis_onemap.categories.validation import validate_geometry, validate_properties
 from gis_onemap.db.geojson import feature_json
@@ -31,7 +32,7 @@ from gis_onemap.db.paging import (
     encode_cursor,
 )
 from gis_onemap.db.tables import table_for
-from gis_onemap.errors import Conflict, NotFound, ValidationFailed
+from gis_onemap.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 @dataclass
@@ -184,6 +185,8 @@ class FeatureRepository:
         except IntegrityError as exc:
             raise Conflict("the change conflicts with existing data") from exc
         except DBAPIError as exc:
+            if is_rls_violation(exc):  # row-level security: outside the caller's regions
+                raise Forbidden("the feature's region is outside this token's regions") from exc
             raise ValidationFailed("the database rejected the values") from exc
 
     def create(self, feature: Any) -> int:
@@ -246,10 +249,10 @@ class FeatureRepository:
         values["updated_at"] = func.clock_timestamp()
         stmt = update(self.table).where(self.table.c.id == fid).values(**values)
         if self._write(stmt).rowcount == 0:
-            raise NotFound(f"no feature {fid} in {self.category.id}")
+            raise missing_or_forbidden(self.session, self.table, fid)
 
     def delete(self, fid: int) -> None:
         """Delete a feature; :class:`NotFound` if there is none."""
         result = self._write(delete(self.table).where(self.table.c.id == fid))
         if result.rowcount == 0:
-            raise NotFound(f"no feature {fid} in {self.category.id}")
+            raise missing_or_forbidden(self.session, self.table, fid)

@@ -44,6 +44,9 @@ class TileFilters:
     """The filter parameters of a tile request, as in ``/items`` (property filters, CQL2)."""
 
     params: tuple[tuple[str, str], ...] = ()
+    #: the caller's region patterns when read scope limits what tiles show ('' = everything):
+    #: part of the cache key and ETag, so a tile drawn for one scope never reaches another
+    scope: str = ""
 
     @classmethod
     def from_params(cls, params: Mapping[str, str], categories: Sequence[Category]) -> TileFilters:
@@ -67,9 +70,10 @@ class TileFilters:
     @property
     def variant(self) -> str:
         """A short digest naming this filter in cache keys (``-`` when unfiltered)."""
-        if not self.params:
+        if not self.params and not self.scope:
             return "-"
-        return hashlib.blake2b(urlencode(self.params).encode(), digest_size=8).hexdigest()
+        raw = urlencode(self.params) + (f"|scope={self.scope}" if self.scope else "")
+        return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
 
     def clauses(self, category: Category) -> list[ColumnElement[bool]]:
         """The SQL clauses of the filter, built by the same functions as ``/items``."""

@@ -13,6 +13,7 @@ from sqlalchemy import Dialect, make_url
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
+from gis_onemap.auth.dbcontext import CONTEXT_SQL, DbContext
 from gis_onemap.settings import Settings
 from gis_onemap.tiles.layers import template
 
@@ -60,14 +61,25 @@ def psycopg_dialect() -> Dialect:
 
 
 class PooledSource:
-    """Tile SQL on one autocommit connection from the tiles' pool: a render is one round trip."""
+    """Tile SQL on one autocommit connection from the tiles' pool: a render is one round trip.
 
-    def __init__(self, conn: Any) -> None:
+    With a region ``context`` (read scope on, caller limited to regions) each query runs in
+    its own transaction as the app role with the caller's regions, so row-level security
+    filters the tile exactly as it filters ``/items``.
+    """
+
+    def __init__(self, conn: Any, context: DbContext | None = None) -> None:
         self.conn = conn
         self.dialect = psycopg_dialect()
+        self.context = context
 
     def scalar(self, sql: str, params: dict[str, Any]) -> Any:
-        row = self.conn.execute(sql, params).fetchone()
+        if self.context is None:
+            row = self.conn.execute(sql, params).fetchone()
+        else:
+            with self.conn.transaction():
+                self.conn.execute(CONTEXT_SQL, self.context.params)
+                row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def versions(self) -> dict[str, int]:
@@ -94,8 +106,8 @@ class TilePool:
         self._lock = threading.Lock()
 
     @contextmanager
-    def source(self) -> Iterator[PooledSource]:
-        """A pooled connection as a :class:`TileSource`."""
+    def source(self, context: DbContext | None = None) -> Iterator[PooledSource]:
+        """A pooled connection as a :class:`TileSource` (scoped to ``context`` if given)."""
         with self._lock:
             if self._pool is None:
                 self._pool = ConnectionPool(
@@ -107,7 +119,7 @@ class TilePool:
                     open=True,
                 )
         with self._pool.connection() as conn:
-            yield PooledSource(conn)
+            yield PooledSource(conn, context)
 
     def close(self) -> None:
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -15,6 +16,8 @@ from gis_onemap.api.deps import CategoryDep, SessionDep, get_session
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.api.routers.core import add_conformance
+from gis_onemap.auth.dbcontext import DbContext, check_region_codes
+from gis_onemap.auth.deps import get_principal
 from gis_onemap.categories import CATEGORIES, Category, get_category
 from gis_onemap.errors import InvalidInput
 from gis_onemap.tiles import metadata
@@ -149,16 +152,31 @@ async def _answer(
                 return service.answer(source, categories, tile, filters, **options)
 
         return _send(await run_in_threadpool(render_in_session))
+    context = await _read_scope(request)
+    if context is not None:
+        filters = replace(filters, scope=context.regions)
     versions = await service.version_reader.read()
     hit = service.cached(versions, categories, tile, filters, **options)
     if hit is not None:
         return _send(hit)
 
     def render() -> TileAnswer:
-        with service.pool.source() as source:
+        with service.pool.source(context) as source:
             return service.answer(source, categories, tile, filters, versions=versions, **options)
 
     return _send(await run_in_threadpool(render))
+
+
+async def _read_scope(request: Request) -> DbContext | None:
+    """The caller's region context when read scope limits what its tiles show, else ``None``
+    (tile handlers read the token themselves: no per-request work when read scope is off)."""
+    authorization = request.headers.get("authorization")
+    if not request.app.state.settings.region_read_scope or not authorization:
+        return None  # anonymous callers are never limited to regions
+    principal = await run_in_threadpool(get_principal, request, authorization)
+    check_region_codes(principal.region_codes)
+    context = DbContext.of(principal, read_scope=True)
+    return context if context.scoped_reads else None
 
 
 def _accepts_gzip(accept_encoding: str | None) -> bool:

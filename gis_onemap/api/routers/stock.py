@@ -1,0 +1,76 @@
+"""``POST /collections/{id}/items/{fid}/adjust``: atomic stock changes (editor).
+
+One ``UPDATE ... SET q = q + :delta WHERE id = :fid AND q + :delta >= 0 RETURNING`` does the
+check and the change under the row lock, so concurrent adjustments never oversell; the audit
+trigger records it as ``adjust`` with the reason, and the change is committed before answering.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select, text, update
+
+from gis_onemap.api.deps import CategoryDep, SessionDep
+from gis_onemap.api.responses import FastJSONResponse
+from gis_onemap.auth.audit import require_role
+from gis_onemap.auth.deps import PrincipalDep
+from gis_onemap.auth.principal import Role
+from gis_onemap.db.tables import table_for
+from gis_onemap.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+router = APIRouter(tags=["Features"])
+
+_MARK = text(
+    "SELECT set_config('onemap.action', :action, true), set_config('onemap.reason', :reason, true)"
+)
+
+
+class Adjustment(BaseModel):
+    """A change of stock: ``delta`` is added to the quantity (negative = taken out)."""
+
+    delta: float = Field(ge=-1e12, le=1e12, description="Amount added (negative: removed)")
+    reason: str = Field(min_length=1, max_length=500, description="Why (kept in the audit log)")
+
+
+@router.post(
+    "/collections/{collection_id}/items/{feature_id}/adjust",
+    summary="Add to or take from a stock quantity, atomically (editor)",
+    responses={409: {"description": "Not enough stock: the answer gives the current quantity"}},
+)
+def adjust(
+    session: SessionDep,
+    category: CategoryDep,
+    principal: PrincipalDep,
+    feature_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: Adjustment,
+) -> FastJSONResponse:
+    require_role(principal, Role.editor)
+    if category.stock_field is None:
+        raise NotFound(f"{category.id} has no stock quantity to adjust")
+    if body.delta == 0 or not math.isfinite(body.delta):
+        raise InvalidInput("delta must be a non-zero number")
+    t = table_for(category.id)
+    q = t.c[category.stock_field]
+    session.execute(_MARK, {"action": "adjust", "reason": body.reason})
+    row = session.execute(
+        update(t)
+        .where(t.c.id == feature_id, q + body.delta >= 0)
+        .values({q: q + body.delta, t.c.updated_at: func.clock_timestamp()})
+        .returning(q)
+    ).first()
+    if row is None:
+        current = session.execute(select(q, t.c.region_code).where(t.c.id == feature_id)).first()
+        if current is None:
+            raise NotFound(f"no feature {feature_id} in {category.id}")
+        if not principal.in_region(current.region_code):
+            raise Forbidden(f"feature {feature_id} is outside the regions of this token")
+        raise Conflict(
+            f"not enough stock: {category.stock_field} is {current[0]:g}, delta {body.delta:g}",
+            details={category.stock_field: current[0]},
+        )
+    session.commit()  # also ends the transaction-local 'adjust' mark
+    return FastJSONResponse({"id": feature_id, category.stock_field: row[0], "delta": body.delta})
