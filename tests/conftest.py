@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, make_url, pool
 from sqlalchemy.orm import Session
 
 from gis_onemap.api.app import create_app
-from gis_onemap.api.deps import get_session
+from gis_onemap.api.deps import get_session, get_write_session
 from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
 
@@ -71,7 +71,10 @@ def app(settings: Settings, db_session: Session) -> FastAPI:
             db_session.rollback()
             raise
 
+    # reads and writes share the test's session (the write dependency keeps its
+    # scope="function": its "commit" runs before the response is sent, as in production)
     application.dependency_overrides[get_session] = _session
+    application.dependency_overrides[get_write_session] = _session
     return application
 
 
