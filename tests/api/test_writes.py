@@ -228,3 +228,14 @@ def test_read_sessions_are_read_only(settings):
             assert session.execute(text("SHOW transaction_read_only")).scalar() == "on"
         with app.state.session_factory() as session:
             assert session.execute(text("SHOW transaction_read_only")).scalar() == "off"
+
+
+def test_every_derived_field_declares_existing_inputs():
+    from gis_onemap.categories import CATEGORIES
+
+    for category in CATEGORIES:
+        for f in category.all_fields:
+            if f.derived:
+                assert f.derived_from, (category.id, f.name)
+                for name in f.derived_from:
+                    assert category.field(name) is not None, (category.id, f.name, name)
