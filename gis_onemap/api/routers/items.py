@@ -34,6 +34,16 @@ router = APIRouter(tags=["Features"])
 
 FeatureId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Feature id")]
 
+#: What a write may answer besides success (documented in the OpenAPI document).
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "Not stored: it lost a race with a concurrent change (details.retry: "
+        "send it again) or conflicts with stored data"
+    },
+    412: {"description": "If-Match names a version other than the stored one; nothing changed"},
+    422: {"description": "Invalid feature (every problem listed); nothing changed"},
+}
+
 
 def build_item_query(
     request: Request, params: ItemsParams, category: Any, max_limit: int, personal: bool
@@ -137,7 +147,10 @@ def item(
 
 
 @router.post(
-    "/collections/{collection_id}/items", status_code=201, summary="Add a feature (GeoJSON)"
+    "/collections/{collection_id}/items",
+    status_code=201,
+    summary="Add a feature (GeoJSON)",
+    responses=WRITE_RESPONSES,
 )
 def create_item(
     request: Request,
@@ -155,6 +168,7 @@ def create_item(
 @router.put(
     "/collections/{collection_id}/items/{feature_id}",
     summary="Replace a feature (If-Match: its ETag, else 412)",
+    responses=WRITE_RESPONSES,
 )
 def replace_item(
     request: Request,
@@ -173,6 +187,7 @@ def replace_item(
 @router.patch(
     "/collections/{collection_id}/items/{feature_id}",
     summary="Update a feature (JSON merge: null removes a property; If-Match: its ETag)",
+    responses=WRITE_RESPONSES,
 )
 def patch_item(
     request: Request,
@@ -192,6 +207,7 @@ def patch_item(
     "/collections/{collection_id}/items/{feature_id}",
     status_code=204,
     summary="Delete a feature (If-Match: its ETag)",
+    responses=WRITE_RESPONSES,
 )
 def delete_item(
     session: WriteSessionDep,
