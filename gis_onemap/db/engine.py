@@ -67,7 +67,11 @@ def database_error(exc: DBAPIError) -> OneMapError | None:
     if isinstance(exc, IntegrityError) or state.startswith("23"):
         return Conflict("the change conflicts with existing data and was not stored")
     if isinstance(exc, OperationalError):
-        return DatabaseUnavailable("the database is unavailable; the change was not stored")
+        # a connection lost during COMMIT leaves the outcome unknown: say so
+        return DatabaseUnavailable(
+            "the database is unavailable; the change may not have been stored, "
+            "check before sending it again"
+        )
     return None
 
 
