@@ -92,6 +92,9 @@ def fail_at_commit(db: Engine) -> Iterator[Any]:
                                               ELSE to_jsonb(NEW) END;
                     BEGIN
                         IF rec ->> TG_ARGV[0] = '{MARKER}' THEN
+                            IF TG_ARGV[1] = 'disconnect' THEN  -- the server goes away
+                                PERFORM pg_terminate_backend(pg_backend_pid());
+                            END IF;
                             RAISE EXCEPTION 'failing at commit on purpose'
                                 USING ERRCODE = TG_ARGV[1];
                         END IF;
@@ -118,7 +121,8 @@ def fail_at_commit(db: Engine) -> Iterator[Any]:
 
 @pytest.mark.parametrize(
     ("sqlstate", "status"),
-    [("40001", 409), ("23514", 409), ("P0001", 500)],  # serialization, check violation, other
+    # serialization failure, check violation, the connection lost during COMMIT, any other
+    [("40001", 409), ("23514", 409), ("disconnect", 503), ("P0001", 500)],
 )
 def test_a_write_failing_at_commit_is_not_answered_2xx_and_stores_nothing(
     server: str, http: httpx.Client, db: Engine, fail_at_commit: Any, sqlstate: str, status: int
