@@ -223,15 +223,6 @@ class FeatureRepository:
             )
         return row[0]  # type: ignore[no-any-return]
 
-    def etag(self, fid: int) -> str:
-        """The ETag of the current version of a feature (:class:`NotFound` if there is none)."""
-        updated = self.session.execute(
-            select(self.table.c.updated_at).where(self.table.c.id == fid)
-        ).scalar()
-        if updated is None:
-            raise NotFound(f"no feature {fid} in {self.category.id}")
-        return feature_etag(fid, updated)
-
     def get_versioned(self, fid: int, include_personal: bool = False) -> tuple[dict[str, Any], str]:
         """One feature and its ETag, read together."""
         row = self.session.execute(

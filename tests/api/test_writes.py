@@ -5,10 +5,12 @@ run in read-only transactions. The concurrency and commit tests are in test_writ
 from __future__ import annotations
 
 import pytest
+from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from gis_onemap.api.app import create_app
+from gis_onemap.api.deps import SessionDep
 from gis_onemap.categories.derived import assess_hazard, shelter_capacity
 from tests.samples import CATEGORY_IDS, sample_feature
 
@@ -239,3 +241,22 @@ def test_every_derived_field_declares_existing_inputs():
                 assert f.derived_from, (category.id, f.name)
                 for name in f.derived_from:
                     assert category.field(name) is not None, (category.id, f.name, name)
+
+
+def test_a_write_through_the_read_session_fails_loudly(app, client, db_session):
+    """The test app's read session is read-only like the real one: a route that wrote through
+    it by mistake would fail in the tests, not lose writes in production."""
+    router = APIRouter()
+
+    @router.post("/_test/wrong-session")
+    def wrong(session: SessionDep) -> dict[str, str]:
+        session.execute(
+            text("INSERT INTO depots (name, geom) VALUES ('x', 'SRID=4326;POINT(1 1)')")
+        )
+        return {"ok": "yes"}
+
+    app.include_router(router)
+    r = client.post("/_test/wrong-session")
+    assert r.status_code == 500, r.text
+    n = db_session.execute(text("SELECT count(*) FROM depots WHERE name = 'x'")).scalar_one()
+    assert n == 0
