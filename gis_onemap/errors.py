@@ -63,3 +63,10 @@ class Forbidden(OneMapError):
 
     status_code = 403
     code = "Forbidden"
+
+
+class PreconditionFailed(OneMapError):
+    """An ``If-Match`` precondition failed: the resource changed since the client read it."""
+
+    status_code = 412
+    code = "PreconditionFailed"

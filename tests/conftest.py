@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, make_url, pool
+from sqlalchemy import Engine, create_engine, make_url, pool, text
 from sqlalchemy.orm import Session
 
 from gis_onemap.api.app import create_app
-from gis_onemap.api.deps import get_session
+from gis_onemap.api.deps import get_session, get_write_session
 from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
 
@@ -71,7 +71,20 @@ def app(settings: Settings, db_session: Session) -> FastAPI:
             db_session.rollback()
             raise
 
-    application.dependency_overrides[get_session] = _session
+    def _read_session() -> Iterator[Session]:
+        # read-only as in production (a write route given the read session must fail here
+        # too): in a savepoint, whose rollback restores read-write for the rest of the test
+        savepoint = db_session.begin_nested()
+        db_session.execute(text("SET LOCAL transaction_read_only = on"))
+        try:
+            yield db_session
+        finally:
+            savepoint.rollback()
+
+    # reads and writes share the test's transaction (the write dependency keeps its
+    # scope="function": its "commit" runs before the response is sent, as in production)
+    application.dependency_overrides[get_session] = _read_session
+    application.dependency_overrides[get_write_session] = _session
     return application
 
 

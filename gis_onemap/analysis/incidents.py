@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gis_onemap.analysis.inputs import Origin, origin_from
 from gis_onemap.analysis.schemas import IncidentCreate
+from gis_onemap.db.engine import database_error
 from gis_onemap.db.geojson import feature_json
 from gis_onemap.db.tables import INCIDENTS
 from gis_onemap.errors import NotFound, ValidationFailed
@@ -61,7 +62,8 @@ class IncidentRepository:
             with self.session.begin_nested():
                 return int(self.session.execute(stmt).scalar_one())
         except DBAPIError as exc:
-            raise ValidationFailed("the database rejected the incident") from exc
+            mapped = database_error(exc)  # a lost race: 409 "send again"; unreachable: 503
+            raise (mapped or ValidationFailed("the database rejected the incident")) from exc
 
     def feature(self, incident_id: int) -> dict[str, Any]:
         """One incident as a GeoJSON Feature; :class:`NotFound` if there is none."""

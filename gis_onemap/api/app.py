@@ -23,7 +23,7 @@ from gis_onemap.api.routers import (
     tiles,
     web,
 )
-from gis_onemap.db.engine import make_engine, make_session_factory
+from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
 from gis_onemap.settings import Settings, get_settings
 
 log = logging.getLogger("gis_onemap")
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
+        app.state.read_session_factory = make_read_session_factory(engine)
         try:
             yield
         finally:

@@ -1,4 +1,10 @@
-"""Request dependencies: ``Annotated`` aliases for the session, settings, category and viewer.
+"""Request dependencies: ``Annotated`` aliases for the sessions, settings, category and viewer.
+
+Two sessions: ``SessionDep`` (= ``ReadSessionDep``) is ``READ ONLY`` and never commits;
+``WriteSessionDep`` commits when the handler has returned and *before* the response is sent
+(``Depends(scope="function")``), so a 2xx is only ever sent for a stored write and a failure
+at COMMIT becomes an error response. A write route that takes the read session by mistake
+fails loudly ("cannot execute ... in a read-only transaction") instead of losing the write.
 
 Dependencies that do no I/O are ``async`` so that FastAPI calls them on the event loop instead
 of sending each to the thread pool (a measurable cost on small queries, see bench/).
@@ -17,7 +23,7 @@ from sqlalchemy.orm import Session
 from gis_onemap.auth.dbcontext import apply_principal
 from gis_onemap.auth.deps import PrincipalDep
 from gis_onemap.categories import Category, get_category
-from gis_onemap.db.engine import session_scope
+from gis_onemap.db.engine import commit
 from gis_onemap.errors import InvalidInput
 from gis_onemap.settings import Settings
 
@@ -27,10 +33,31 @@ async def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
-    """A session per request: committed when the handler succeeds, rolled back otherwise."""
-    with session_scope(request.app.state.session_factory) as session:
+    """A read-only session per request (``BEGIN READ ONLY``), run as the caller (row-level
+    security, ``auth/dbcontext.py``); it is never committed."""
+    session = request.app.state.read_session_factory()
+    try:
         apply_principal(session, principal, request.app.state.settings.region_read_scope)
         yield session
+    finally:
+        session.close()  # rolls the read transaction back
+
+
+def get_write_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
+    """A session for a write: committed as soon as the handler returned (this dependency has
+    ``scope="function"``, so that happens before the response is sent), rolled back when
+    the handler or the COMMIT fails (the COMMIT's error is mapped by ``db.engine.commit``).
+    It runs as the caller: row-level security and the audit log's actor."""
+    session = request.app.state.session_factory()
+    try:
+        apply_principal(session, principal, request.app.state.settings.region_read_scope)
+        yield session
+        commit(session)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 async def get_category_dep(
@@ -69,7 +96,17 @@ async def json_body(request: Request) -> Any:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = ReadSessionDep
+# scope="function": the exit (the COMMIT) runs before the response is sent, not after
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
+IfMatchDep = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="ETag of the version the change is based on (412 if it changed); '*' any",
+    ),
+]
 CategoryDep = Annotated[Category, Depends(get_category_dep)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 JsonBody = Annotated[Any, Depends(json_body)]

@@ -65,6 +65,9 @@ SUBSTANCE_TERM_SCHEMA = {
     },
 }
 
+#: What GB 18218 S, R and the level are computed from.
+HAZARD_INPUTS = ("substances", "population_500m")
+
 HAZARD_SOURCES = Category(
     id="hazard_sources",
     zh="重大危险源",
@@ -97,10 +100,22 @@ HAZARD_SOURCES = Category(
             minimum=1,
             maximum=4,
             derived=True,
+            derived_from=HAZARD_INPUTS,
+            # a register's level may be recorded for a unit whose substances are not listed
+            recordable=True,
             in_tiles=True,
             description="GB 18218 level 1 (highest) to 4; derived from substances when given.",
         ),
-        Field("r_value", "number", "R值", "R value", minimum=0, derived=True, in_tiles=True),
+        Field(
+            "r_value",
+            "number",
+            "R值",
+            "R value",
+            minimum=0,
+            derived=True,
+            derived_from=HAZARD_INPUTS,
+            in_tiles=True,
+        ),
         Field(
             "s_value",
             "number",
@@ -108,6 +123,7 @@ HAZARD_SOURCES = Category(
             "S value",
             minimum=0,
             derived=True,
+            derived_from=("substances",),
             description="S = Σq/Q (GB 18218-2018); a unit is a major hazard source only if S ≥ 1 "
             "(new units with S < 1 are refused; rows migrated from before may be flagged).",
         ),
@@ -119,6 +135,7 @@ HAZARD_SOURCES = Category(
             minimum=0.5,
             maximum=2,
             derived=True,
+            derived_from=("population_500m",),
             description="GB 18218-2018 Table 5, from the residents within 500 m.",
         ),
         Field(
@@ -127,6 +144,7 @@ HAZARD_SOURCES = Category(
             "风险等级颜色",
             "Risk colour",
             derived=True,
+            derived_from=("level",),
             in_tiles=True,
             choices=(
                 C("red", "红", "Red"),
@@ -150,6 +168,8 @@ HAZARD_SOURCES = Category(
             "Terms of S and R per substance",
             item_schema=SUBSTANCE_TERM_SCHEMA,
             derived=True,
+            derived_from=("substances",),
+            output_only=True,
             description="Per substance: q, Q and β with where they came from (GB 18218-2018 "
             "table 1/2/3/4 or an override with its reason), q/Q and βq/Q.",
         ),
@@ -282,6 +302,8 @@ SUPPLIES = Category(
             "物资大类",
             "Supply class",
             derived=True,
+            derived_from=("item_code",),
+            recordable=True,  # the top class is known when the 7-digit code is not
             in_tiles=True,
             choices=(
                 C("1", "基本生活保障物资", "Basic living supplies"),
@@ -381,8 +403,15 @@ SHELTERS = Category(
             "Capacity (persons)",
             minimum=0,
             derived=True,
+            derived_from=("area_m2", "shelter_type"),
+            # GB 50413 sets a minimum area per person: area ÷ that is the most it may hold
+            derived_at_most=True,
+            recordable=True,
             in_tiles=True,
-            description="Derived from area ÷ area per person when not given.",
+            description=(
+                "At most effective area ÷ minimum area per person of the shelter type "
+                "(GB 50413); that value when not given."
+            ),
         ),
         Field(
             "service_radius_m",
@@ -391,6 +420,7 @@ SHELTERS = Category(
             "Service radius (m)",
             minimum=0,
             derived=True,
+            derived_from=("shelter_type",),
         ),
         Field(
             "facilities",
@@ -491,6 +521,7 @@ PLANS = Category(
             "事件类别",
             "Event categories",
             derived=True,
+            derived_from=("event_types",),
             choices=EVENT_CATEGORIES,
         ),
         Field("issuing_unit", "string", "发布单位", "Issuing unit", max_length=200),

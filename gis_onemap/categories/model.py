@@ -28,7 +28,11 @@ class Choice:
 class Field:
     """A typed, validated property of a category.
 
-    ``derived`` fields may be supplied but are computed when their inputs are present;
+    ``derived`` fields are computed from the fields named in ``derived_from``: a client may
+    send the computed value (a GET → edit → PUT round trip) but not a different one. When
+    ``derived_at_most`` the computed value is an upper bound and a smaller one may be
+    recorded (shelter capacity: the standard gives a *minimum* area per person); when
+    ``recordable`` a value may be recorded while the inputs are missing (a register's figure);
     ``personal`` fields (phone numbers, e-mail) never leave the server for anonymous users
     nor appear in tiles.
     """
@@ -45,6 +49,12 @@ class Field:
     pattern: str | None = None
     item_schema: Mapping[str, Any] | None = None
     derived: bool = False
+    derived_from: tuple[str, ...] = ()
+    derived_at_most: bool = False
+    recordable: bool = False
+    #: shown on the feature but never taken from a client (an explanation of other values, e.g.
+    #: GB 18218's per-substance terms): a sent value is ignored and recomputed, never compared
+    output_only: bool = False
     personal: bool = False
     in_tiles: bool = False
     description: str = ""

@@ -240,10 +240,77 @@ def validate_properties(
             problems.add(f.name, "is required")
     if problems:
         raise ValidationFailed(_summary(problems), details=problems)
-    if category.derive is not None:
-        out = category.derive(out)
+    out = derive_checked(category, out)
     out["extra"] = extra
     return out
+
+
+def _same(given: Any, computed: Any) -> bool:
+    """Whether a client's value is the computed one (numbers within rounding, lists as sets)."""
+    if isinstance(computed, float | int) and isinstance(given, float | int):
+        return math.isclose(given, computed, rel_tol=1e-9, abs_tol=1e-6)
+    if isinstance(computed, list) and isinstance(given, list):
+        return sorted(map(str, given)) == sorted(map(str, computed))
+    return bool(given == computed)
+
+
+def derive_checked(category: Category, typed: dict[str, Any]) -> dict[str, Any]:
+    """``typed`` with the category's derived values computed; a derived value the client sent
+    must be the computed one (or at most it, or recorded while its inputs are missing: see
+    :class:`~gis_onemap.categories.model.Field`), else :class:`ValidationFailed` names it.
+
+    >>> from gis_onemap.categories import get_category
+    >>> shelters = get_category("shelters")
+    >>> base = {"name": "x", "shelter_type": "emergency", "area_m2": 1000}
+    >>> derive_checked(shelters, {**base, "capacity": 1000})["capacity"]   # the computed value
+    1000
+    >>> derive_checked(shelters, {**base, "capacity": 800})["capacity"]    # fewer may be planned
+    800
+    >>> derive_checked(shelters, {**base, "capacity": 999999})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.ValidationFailed: ... 'capacity' must be at most 1000, computed from ...
+    >>> derive_checked(get_category("hazard_sources"), {"name": "x", "r_value": 80})
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.ValidationFailed: ... 'r_value' is computed from 'substances' and ...
+    """
+    if category.derive is None:
+        return typed
+    derived = [f for f in category.all_fields if f.derived]
+    names = {f.name for f in derived}
+    inputs = {k: v for k, v in typed.items() if k not in names}
+    first = category.derive(dict(inputs))
+    recorded = {
+        f.name: typed[f.name]
+        for f in derived
+        if f.recordable and typed.get(f.name) is not None and first.get(f.name) is None
+    }
+    # derived again with the recorded values: their own dependants (a recorded level's colour)
+    computed = category.derive({**inputs, **recorded})
+    problems = _Problems()
+    for f in derived:
+        given = typed.get(f.name)
+        if given is None or f.name in recorded or f.output_only:
+            continue
+        value = computed.get(f.name)
+        sources = " and ".join(f"'{n}'" for n in f.derived_from)
+        if value is None:
+            problems.add(f.name, f"is computed from {sources}; send those instead of a value")
+        elif f.derived_at_most:
+            if given > value:
+                problems.add(f.name, f"must be at most {value}, computed from {sources}")
+            else:
+                computed[f.name] = given
+        elif not _same(given, value):
+            shown = json.dumps(value, ensure_ascii=False)
+            problems.add(
+                f.name,
+                f"is computed from {sources} (here {shown}); leave it out or send that value",
+            )
+    if problems:
+        raise ValidationFailed(_summary(problems), details=problems)
+    return computed
 
 
 def _summary(problems: list[dict[str, str]]) -> str:
@@ -310,3 +377,29 @@ def validate_geometry(category: Category, geometry: Any) -> BaseGeometry:
             f"allowed: {', '.join(category.geometry_types)}"
         )
     return checked_geometry(geometry)
+
+
+def stale_derived(category: Category, changed: set[str]) -> set[str]:
+    """Derived fields whose stored value must be recomputed when the fields ``changed`` are
+    updated (PATCH): the exactly computed ones always, the recorded or bounded ones when one
+    of their inputs changes (directly or through another derived field).
+
+    >>> from gis_onemap.categories import get_category as _cat
+    >>> sorted(stale_derived(_cat("shelters"), {"name"}))
+    ['service_radius_m']
+    >>> sorted(stale_derived(_cat("shelters"), {"area_m2"}))
+    ['capacity', 'service_radius_m']
+    >>> sorted(stale_derived(_cat("hazard_sources"), {"substances"}))
+    ['alpha', 'level', 'r_value', 'risk_color', 's_value', 'substance_terms']
+    """
+    derived = [f for f in category.all_fields if f.derived]
+    stale = {f.name for f in derived if not (f.recordable or f.derived_at_most)}
+    changed = set(changed)
+    grown = True
+    while grown:
+        grown = False
+        for f in derived:
+            if f.name not in stale and (changed | stale) & set(f.derived_from):
+                stale.add(f.name)
+                grown = True
+    return stale

@@ -1,4 +1,5 @@
-"""Engine and session factory (the pool is opened and closed by the app's lifespan)."""
+"""Engine and session factories (the pool is opened and closed by the app's lifespan), and the
+commit that turns a failure at COMMIT into a domain error instead of a lost write."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gis_onemap.errors import Conflict, DatabaseUnavailable, OneMapError
 from gis_onemap.settings import Settings
+
+#: SQLSTATEs of a transaction that lost a race (serialization failure, deadlock, lock not
+#: available): nothing was stored and the same request may simply be sent again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -25,7 +32,63 @@ def make_engine(settings: Settings) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for writes (the caller commits, see :func:`commit`)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose transactions are ``READ ONLY``: a read can never write by mistake.
+
+    psycopg starts the transaction with ``BEGIN READ ONLY`` (no extra round trip); the pool
+    resets the flag when the connection is returned.
+    """
+    return sessionmaker(
+        bind=engine.execution_options(postgresql_readonly=True),
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error (``None`` when there is none)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
+def database_error(exc: DBAPIError) -> OneMapError | None:
+    """The user-safe domain error for a database error that a client can cause or retry;
+    ``None`` for the others (they become a 500 with a generic text)."""
+    state = sqlstate(exc) or ""
+    if state in RETRYABLE_SQLSTATES:
+        return Conflict(
+            "the change collided with a concurrent change and was not stored; "
+            "send the request again",
+            details={"retry": True},
+        )
+    if isinstance(exc, IntegrityError) or state.startswith("23"):
+        return Conflict("the change conflicts with existing data and was not stored")
+    if isinstance(exc, OperationalError):
+        # a connection lost during COMMIT leaves the outcome unknown: say so
+        return DatabaseUnavailable(
+            "the database is unavailable; the change may not have been stored, "
+            "check before sending it again"
+        )
+    return None
+
+
+def commit(session: Session) -> None:
+    """Commit, or roll back and raise a domain error (409 conflict / 503) or the original one.
+
+    Deferred constraints and serialization checks run at COMMIT, so a write is only
+    answered after this returned.
+    """
+    try:
+        session.commit()
+    except DBAPIError as exc:
+        session.rollback()
+        mapped = database_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
 
 
 @contextmanager
@@ -34,7 +97,7 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
+        commit(session)
     except BaseException:
         session.rollback()
         raise

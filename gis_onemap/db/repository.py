@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,20 +10,30 @@ from typing import Any
 
 from geoalchemy2.shape import from_shape
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Select,
+    Text,
+    cast,
     delete,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis_onemap.auth.dbcontext import is_rls_violation, missing_or_forbidden
 from gis_onemap.categories import Category
-from gis_onemap.categories.validation import validate_geometry, validate_properties
+from gis_onemap.categories.validation import (
+    stale_derived,
+    validate_geometry,
+    validate_properties,
+)
+from gis_onemap.db.engine import database_error
+from gis_onemap.db.etags import IfMatch, feature_etag
 from gis_onemap.db.geojson import feature_json
 from gis_onemap.db.paging import (
     SortKey,
@@ -32,7 +43,7 @@ from gis_onemap.db.paging import (
     encode_cursor,
 )
 from gis_onemap.db.tables import table_for
-from gis_onemap.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from gis_onemap.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 
 
 @dataclass
@@ -182,12 +193,49 @@ class FeatureRepository:
         try:
             with self.session.begin_nested():
                 return self.session.execute(stmt, rows) if rows else self.session.execute(stmt)
-        except IntegrityError as exc:
-            raise Conflict("the change conflicts with existing data") from exc
         except DBAPIError as exc:
             if is_rls_violation(exc):  # row-level security: outside the caller's regions
                 raise Forbidden("the feature's region is outside this token's regions") from exc
+            mapped = database_error(exc)  # lost races → 409 "send again", integrity → 409
+            if mapped is not None:
+                raise mapped from exc
             raise ValidationFailed("the database rejected the values") from exc
+
+    def _locked(self, fid: int, if_match: IfMatch | None) -> dict[str, Any]:
+        """The stored feature, its row locked (``FOR UPDATE``) until the transaction ends, so
+        that concurrent writes to it run one after the other, each on the latest version;
+        :class:`NotFound`, or :class:`PreconditionFailed` when ``if_match`` names another
+        version."""
+        try:
+            row = self.session.execute(
+                select(self.feature_expr(True), self.table.c.updated_at)
+                .where(self.table.c.id == fid)
+                .with_for_update()
+            ).first()
+        except DBAPIError as exc:
+            mapped = database_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        if row is None:  # FOR UPDATE sees only rows the caller may change (row-level security)
+            raise missing_or_forbidden(self.session, self.table, fid)
+        if if_match is not None and not if_match.matches(feature_etag(fid, row[1])):
+            raise PreconditionFailed(
+                f"feature {fid} in {self.category.id} has changed since the version in "
+                "If-Match; GET it again (its ETag) and re-apply the change"
+            )
+        return row[0]  # type: ignore[no-any-return]
+
+    def get_versioned(self, fid: int, include_personal: bool = False) -> tuple[dict[str, Any], str]:
+        """One feature and its ETag, read together."""
+        row = self.session.execute(
+            select(self.feature_expr(include_personal), self.table.c.updated_at).where(
+                self.table.c.id == fid
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no feature {fid} in {self.category.id}")
+        return row[0], feature_etag(fid, row[1])
 
     def create(self, feature: Any) -> int:
         """Insert one feature; returns its new id."""
@@ -212,26 +260,52 @@ class FeatureRepository:
         result = self._write(stmt, rows)
         return [r[0] for r in result]
 
-    def replace(self, fid: int, feature: Any) -> None:
+    @staticmethod
+    def _check_body_id(fid: int, body: Any) -> None:
+        """A body that names another feature is refused rather than silently applied to ``fid``."""
+        if not isinstance(body, dict):
+            return
+        props = body.get("properties")
+        for where, given in (
+            ("'id'", body.get("id")),
+            ("'properties.id'", props.get("id") if isinstance(props, dict) else None),
+        ):
+            if given is not None and str(given) != str(fid):
+                raise ValidationFailed(
+                    f"the body's {where} is {json.dumps(given, ensure_ascii=False)[:40]} but the "
+                    f"URL names feature {fid}; send the body to its own URL or drop the id"
+                )
+
+    def replace(self, fid: int, feature: Any, if_match: IfMatch | None = None) -> None:
         """Replace a feature's properties and geometry (PUT)."""
+        self._check_body_id(fid, feature)
+        self._locked(fid, if_match)
         values = self._values(feature)
         for f in self.category.all_fields:
             values.setdefault(f.name, None)
         self._update(fid, values)
 
-    def patch(self, fid: int, patch: Any) -> None:
-        """Merge a partial Feature into an existing one (PATCH, JSON merge semantics)."""
+    def patch(self, fid: int, patch: Any, if_match: IfMatch | None = None) -> None:
+        """Merge a partial Feature into an existing one (PATCH, JSON merge semantics).
+
+        The row is locked first, so the merge starts from the latest stored version; ``extra``
+        is merged by the UPDATE itself (``extra || added - removed``).
+        """
         if not isinstance(patch, dict):
             raise ValidationFailed("the body must be a JSON object")
-        current = self.get(fid, include_personal=True)
-        props = dict(current["properties"])
-        for derived in (f.name for f in self.category.all_fields if f.derived):
-            props.pop(derived, None)  # recomputed from the merged inputs
+        self._check_body_id(fid, patch)
         new_props = patch.get("properties") or {}
         if not isinstance(new_props, dict):
             raise ValidationFailed("'properties' must be a JSON object")
+        current = self._locked(fid, if_match)
+        props = dict(current["properties"])
+        # stored derived values whose inputs change are recomputed, the others are kept
+        for name in stale_derived(self.category, set(new_props)):
+            props.pop(name, None)
+        extra_patch: dict[str, Any] | None = None
         for key, value in new_props.items():
             if key == "extra" and isinstance(value, dict):
+                extra_patch = value
                 merged = {**props.get("extra", {}), **value}
                 props["extra"] = {k: v for k, v in merged.items() if v is not None}
             elif value is None:
@@ -243,7 +317,19 @@ class FeatureRepository:
             "properties": props,
             "geometry": patch["geometry"] if "geometry" in patch else current["geometry"],
         }
-        self.replace(fid, merged_feature)
+        values = self._values(merged_feature)
+        for f in self.category.all_fields:
+            values.setdefault(f.name, None)
+        if extra_patch is not None:
+            added = {k: v for k, v in extra_patch.items() if v is not None}
+            removed = [k for k, v in extra_patch.items() if v is None]
+            extra_col = self.table.c.extra
+            values["extra"] = extra_col.op("||")(cast(added, JSONB)).op("-")(
+                cast(removed, ARRAY(Text))
+            )
+        elif "extra" not in new_props:
+            values.pop("extra")  # untouched: the stored value stays as it is
+        self._update(fid, values)
 
     def _update(self, fid: int, values: dict[str, Any]) -> None:
         values["updated_at"] = func.clock_timestamp()
@@ -251,8 +337,9 @@ class FeatureRepository:
         if self._write(stmt).rowcount == 0:
             raise missing_or_forbidden(self.session, self.table, fid)
 
-    def delete(self, fid: int) -> None:
+    def delete(self, fid: int, if_match: IfMatch | None = None) -> None:
         """Delete a feature; :class:`NotFound` if there is none."""
+        self._locked(fid, if_match)
         result = self._write(delete(self.table).where(self.table.c.id == fid))
         if result.rowcount == 0:
             raise missing_or_forbidden(self.session, self.table, fid)

@@ -12,7 +12,7 @@ from gis_onemap.analysis.incidents import IncidentRepository
 from gis_onemap.analysis.inputs import MAX_K, MAX_RADIUS_M, check_k, check_radius
 from gis_onemap.analysis.schemas import EventCategory, IncidentCreate, parse_body
 from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsService
-from gis_onemap.api.deps import JsonBody, SessionDep, ViewerDep
+from gis_onemap.api.deps import JsonBody, SessionDep, ViewerDep, WriteSessionDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
 
@@ -34,7 +34,7 @@ def _with_links(request: Request, feature: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, summary="Report an incident (stored with server time)")
-def create_incident(request: Request, session: SessionDep, body: JsonBody) -> GeoJSONResponse:
+def create_incident(request: Request, session: WriteSessionDep, body: JsonBody) -> GeoJSONResponse:
     repo = IncidentRepository(session)
     incident_id = repo.create(parse_body(IncidentCreate, body))
     feature = _with_links(request, repo.feature(incident_id))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from gis_onemap.api.deps import CategoryDep, SessionDep, SettingsDep
+from gis_onemap.api.deps import CategoryDep, SettingsDep, WriteSessionDep
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.api.routers.core import add_conformance
 from gis_onemap.errors import InvalidInput
@@ -57,7 +57,7 @@ def _save_upload(upload: UploadFile, folder: Path) -> tuple[Path, str]:
     ),
 )
 def import_features(
-    session: SessionDep,
+    session: WriteSessionDep,  # committed before the report is sent
     settings: SettingsDep,
     category: CategoryDep,
     file: Annotated[UploadFile, File(description="The file to import")],

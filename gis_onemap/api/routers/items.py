@@ -7,10 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from gis_onemap.api.deps import CategoryDep, JsonBody, SessionDep, SettingsDep, ViewerDep
+from gis_onemap.api.deps import (
+    CategoryDep,
+    IfMatchDep,
+    JsonBody,
+    SessionDep,
+    SettingsDep,
+    ViewerDep,
+    WriteSessionDep,
+)
 from gis_onemap.api.links import base_url
 from gis_onemap.api.params import ItemsParams
 from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
+from gis_onemap.db.etags import IfMatch
 from gis_onemap.db.repository import FeatureRepository, ItemQuery
 from gis_onemap.io.crs_params import bbox_to_wgs84, content_crs, features_to_crs, output_crs
 from gis_onemap.query.items import (
@@ -24,6 +33,16 @@ from gis_onemap.query.items import (
 router = APIRouter(tags=["Features"])
 
 FeatureId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Feature id")]
+
+#: What a write may answer besides success (documented in the OpenAPI document).
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "Not stored: it lost a race with a concurrent change (details.retry: "
+        "send it again) or conflicts with stored data"
+    },
+    412: {"description": "If-Match names a version other than the stored one; nothing changed"},
+    422: {"description": "Invalid feature (every problem listed); nothing changed"},
+}
 
 
 def build_item_query(
@@ -58,12 +77,15 @@ def _item_links(request: Request, collection_id: str, fid: Any) -> list[dict[str
 
 
 def _written(
-    request: Request, repo: FeatureRepository, fid: int, **response: Any
+    request: Request, repo: FeatureRepository, fid: int, viewer: Any, **response: Any
 ) -> GeoJSONResponse:
-    """The feature as stored after a write, shown in full to the client that wrote it."""
-    feature = repo.get(fid, include_personal=True)
+    """The feature as stored by the write, with its new ETag, shown as a read would show it
+    to this caller (personal data only to those who may see it). The write session commits
+    before this response is sent (``WriteSessionDep``)."""
+    feature, etag = repo.get_versioned(fid, viewer.sees_personal_data)
     feature["links"] = _item_links(request, repo.category.id, fid)
-    return GeoJSONResponse(feature, **response)
+    headers = {**response.pop("headers", {}), "ETag": etag}
+    return GeoJSONResponse(feature, headers=headers, **response)
 
 
 @router.get("/collections/{collection_id}/items", summary="Features (GeoJSON), paged")
@@ -117,54 +139,81 @@ def item(
     crs: Annotated[str | None, Query(description="Output CRS; default CRS84")] = None,
 ) -> GeoJSONResponse:
     spec = output_crs(crs)
-    feature = FeatureRepository(session, category).get(feature_id, viewer.sees_personal_data)
+    repo = FeatureRepository(session, category)
+    feature, etag = repo.get_versioned(feature_id, viewer.sees_personal_data)
     features_to_crs([feature], spec)
     feature["links"] = _item_links(request, category.id, feature_id)
-    return GeoJSONResponse(feature, headers={"Content-Crs": content_crs(spec)})
+    return GeoJSONResponse(feature, headers={"Content-Crs": content_crs(spec), "ETag": etag})
 
 
 @router.post(
-    "/collections/{collection_id}/items", status_code=201, summary="Add a feature (GeoJSON)"
+    "/collections/{collection_id}/items",
+    status_code=201,
+    summary="Add a feature (GeoJSON)",
+    responses=WRITE_RESPONSES,
 )
 def create_item(
-    request: Request, session: SessionDep, category: CategoryDep, body: JsonBody
+    request: Request,
+    session: WriteSessionDep,
+    category: CategoryDep,
+    viewer: ViewerDep,
+    body: JsonBody,
 ) -> GeoJSONResponse:
     repo = FeatureRepository(session, category)
     fid = repo.create(body)
     location = f"{base_url(request)}/collections/{category.id}/items/{fid}"
-    return _written(request, repo, fid, status_code=201, headers={"Location": location})
+    return _written(request, repo, fid, viewer, status_code=201, headers={"Location": location})
 
 
-@router.put("/collections/{collection_id}/items/{feature_id}", summary="Replace a feature")
+@router.put(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="Replace a feature (If-Match: its ETag, else 412)",
+    responses=WRITE_RESPONSES,
+)
 def replace_item(
     request: Request,
-    session: SessionDep,
+    session: WriteSessionDep,
     category: CategoryDep,
+    viewer: ViewerDep,
     feature_id: FeatureId,
     body: JsonBody,
+    if_match: IfMatchDep = None,
 ) -> GeoJSONResponse:
     repo = FeatureRepository(session, category)
-    repo.replace(feature_id, body)
-    return _written(request, repo, feature_id)
+    repo.replace(feature_id, body, IfMatch.parse(if_match))
+    return _written(request, repo, feature_id, viewer)
 
 
 @router.patch(
     "/collections/{collection_id}/items/{feature_id}",
-    summary="Update a feature (JSON merge: null removes a property)",
+    summary="Update a feature (JSON merge: null removes a property; If-Match: its ETag)",
+    responses=WRITE_RESPONSES,
 )
 def patch_item(
     request: Request,
-    session: SessionDep,
+    session: WriteSessionDep,
     category: CategoryDep,
+    viewer: ViewerDep,
     feature_id: FeatureId,
     body: JsonBody,
+    if_match: IfMatchDep = None,
 ) -> GeoJSONResponse:
     repo = FeatureRepository(session, category)
-    repo.patch(feature_id, body)
-    return _written(request, repo, feature_id)
+    repo.patch(feature_id, body, IfMatch.parse(if_match))
+    return _written(request, repo, feature_id, viewer)
 
 
-@router.delete("/collections/{collection_id}/items/{feature_id}", status_code=204, summary="Delete")
-def delete_item(session: SessionDep, category: CategoryDep, feature_id: FeatureId) -> Response:
-    FeatureRepository(session, category).delete(feature_id)
+@router.delete(
+    "/collections/{collection_id}/items/{feature_id}",
+    status_code=204,
+    summary="Delete a feature (If-Match: its ETag)",
+    responses=WRITE_RESPONSES,
+)
+def delete_item(
+    session: WriteSessionDep,
+    category: CategoryDep,
+    feature_id: FeatureId,
+    if_match: IfMatchDep = None,
+) -> Response:
+    FeatureRepository(session, category).delete(feature_id, IfMatch.parse(if_match))
     return Response(status_code=204)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text, update
 
-from gis_onemap.api.deps import CategoryDep, SessionDep
+from gis_onemap.api.deps import CategoryDep, WriteSessionDep
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.auth.audit import require_role
 from gis_onemap.auth.deps import PrincipalDep
@@ -42,7 +42,7 @@ class Adjustment(BaseModel):
     responses={409: {"description": "Not enough stock: the answer gives the current quantity"}},
 )
 def adjust(
-    session: SessionDep,
+    session: WriteSessionDep,
     category: CategoryDep,
     principal: PrincipalDep,
     feature_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
@@ -72,5 +72,6 @@ def adjust(
             f"not enough stock: {category.stock_field} is {current[0]:g}, delta {body.delta:g}",
             details={category.stock_field: current[0]},
         )
-    session.commit()  # also ends the transaction-local 'adjust' mark
+    # WriteSessionDep commits before the response is sent (which also ends the transaction-local
+    # 'adjust' mark); a failed COMMIT is never answered 2xx
     return FastJSONResponse({"id": feature_id, category.stock_field: row[0], "delta": body.delta})
