@@ -11,6 +11,7 @@ from gis_onemap.api.deps import CategoryDep, JsonBody, SessionDep, SettingsDep, 
 from gis_onemap.api.links import base_url
 from gis_onemap.api.params import ItemsParams
 from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
+from gis_onemap.auth.deps import EDITOR
 from gis_onemap.db.repository import FeatureRepository, ItemQuery
 from gis_onemap.io.crs_params import bbox_to_wgs84, content_crs, features_to_crs, output_crs
 from gis_onemap.query.items import (
@@ -124,7 +125,10 @@ def item(
 
 
 @router.post(
-    "/collections/{collection_id}/items", status_code=201, summary="Add a feature (GeoJSON)"
+    "/collections/{collection_id}/items",
+    status_code=201,
+    summary="Add a feature (GeoJSON)",
+    dependencies=[EDITOR],
 )
 def create_item(
     request: Request, session: SessionDep, category: CategoryDep, body: JsonBody
@@ -135,7 +139,11 @@ def create_item(
     return _written(request, repo, fid, status_code=201, headers={"Location": location})
 
 
-@router.put("/collections/{collection_id}/items/{feature_id}", summary="Replace a feature")
+@router.put(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="Replace a feature",
+    dependencies=[EDITOR],
+)
 def replace_item(
     request: Request,
     session: SessionDep,
@@ -151,6 +159,7 @@ def replace_item(
 @router.patch(
     "/collections/{collection_id}/items/{feature_id}",
     summary="Update a feature (JSON merge: null removes a property)",
+    dependencies=[EDITOR],
 )
 def patch_item(
     request: Request,
@@ -164,7 +173,12 @@ def patch_item(
     return _written(request, repo, feature_id)
 
 
-@router.delete("/collections/{collection_id}/items/{feature_id}", status_code=204, summary="Delete")
+@router.delete(
+    "/collections/{collection_id}/items/{feature_id}",
+    status_code=204,
+    summary="Delete",
+    dependencies=[EDITOR],
+)
 def delete_item(session: SessionDep, category: CategoryDep, feature_id: FeatureId) -> Response:
     FeatureRepository(session, category).delete(feature_id)
     return Response(status_code=204)
