@@ -18,6 +18,7 @@ SCRIPTS = [
     "analysis_http.py",
     "tiles/bench_tiles.py",
     "web_first_load.py",
+    "auth.py",
 ]
 
 
