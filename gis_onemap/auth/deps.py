@@ -28,8 +28,9 @@ from gis_onemap.errors import Forbidden, Unauthorized
 #: Paths every caller may read even with ``anonymous_read=false``: the landing page, health,
 #: conformance and the API description (clients need them to learn how to authenticate).
 OPEN_PATHS = frozenset({"/", "/healthz", "/conformance", "/api", "/api.html"})
-#: Prefixes of static files that stay open (the map page's scripts and styles hold no data).
-OPEN_PREFIXES = ("/map/static/", "/api.html/", "/static/")
+#: Prefixes that stay open: scripts and styles of the map page and of /api.html, and the
+#: offline base map (district outlines shipped with the project) hold no resource data.
+OPEN_PREFIXES = ("/map/static/", "/map/basemap/", "/api-static/")
 _CACHE_MAX = 10_000
 
 

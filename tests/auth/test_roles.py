@@ -141,6 +141,8 @@ def test_anonymous_read_off_needs_a_token_except_open_paths(settings, db_session
         from gis_onemap.api.routers.web import asset_url
 
         assert anon.get(asset_url("app.js")).status_code == 200
+        assert anon.get("/map/basemap/10/815/450.mvt").status_code in (200, 204)
+        assert anon.get("/api-static/swagger-ui.css").status_code == 200
         assert anon.get("/map").status_code == 401
     with client_for(s, db_session, bearer(role_tokens["viewer"])) as viewer:
         for path in CLOSED:
