@@ -13,7 +13,7 @@ costs one dictionary probe per request, and a revocation reaches every process w
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -125,13 +125,13 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_role(role: Role) -> Callable[[Principal], Principal]:
+def require_role(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: 401 for anonymous callers, 403 when the caller's role is below ``role``.
 
     Use on a route: ``dependencies=[Depends(require_role(Role.editor))]``.
     """
 
-    def _check(principal: PrincipalDep) -> Principal:
+    async def _check(principal: PrincipalDep) -> Principal:
         if principal.role >= role:
             return principal
         if principal.role == Role.anonymous:
@@ -151,8 +151,9 @@ def is_open_path(path: str) -> bool:
     return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
 
 
-def require_read(request: Request, principal: PrincipalDep) -> Principal:
-    """App-wide: with ``anonymous_read=false`` every route but the open ones needs a token."""
+async def require_read(request: Request, principal: PrincipalDep) -> Principal:
+    """App-wide: with ``anonymous_read=false`` every route but the open ones needs a token
+    (``async``: no I/O of its own, so no hop to the thread pool)."""
     if (
         principal.role == Role.anonymous
         and not request.app.state.settings.anonymous_read
