@@ -87,13 +87,16 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def _lookup(app: Any, token: str) -> Principal:
+def _lookup(app: Any, token: str) -> tuple[Principal, float]:
+    """The caller and how long it may be cached (seconds)."""
     settings = app.state.settings
+    ttl = settings.token_cache_ttl_s
     if looks_like_jwt(token):
         jwt_verifier = verifier(settings)
         if jwt_verifier is None:
             raise Unauthorized("unknown or revoked token")
-        return jwt_verifier.principal(token)
+        principal, exp = jwt_verifier.verify(token)
+        return principal, min(ttl, exp - time.time())  # never cached past its expiry
     t = API_TOKENS
     with app.state.engine.connect() as conn:
         row = conn.execute(
@@ -103,7 +106,7 @@ def _lookup(app: Any, token: str) -> Principal:
         ).first()
     if row is None:
         raise Unauthorized("unknown or revoked token")
-    return Principal(row.name, Role[row.role], tuple(row.region_codes or ()))
+    return Principal(row.name, Role[row.role], tuple(row.region_codes or ())), ttl
 
 
 def get_principal(
@@ -117,8 +120,8 @@ def get_principal(
     cache = _cache(request.app)
     principal = cache.get(key)
     if principal is None:
-        principal = _lookup(request.app, token)
-        cache.put(key, principal, request.app.state.settings.token_cache_ttl_s)
+        principal, ttl = _lookup(request.app, token)
+        cache.put(key, principal, ttl)
     return principal
 
 

@@ -77,6 +77,10 @@ class JwtVerifier:
 
     def principal(self, token: str) -> Principal:
         """The caller described by a valid token; 401 for anything else."""
+        return self.verify(token)[0]
+
+    def verify(self, token: str) -> tuple[Principal, float]:
+        """The caller and the token's expiry (Unix seconds): a cache must not outlive it."""
         key = self._key_for(token)
         try:
             claims = jwt.decode(
@@ -92,7 +96,8 @@ class JwtVerifier:
         except jwt.PyJWTError as exc:
             log.info("JWT refused: %s", exc)  # the reason in the log, not in the answer
             raise Unauthorized("invalid token") from None
-        return principal_from_claims(claims, self.role_claim, self.region_claim)
+        principal = principal_from_claims(claims, self.role_claim, self.region_claim)
+        return principal, float(claims["exp"])
 
 
 def principal_from_claims(claims: dict[str, Any], role_claim: str, region_claim: str) -> Principal:

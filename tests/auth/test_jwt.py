@@ -175,3 +175,13 @@ def test_jwks_file_with_key_ids(settings, db_session, tmp_path, rsa_key, other_k
     ):
         with client_for(s, db_session, bearer(token)) as c:
             assert c.get(ITEMS).status_code == 401
+
+
+def test_a_cached_jwt_is_not_honoured_past_its_expiry(jwt_settings, db_session, rsa_key):
+    s = jwt_settings.model_copy(update={"token_cache_ttl_s": 60})
+    exp = int(time.time()) + 2
+    token = _sign(rsa_key, onemap_role="viewer", exp=exp)
+    with client_for(s, db_session, bearer(token)) as c:
+        assert c.get(ITEMS).status_code == 200  # verified and cached
+        time.sleep(max(0.0, exp - time.time()) + 0.2)
+        assert c.get(ITEMS).status_code == 401
