@@ -152,3 +152,18 @@ def test_anonymous_read_off_needs_a_token_except_open_paths(settings, db_session
 def test_anonymous_read_on_by_default(client):
     for path in CLOSED:
         assert client.get(path).status_code == 200, path
+
+
+def test_openapi_documents_the_bearer_scheme_on_guarded_operations(client):
+    doc = client.get("/api").json()
+    scheme = doc["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    items = doc["paths"]["/collections/{collection_id}/items"]
+    assert items["post"]["security"] == [{"bearer": []}]
+    assert "security" not in items["get"]  # reads work without a token
+    one = doc["paths"]["/collections/{collection_id}/items/{feature_id}"]
+    assert all(one[m]["security"] == [{"bearer": []}] for m in ("put", "patch", "delete"))
+    assert "security" not in one["get"]
+    assert doc["paths"]["/incidents"]["post"]["security"] == [{"bearer": []}]
+    assert doc["paths"]["/collections/{collection_id}/import"]["post"]["security"]
+    assert "security" not in doc["paths"]["/analysis/buffer"]["post"]
