@@ -19,6 +19,7 @@ SCRIPTS = [
     "tiles/bench_tiles.py",
     "web_first_load.py",
     "adjust.py",
+    "auth.py",
 ]
 
 

@@ -56,6 +56,8 @@ class Unauthorized(OneMapError):
 
     status_code = 401
     code = "Unauthorized"
+    #: RFC 6750: a 401 names the scheme the client should use
+    headers = {"WWW-Authenticate": 'Bearer realm="onemap"'}
 
 
 class Forbidden(OneMapError):

@@ -59,9 +59,39 @@ class Settings(BaseSettings):
         description="Hazard-zone radius (m) per hazard level 1-4, overriding the defaults in "
         "gis_onemap.analysis.hazard_zones (no standard maps level to radius).",
     )
-    api_keys: list[str] = Field(
+    anonymous_read: bool = Field(
+        default=True,
+        description="Whether callers without a token may read (false: every read needs a token, "
+        "except /, /healthz, /conformance, /api, /api.html and the map page's static files).",
+    )
+    cors_origins: list[str] = Field(
         default_factory=list,
-        description="Keys (X-API-Key header) of trusted users, who also see personal data.",
+        description="Origins allowed to call the API from a browser (CORS); empty = closed. "
+        "'*' is refused: list each origin.",
+    )
+    token_cache_ttl_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a verified Bearer token is remembered in-process (0 = no cache); "
+        "a revocation takes effect in other processes within this time.",
+    )
+    jwt_public_key_file: Path | None = Field(
+        default=None, description="PEM public key of the identity provider (JWT verification)."
+    )
+    jwt_jwks_file: Path | None = Field(
+        default=None, description="JWKS file of the identity provider (JWT verification, offline)."
+    )
+    jwt_audience: str | None = Field(default=None, description="Required JWT 'aud' claim.")
+    jwt_issuer: str | None = Field(default=None, description="Required JWT 'iss' claim.")
+    jwt_algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256", "ES256"],
+        description="Accepted JWT signature algorithms (asymmetric only: never 'none' or HS*).",
+    )
+    jwt_role_claim: str = Field(
+        default="role", description="JWT claim holding the role (viewer, editor or admin)."
+    )
+    jwt_region_claim: str = Field(
+        default="region_codes", description="JWT claim holding the caller's region codes."
     )
 
     region_read_scope: bool = Field(

@@ -16,7 +16,8 @@ from gis_onemap.api.deps import get_session, get_write_session
 from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
 
-TEST_API_KEY = "test-trusted-key"
+#: Names of the tokens created (committed) in the test database, one per role.
+TEST_TOKEN_NAMES = {"viewer": "test-viewer", "editor": "test-editor", "admin": "test-admin"}
 
 
 def _test_url() -> str:
@@ -34,7 +35,7 @@ def test_database_url() -> str:
 
 @pytest.fixture(scope="session")
 def settings(test_database_url: str) -> Settings:
-    return Settings(database_url=test_database_url, api_keys=[TEST_API_KEY])
+    return Settings(database_url=test_database_url)
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +43,22 @@ def engine(settings: Settings) -> Iterator[Engine]:
     eng = create_engine(settings.resolved_database_url(), poolclass=pool.NullPool)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def role_tokens(engine: Engine) -> dict[str, str]:
+    """A Bearer token per role, committed (the app checks tokens on its own connections)."""
+    from gis_onemap.auth.principal import Role
+    from gis_onemap.auth.tokens import create_token
+
+    with engine.begin() as conn:
+        return {
+            role: create_token(conn, name, Role[role]) for role, name in TEST_TOKEN_NAMES.items()
+        }
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -95,7 +112,30 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def trusted_client(app: FastAPI) -> Iterator[TestClient]:
-    """A client whose requests carry a trusted API key (sees personal data)."""
-    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": TEST_API_KEY}) as c:
+def viewer_client(app: FastAPI, role_tokens: dict[str, str]) -> Iterator[TestClient]:
+    """A client with a viewer's Bearer token (sees personal data, cannot write)."""
+    headers = bearer(role_tokens["viewer"])
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
+        yield c
+
+
+@pytest.fixture
+def trusted_client(editor_client: TestClient) -> TestClient:
+    """A signed-in client that sees personal data and may write: the editor client."""
+    return editor_client
+
+
+@pytest.fixture
+def editor_client(app: FastAPI, role_tokens: dict[str, str]) -> Iterator[TestClient]:
+    """A client with an editor's Bearer token (writes)."""
+    headers = bearer(role_tokens["editor"])
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
+        yield c
+
+
+@pytest.fixture
+def admin_client(app: FastAPI, role_tokens: dict[str, str]) -> Iterator[TestClient]:
+    """A client with an admin's Bearer token."""
+    headers = bearer(role_tokens["admin"])
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
         yield c

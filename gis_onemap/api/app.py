@@ -6,7 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from gis_onemap.api.docs import install_api_docs
@@ -23,6 +24,8 @@ from gis_onemap.api.routers import (
     tiles,
     web,
 )
+from gis_onemap.auth.deps import require_read
+from gis_onemap.auth.query_tokens import QueryTokenGuard
 from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
 from gis_onemap.settings import Settings, get_settings
 
@@ -56,10 +59,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(require_read)],  # anonymous_read=false: reads need a token
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if settings.cors_origins:  # closed unless origins are listed; no cookies, so no credentials
+        if "*" in settings.cors_origins:
+            raise ValueError("ONEMAP_CORS_ORIGINS: list each origin; '*' is not allowed")
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match", "Accept-Language"],
+            expose_headers=["Location", "ETag", "Content-Disposition"],
+            allow_credentials=False,
+        )
+    app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
     for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
     install_api_docs(app)

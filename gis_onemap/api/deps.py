@@ -13,7 +13,6 @@ of sending each to the thread pool (a measurable cost on small queries, see benc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -21,7 +20,8 @@ from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 
 from gis_onemap.auth.dbcontext import apply_principal
-from gis_onemap.auth.deps import PrincipalDep
+from gis_onemap.auth.deps import PrincipalDep, get_principal
+from gis_onemap.auth.principal import Principal
 from gis_onemap.categories import Category, get_category
 from gis_onemap.db.engine import commit
 from gis_onemap.errors import InvalidInput
@@ -66,22 +66,10 @@ async def get_category_dep(
     return get_category(collection_id)
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking: anonymous users never see personal data (phones, e-mail)."""
-
-    trusted: bool = False
-
-    @property
-    def sees_personal_data(self) -> bool:
-        return self.trusted
-
-
-async def get_viewer(
-    settings: Annotated[Settings, Depends(get_settings_dep)],
-    x_api_key: Annotated[str | None, Header()] = None,
-) -> Viewer:
-    return Viewer(trusted=bool(x_api_key) and x_api_key in settings.api_keys)
+#: Who is asking: the :class:`~gis_onemap.auth.principal.Principal` (``.sees_personal_data``
+#: is false for anonymous callers). Kept under the old name for the routers.
+Viewer = Principal
+get_viewer = get_principal
 
 
 async def json_body(request: Request) -> Any:

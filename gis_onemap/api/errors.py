@@ -54,7 +54,9 @@ def install_error_handlers(app: FastAPI) -> None:
             log.info(
                 "%s %s -> %s (cause: %r)", request.method, request.url.path, exc, exc.__cause__
             )
-        return _json(exc.status_code, exc.code, exc.message, exc.details)
+        response = _json(exc.status_code, exc.code, exc.message, exc.details)
+        response.headers.update(getattr(exc, "headers", {}))  # e.g. WWW-Authenticate on 401
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -111,5 +111,15 @@ def _register_capability_commands() -> None:
 
 _register_capability_commands()
 
+
+def _register_token_commands() -> None:
+    """``onemap token create|list|revoke`` (gis_onemap/auth/cli.py)."""
+    from gis_onemap.auth import cli as auth_cli
+
+    auth_cli.register(app)
+
+
+_register_token_commands()
+
 if __name__ == "__main__":
     app()

@@ -14,6 +14,8 @@ import time
 import httpx
 from sqlalchemy import create_engine, make_url, pool, text
 
+from gis_onemap.auth.principal import Role
+from gis_onemap.auth.tokens import create_token
 from gis_onemap.db.admin import recreate_database, sibling_url
 from tests.live_server import free_port
 
@@ -22,10 +24,10 @@ N = 100_000
 
 def _csv(n: int) -> bytes:
     side = int(n**0.5) + 1
-    lines = ["name,region_code,team_type,headcount,lon,lat"]
+    lines = ["name,region_code,depot_level,area_m2,lon,lat"]
     for i in range(n):  # a grid 0.001° (~100 m) apart: no duplicates
         lon, lat = 110.0 + (i % side) * 0.001, 21.0 + (i // side) * 0.001
-        lines.append(f"崩溃测试队{i},440803,flood,10,{lon:.4f},{lat:.4f}")
+        lines.append(f"崩溃测试库{i},440803,county,100,{lon:.4f},{lat:.4f}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -52,6 +54,8 @@ def test_kill_9_mid_import_leaves_all_rows_or_none(test_database_url: str):
         sibling_url(test_database_url, f"{make_url(test_database_url).database}_crash")
     )
     eng = create_engine(url, poolclass=pool.NullPool)
+    with eng.begin() as conn:  # imports need an editor's token
+        token = create_token(conn, "crash-editor", Role.editor)
     data = _csv(N)
     port = free_port()
     server = _start(url, port)
@@ -59,8 +63,9 @@ def test_kill_9_mid_import_leaves_all_rows_or_none(test_database_url: str):
 
     def post() -> None:
         try:
-            answer.append(httpx.post(f"http://127.0.0.1:{port}/collections/rescue_teams/import",
-                                     files={"file": ("big.csv", data)}, timeout=600))  # fmt: skip
+            answer.append(httpx.post(f"http://127.0.0.1:{port}/collections/depots/import",
+                                     files={"file": ("big.csv", data)}, timeout=600,
+                                     headers={"Authorization": f"Bearer {token}"}))  # fmt: skip
         except httpx.TransportError as exc:
             answer.append(exc)
 
@@ -73,7 +78,7 @@ def test_kill_9_mid_import_leaves_all_rows_or_none(test_database_url: str):
             writing = bool(conn.execute(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND state = 'active' AND pid <> pg_backend_pid() AND (query ILIKE 'COPY%' "
-                "OR query ILIKE 'INSERT INTO%rescue_teams%SELECT%')")).scalar())  # fmt: skip
+                "OR query ILIKE 'INSERT INTO%depots%SELECT%')")).scalar())  # fmt: skip
             conn.rollback()  # pg_stat_activity is a snapshot per transaction
             if writing:
                 break
@@ -86,14 +91,14 @@ def test_kill_9_mid_import_leaves_all_rows_or_none(test_database_url: str):
 
     server = _start(url, port)
     try:
-        matched = httpx.get(
-            f"http://127.0.0.1:{port}/collections/rescue_teams/items?limit=1"
-        ).json()["numberMatched"]
+        matched = httpx.get(f"http://127.0.0.1:{port}/collections/depots/items?limit=1").json()[
+            "numberMatched"
+        ]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     with eng.connect() as conn:
-        rows = conn.execute(text("SELECT count(*) FROM rescue_teams")).scalar_one()
+        rows = conn.execute(text("SELECT count(*) FROM depots")).scalar_one()
         imports = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'import'"))
         imports = imports.scalar_one()
     eng.dispose()

@@ -181,18 +181,18 @@ def test_bad_buffer_bodies(client, body, expect):
         ),
     ],
 )
-def test_bad_incidents_write_nothing(client, db_session, body, expect):
+def test_bad_incidents_write_nothing(editor_client, db_session, body, expect):
     before = db_session.execute(select(func.count()).select_from(INCIDENTS)).scalar_one()
-    r = client.post("/incidents", json=body)
+    r = editor_client.post("/incidents", json=body)
     assert r.status_code == 400, r.text
     assert expect in r.json()["description"]
     assert db_session.execute(select(func.count()).select_from(INCIDENTS)).scalar_one() == before
 
 
-def test_malformed_json_and_unknown_incident(client):
-    r = client.post(
+def test_malformed_json_and_unknown_incident(editor_client):
+    r = editor_client.post(
         "/incidents", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert r.status_code == 400
-    assert client.get("/incidents/424242").status_code == 404
-    assert client.get("/incidents/0").status_code == 400
+    assert editor_client.get("/incidents/424242").status_code == 404
+    assert editor_client.get("/incidents/0").status_code == 400

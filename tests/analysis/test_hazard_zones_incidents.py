@@ -75,30 +75,30 @@ def test_hazard_zone_map_is_offline_html(client, db_session):
     assert '<script src="http' not in r.text and "L.map(" in r.text
 
 
-def test_incident_register(client):
+def test_incident_register(editor_client):
     ids = []
     for event in ("fire", "flood"):
         category = "accident" if event == "fire" else "natural_disaster"
-        r = client.post(
+        r = editor_client.post(
             "/incidents",
             json={"lon": 110.36, "lat": 21.27, "event_category": category, "event_type": event},
         )
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
-    listed = client.get("/incidents").json()["features"]
+    listed = editor_client.get("/incidents").json()["features"]
     assert [f["id"] for f in listed][:2] == ids[::-1]
-    only = client.get("/incidents", params={"event_type": "flood"}).json()["features"]
+    only = editor_client.get("/incidents", params={"event_type": "flood"}).json()["features"]
     assert [f["id"] for f in only] == [ids[1]]
-    one = client.get(f"/incidents/{ids[0]}").json()
+    one = editor_client.get(f"/incidents/{ids[0]}").json()
     assert one["geometry"]["coordinates"] == pytest.approx([110.36, 21.27])
     assert one["properties"]["event_type"] == "fire" and one["properties"]["received_at"]
 
 
-def test_incident_in_bd09_is_stored_in_wgs84(client):
+def test_incident_in_bd09_is_stored_in_wgs84(editor_client):
     from gis_onemap.crs import wgs84_to_bd09
 
     blon, blat = wgs84_to_bd09(110.36, 21.27)
-    r = client.post(
+    r = editor_client.post(
         "/incidents",
         json={"lon": blon, "lat": blat, "crs": "bd09", "event_category": "social_security",
               "event_type": "mass_incident"},

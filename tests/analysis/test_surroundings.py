@@ -132,8 +132,8 @@ def test_k_limits_features_not_totals(client, scene):
     assert out["collections"]["shelters"]["numberMatched"] == len(inside)
 
 
-def test_incident_surroundings_and_map(client, scene):
-    r = client.post(
+def test_incident_surroundings_and_map(editor_client, scene):
+    r = editor_client.post(
         "/incidents",
         json={
             "lon": LON,
@@ -149,14 +149,16 @@ def test_incident_surroundings_and_map(client, scene):
     incident = r.json()
     assert r.headers["Location"].endswith(f"/incidents/{incident['id']}")
     assert incident["properties"]["received_at"]
-    s = client.get(f"/incidents/{incident['id']}/surroundings", params={"radius_m": RADIUS})
+    s = editor_client.get(f"/incidents/{incident['id']}/surroundings", params={"radius_m": RADIUS})
     assert s.status_code == 200, s.text
-    direct = client.post(
+    direct = editor_client.post(
         "/analysis/surroundings",
         json={"lon": LON, "lat": LAT, "radius_m": RADIUS, "event_type": "fire"},
     )
     assert s.json()["summary"] == direct.json()["summary"]
-    m = client.get(f"/incidents/{incident['id']}/surroundings/map", params={"radius_m": RADIUS})
+    m = editor_client.get(
+        f"/incidents/{incident['id']}/surroundings/map", params={"radius_m": RADIUS}
+    )
     assert m.status_code == 200
     assert m.headers["content-type"].startswith("text/html")
     assert '<script src="http' not in m.text and "L.map(" in m.text

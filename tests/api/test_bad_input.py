@@ -134,20 +134,20 @@ def test_bad_put_and_patch_change_nothing(trusted_client, existing):
 
 
 @pytest.mark.parametrize("cid", ["nope", "Shelters", "shelters_x"])
-def test_unknown_collection_404(client, cid):
+def test_unknown_collection_404(editor_client, cid):
     for url in (f"/collections/{cid}", f"/collections/{cid}/items", f"/collections/{cid}/items/1"):
-        r = client.get(url)
+        r = editor_client.get(url)
         assert r.status_code == 404, url
         assert cid in r.json()["description"]
-    r = client.post(f"/collections/{cid}/items", json=sample_feature("shelters"))
+    r = editor_client.post(f"/collections/{cid}/items", json=sample_feature("shelters"))
     assert r.status_code == 404
 
 
 @pytest.mark.parametrize("fid", ["999999", "0", "-1", "abc", "1.5", "99999999999999999999999"])
-def test_unknown_or_malformed_feature_id(client, fid):
-    r = client.get(f"/collections/shelters/items/{fid}")
+def test_unknown_or_malformed_feature_id(editor_client, fid):
+    r = editor_client.get(f"/collections/shelters/items/{fid}")
     assert r.status_code in (400, 404), r.text
-    assert client.delete(f"/collections/shelters/items/{fid}").status_code in (400, 404)
+    assert editor_client.delete(f"/collections/shelters/items/{fid}").status_code in (400, 404)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 
 from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
-from tests.conftest import TEST_API_KEY
 from tests.live_server import live_server
 from tests.samples import sample_feature
 
@@ -30,8 +29,22 @@ def writes_database_url(test_database_url: str) -> str:
 
 
 @pytest.fixture(scope="module")
+def editor_token(writes_database_url: str) -> str:
+    """An editor's Bearer token in this database (writes need one)."""
+    from gis_onemap.auth.principal import Role
+    from gis_onemap.auth.tokens import create_token
+
+    eng = create_engine(writes_database_url)
+    try:
+        with eng.begin() as conn:
+            return create_token(conn, "writes-editor", Role.editor)
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture(scope="module")
 def server(writes_database_url: str) -> Iterator[str]:
-    settings = Settings(database_url=writes_database_url, api_keys=[TEST_API_KEY])
+    settings = Settings(database_url=writes_database_url)
     with live_server(settings) as url:
         yield url
 
@@ -44,9 +57,10 @@ def db(writes_database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def http(server: str) -> Iterator[httpx.Client]:
+def http(server: str, editor_token: str) -> Iterator[httpx.Client]:
     """A keep-alive client: the next request reuses the connection the write was answered on."""
-    with httpx.Client(base_url=server, headers={"X-API-Key": TEST_API_KEY}, timeout=30) as c:
+    auth = {"Authorization": f"Bearer {editor_token}"}
+    with httpx.Client(base_url=server, headers=auth, timeout=30) as c:
         yield c
 
 
@@ -125,11 +139,17 @@ def fail_at_commit(db: Engine) -> Iterator[Any]:
     [("40001", 409), ("23514", 409), ("disconnect", 503), ("P0001", 500)],
 )
 def test_a_write_failing_at_commit_is_not_answered_2xx_and_stores_nothing(
-    server: str, http: httpx.Client, db: Engine, fail_at_commit: Any, sqlstate: str, status: int
+    server: str,
+    http: httpx.Client,
+    db: Engine,
+    fail_at_commit: Any,
+    sqlstate: str,
+    status: int,
+    editor_token: str,
 ) -> None:
     def failing(method: str, url: str, **kwargs: Any) -> httpx.Response:
         # its own connection: uvicorn closes the connection after an unexpected error (500)
-        headers = {"X-API-Key": TEST_API_KEY}
+        headers = {"Authorization": f"Bearer {editor_token}"}
         return httpx.request(method, f"{server}{url}", headers=headers, timeout=30, **kwargs)
 
     kept = _create(http, name="留存")

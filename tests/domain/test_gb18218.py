@@ -115,12 +115,14 @@ def _expected(population: int, terms: list[tuple[float, float, float]]) -> tuple
 
 
 @pytest.mark.parametrize("case", list(WORKED))
-def test_worked_examples_through_the_api(client, case):
+def test_worked_examples_through_the_api(editor_client, case):
     population, substances, terms = WORKED[case]
     s, r, a, lv = _expected(population, terms)
-    resp = client.post("/collections/hazard_sources/items", json=unit(population, *substances))
+    resp = editor_client.post(
+        "/collections/hazard_sources/items", json=unit(population, *substances)
+    )
     assert resp.status_code == 201, resp.text
-    props = client.get(resp.headers["Location"]).json()["properties"]
+    props = editor_client.get(resp.headers["Location"]).json()["properties"]
     assert props["s_value"] == pytest.approx(s)
     assert props["r_value"] == pytest.approx(r)
     assert props["alpha"] == a
@@ -209,16 +211,18 @@ def test_table_values_match_domain_notes():
 
 
 # ---- S < 1 and bad input ----------------------------------------------------------------------
-def test_s_below_one_is_not_a_major_hazard_source(client, db_session):
+def test_s_below_one_is_not_a_major_hazard_source(editor_client, db_session):
     before = count(db_session, "hazard_sources")
     # chlorine 1.5 t: S = 1.5 / 5 = 0.30
-    resp = client.post("/collections/hazard_sources/items", json=unit(10, {"name": "氯", "q": 1.5}))
+    resp = editor_client.post(
+        "/collections/hazard_sources/items", json=unit(10, {"name": "氯", "q": 1.5})
+    )
     assert resp.status_code == 422
     assert "not a major hazard source (S = 0.30 < 1)" in resp.text
     assert count(db_session, "hazard_sources") == before
 
 
-def test_every_problem_is_listed_and_nothing_written(client, db_session):
+def test_every_problem_is_listed_and_nothing_written(editor_client, db_session):
     before = count(db_session, "hazard_sources")
     feature = unit(
         120,
@@ -228,7 +232,7 @@ def test_every_problem_is_listed_and_nothing_written(client, db_session):
         {"cas": "1234-56-7", "q": 10},  # unknown CAS
         {"name": "一氧化碳", "q": 50, "Q": 10},  # Q typed, and wrong (Table 1: 20 t)
     )
-    resp = client.post("/collections/hazard_sources/items", json=feature)
+    resp = editor_client.post("/collections/hazard_sources/items", json=feature)
     assert resp.status_code == 422
     body = resp.json()
     text_ = json.dumps(body, ensure_ascii=False)
@@ -259,21 +263,21 @@ def test_every_problem_is_listed_and_nothing_written(client, db_session):
         ({"name": "氨", "q": 50, "beta_override": 3, "override_reason": " "}, "override_reason"),
     ],
 )
-def test_bad_substances_are_refused(client, db_session, substance, needle):
+def test_bad_substances_are_refused(editor_client, db_session, substance, needle):
     before = count(db_session, "hazard_sources")
-    resp = client.post("/collections/hazard_sources/items", json=unit(50, substance))
+    resp = editor_client.post("/collections/hazard_sources/items", json=unit(50, substance))
     assert resp.status_code == 422, resp.text
     assert needle in resp.text
     assert count(db_session, "hazard_sources") == before
 
 
-def test_override_with_reason_is_used_and_shown(client):
+def test_override_with_reason_is_used_and_shown(editor_client):
     # LPG at 400 t with Q overridden to 40 t (e.g. a stricter local rule): S = 10, β = 1.5
     reason = "地方标准要求按40吨计"
     sub = {"name": "液化石油气", "q": 400, "Q_override": 40, "override_reason": reason}
-    resp = client.post("/collections/hazard_sources/items", json=unit(10, sub))
+    resp = editor_client.post("/collections/hazard_sources/items", json=unit(10, sub))
     assert resp.status_code == 201, resp.text
-    props = client.get(resp.headers["Location"]).json()["properties"]
+    props = editor_client.get(resp.headers["Location"]).json()["properties"]
     (term,) = props["substance_terms"]
     assert (term["Q"], term["Q_source"], term["override_reason"]) == (40, "override", reason)
     assert term["beta_source"] == "table4"
@@ -281,19 +285,19 @@ def test_override_with_reason_is_used_and_shown(client):
     assert props["r_value"] == pytest.approx(1.0 * 1.5 * 10)
 
 
-def test_client_cannot_plant_terms(client):
+def test_client_cannot_plant_terms(editor_client):
     planted = [{"name": "液氨", "q": 1, "Q": 1, "beta": 1}]
-    resp = client.post(
+    resp = editor_client.post(
         "/collections/hazard_sources/items",
         json=unit(0, {"name": "液氨", "q": 100}, substance_terms=planted),
     )
     assert resp.status_code == 201, resp.text
-    props = client.get(resp.headers["Location"]).json()["properties"]
+    props = editor_client.get(resp.headers["Location"]).json()["properties"]
     assert props["substance_terms"][0]["Q"] == Q_TABLE1["氨"]
 
 
-def test_pipelines_are_not_hazard_sources(client):
-    resp = client.post(
+def test_pipelines_are_not_hazard_sources(editor_client):
+    resp = editor_client.post(
         "/collections/hazard_sources/items",
         json=unit(10, {"name": "天然气", "q": 60}, hazard_type="pipeline"),
     )
@@ -303,7 +307,9 @@ def test_pipelines_are_not_hazard_sources(client):
         "geometry": point(),
         "properties": {"name": "高压燃气管线阀室", "target_type": "pipeline"},
     }
-    assert client.post("/collections/protected_targets/items", json=target).status_code == 201
+    assert (
+        editor_client.post("/collections/protected_targets/items", json=target).status_code == 201
+    )
 
 
 # ---- the demo units whose level the lookup corrects ----------------------------------------
@@ -425,27 +431,31 @@ def test_migration_moves_pipelines_and_looks_up_substances(test_database_url):
         eng.dispose()
 
 
-def test_patch_population_recomputes_alpha_and_r(client):
+def test_patch_population_recomputes_alpha_and_r(editor_client):
     # ammonia 100 t: S = 10, Σβq/Q = 20; 10 residents → α 1.0, R 20; 120 → α 2.0, R 40
-    resp = client.post("/collections/hazard_sources/items", json=unit(10, {"name": "氨", "q": 100}))
+    resp = editor_client.post(
+        "/collections/hazard_sources/items", json=unit(10, {"name": "氨", "q": 100})
+    )
     assert resp.status_code == 201, resp.text
     loc = resp.headers["Location"]
-    assert client.get(loc).json()["properties"]["r_value"] == pytest.approx(20)
-    patched = client.patch(loc, json={"properties": {"population_500m": 120}})
+    assert editor_client.get(loc).json()["properties"]["r_value"] == pytest.approx(20)
+    patched = editor_client.patch(loc, json={"properties": {"population_500m": 120}})
     assert patched.status_code == 200, patched.text
-    props = client.get(loc).json()["properties"]
+    props = editor_client.get(loc).json()["properties"]
     assert (props["alpha"], props["r_value"], props["level"]) == (2.0, pytest.approx(40), 3)
 
 
-def test_a_feature_read_back_can_be_put_unchanged(client):
-    resp = client.post("/collections/hazard_sources/items", json=unit(10, {"name": "氨", "q": 100}))
+def test_a_feature_read_back_can_be_put_unchanged(editor_client):
+    resp = editor_client.post(
+        "/collections/hazard_sources/items", json=unit(10, {"name": "氨", "q": 100})
+    )
     loc = resp.headers["Location"]
-    body = client.get(loc).json()
+    body = editor_client.get(loc).json()
     body["properties"].pop("id", None)
-    again = client.put(loc, json={"type": "Feature", "geometry": body["geometry"],
+    again = editor_client.put(loc, json={"type": "Feature", "geometry": body["geometry"],
                                   "properties": body["properties"]})  # fmt: skip
     assert again.status_code == 200, again.text
     assert (
-        client.get(loc).json()["properties"]["substance_terms"]
+        editor_client.get(loc).json()["properties"]["substance_terms"]
         == body["properties"]["substance_terms"]
     )

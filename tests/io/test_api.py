@@ -20,25 +20,25 @@ def _upload(client, cid, name, data, **form):
     return client.post(f"/collections/{cid}/import", files={"file": (name, data)}, data=form)
 
 
-def test_import_csv_upload(client, db_session):
+def test_import_csv_upload(editor_client, db_session):
     before = count(db_session, "rescue_teams")
-    r = _upload(client, "rescue_teams", "teams.csv", CSV_OK.encode("gbk"))
+    r = _upload(editor_client, "rescue_teams", "teams.csv", CSV_OK.encode("gbk"))
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["rows_read"], body["imported"], body["encoding"]) == (1, 1, "gb18030")
     assert count(db_session, "rescue_teams") == before + 1
 
 
-def test_bad_row_is_422_with_the_report_and_nothing_written(client, db_session):
+def test_bad_row_is_422_with_the_report_and_nothing_written(editor_client, db_session):
     before = count(db_session, "rescue_teams")
-    r = _upload(client, "rescue_teams", "teams.csv", CSV_BAD.encode())
+    r = _upload(editor_client, "rescue_teams", "teams.csv", CSV_BAD.encode())
     assert r.status_code == 422
     details = r.json()["details"]
     assert details["rejected"] == [
         {"row": 2, "line": 3, "reasons": ["'人数' (headcount) must be an integer, got '很多'"]}
     ]
     assert count(db_session, "rescue_teams") == before
-    r = _upload(client, "rescue_teams", "teams.csv", CSV_BAD.encode(), skip_invalid="true")
+    r = _upload(editor_client, "rescue_teams", "teams.csv", CSV_BAD.encode(), skip_invalid="true")
     assert r.status_code == 200 and r.json()["imported"] == 1
     assert count(db_session, "rescue_teams") == before + 1
 
@@ -66,25 +66,25 @@ def _zip(members: dict[str, bytes]) -> bytes:
     ],
 )
 def test_bad_uploads_are_4xx_and_write_nothing(
-    client, db_session, name, data, form, status, message
+    editor_client, db_session, name, data, form, status, message
 ):
     before = count(db_session, "rescue_teams")
-    r = _upload(client, "rescue_teams", name, data, **form)
+    r = _upload(editor_client, "rescue_teams", name, data, **form)
     assert r.status_code == status, r.text
     assert message in r.json()["description"] + str(r.json().get("details"))
     assert "Traceback" not in r.text and "psycopg" not in r.text
     assert count(db_session, "rescue_teams") == before
 
 
-def test_import_needs_a_file(client):
-    r = client.post("/collections/rescue_teams/import", data={"crs": "gcj02"})
+def test_import_needs_a_file(editor_client):
+    r = editor_client.post("/collections/rescue_teams/import", data={"crs": "gcj02"})
     assert r.status_code == 400
 
 
-def test_duplicate_upload_with_error_is_409(client, db_session):
-    assert _upload(client, "rescue_teams", "t.csv", CSV_OK.encode()).status_code == 200
+def test_duplicate_upload_with_error_is_409(editor_client, db_session):
+    assert _upload(editor_client, "rescue_teams", "t.csv", CSV_OK.encode()).status_code == 200
     before = count(db_session, "rescue_teams")
-    r = _upload(client, "rescue_teams", "t.csv", CSV_OK.encode(), on_duplicate="error")
+    r = _upload(editor_client, "rescue_teams", "t.csv", CSV_OK.encode(), on_duplicate="error")
     assert r.status_code == 409
     assert r.json()["details"]["duplicates"][0]["row"] == 1
     assert count(db_session, "rescue_teams") == before
@@ -171,7 +171,7 @@ def test_conformance_declares_crs(client):
     assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in classes
 
 
-def test_zipped_gbk_shapefile_upload(client, db_session, tmp_path):
+def test_zipped_gbk_shapefile_upload(editor_client, db_session, tmp_path):
     import geopandas as gpd
     from shapely.geometry import Point
 
@@ -183,27 +183,27 @@ def test_zipped_gbk_shapefile_upload(client, db_session, tmp_path):
     frame.to_file(tmp_path / "depots.shp", encoding="GBK")
     data = _zip({p.name: p.read_bytes() for p in tmp_path.glob("depots.*")})
     before = count(db_session, "depots")
-    r = _upload(client, "depots", "仓库.zip", data)
+    r = _upload(editor_client, "depots", "仓库.zip", data)
     assert r.status_code == 200, r.text
     assert r.json()["imported"] == 1 and r.json()["format"] == "shp"
-    items = client.get("/collections/depots/items?depot_level=county").json()["features"]
+    items = editor_client.get("/collections/depots/items?depot_level=county").json()["features"]
     assert "霞山区应急物资储备库" in [f["properties"]["name"] for f in items]
     assert count(db_session, "depots") == before + 1
 
 
-def test_supplies_placed_at_their_depot(client, trusted_client, db_session):
+def test_supplies_placed_at_their_depot(editor_client, trusted_client, db_session):
     depot = sample_feature("depots", {"type": "Point", "coordinates": [110.41, 21.19]})
     depot_id = trusted_client.post("/collections/depots/items", json=depot).json()["id"]
     csv = (
         "物资名称,名称,数量,计量单位,所在储备库\n"
         f"帐篷,帐篷储备,500,顶,{depot_id}\n水,水,9,箱,999999\n"
     )
-    r = _upload(client, "supplies", "s.csv", csv.encode())
+    r = _upload(editor_client, "supplies", "s.csv", csv.encode())
     assert r.status_code == 422
     assert r.json()["details"]["rejected"][0]["reasons"] == ["'depot_id' 999999: no such depot"]
     good = "\n".join(csv.splitlines()[:2]) + "\n"
-    r = _upload(client, "supplies", "s.csv", good.encode())
+    r = _upload(editor_client, "supplies", "s.csv", good.encode())
     assert r.status_code == 200, r.text
-    items = client.get("/collections/supplies/items").json()["features"]
+    items = editor_client.get("/collections/supplies/items").json()["features"]
     placed = [f for f in items if f["properties"].get("depot_id") == depot_id]
     assert placed and placed[0]["geometry"]["coordinates"] == [110.41, 21.19]

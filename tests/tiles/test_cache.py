@@ -18,54 +18,54 @@ def _ids(client, collection, tile):
     return {f["id"]: f for f in decode(r.content)[collection]["features"]}
 
 
-def test_patch_that_moves_a_feature_shows_in_the_next_fetch(client, teams):
+def test_patch_that_moves_a_feature_shows_in_the_next_fetch(editor_client, teams):
     moving = teams[0]
     old_tile = WMQ.tile(moving.lon, moving.lat, Z)
     new_lon, new_lat = moving.lon + 0.05, moving.lat + 0.03  # a few tiles away
     new_tile = WMQ.tile(new_lon, new_lat, Z)
     assert new_tile != old_tile
-    before = client.get(tile_url("rescue_teams", Z, old_tile.x, old_tile.y))
-    assert moving.id in _ids(client, "rescue_teams", old_tile)  # now cached
-    assert moving.id not in _ids(client, "rescue_teams", new_tile)
+    before = editor_client.get(tile_url("rescue_teams", Z, old_tile.x, old_tile.y))
+    assert moving.id in _ids(editor_client, "rescue_teams", old_tile)  # now cached
+    assert moving.id not in _ids(editor_client, "rescue_teams", new_tile)
     assert (
-        client.get(
+        editor_client.get(
             tile_url("rescue_teams", Z, old_tile.x, old_tile.y),
             headers={"If-None-Match": before.headers["etag"]},
         ).status_code
         == 304
     )
 
-    r = client.patch(
+    r = editor_client.patch(
         f"/collections/rescue_teams/items/{moving.id}", json={"geometry": point(new_lon, new_lat)}
     )
     assert r.status_code in (200, 204), r.text
 
-    assert moving.id not in _ids(client, "rescue_teams", old_tile)
-    moved = _ids(client, "rescue_teams", new_tile)[moving.id]
+    assert moving.id not in _ids(editor_client, "rescue_teams", old_tile)
+    moved = _ids(editor_client, "rescue_teams", new_tile)[moving.id]
     ex, ey = expected_tile_xy(new_lon, new_lat, new_tile)
     x, y = moved["geometry"]["coordinates"]
     assert abs(x - ex) <= 1 and abs(y - ey) <= 1
-    # the client's old copy is no longer current
-    again = client.get(
+    # the editor_client's old copy is no longer current
+    again = editor_client.get(
         tile_url("rescue_teams", Z, old_tile.x, old_tile.y),
         headers={"If-None-Match": before.headers["etag"]},
     )
     assert again.status_code == 200 and again.headers["etag"] != before.headers["etag"]
 
 
-def test_property_edit_and_delete_show_at_once(client, teams):
+def test_property_edit_and_delete_show_at_once(editor_client, teams):
     target = teams[1]
     tile = WMQ.tile(target.lon, target.lat, Z)
-    assert _ids(client, "rescue_teams", tile)[target.id]["properties"]["name"] != "改名"
-    client.patch(
+    assert _ids(editor_client, "rescue_teams", tile)[target.id]["properties"]["name"] != "改名"
+    editor_client.patch(
         f"/collections/rescue_teams/items/{target.id}", json={"properties": {"name": "改名"}}
     )
-    assert _ids(client, "rescue_teams", tile)[target.id]["properties"]["name"] == "改名"
-    assert client.delete(f"/collections/rescue_teams/items/{target.id}").status_code == 204
-    assert target.id not in _ids(client, "rescue_teams", tile)
+    assert _ids(editor_client, "rescue_teams", tile)[target.id]["properties"]["name"] == "改名"
+    assert editor_client.delete(f"/collections/rescue_teams/items/{target.id}").status_code == 204
+    assert target.id not in _ids(editor_client, "rescue_teams", tile)
 
 
-def test_moving_a_depot_moves_its_supplies_in_tiles(client, db_session):
+def test_moving_a_depot_moves_its_supplies_in_tiles(editor_client, db_session):
     depot_id = FeatureRepository(db_session, get_category("depots")).create(
         sample_feature("depots")
     )
@@ -74,45 +74,47 @@ def test_moving_a_depot_moves_its_supplies_in_tiles(client, db_session):
     supply_id = FeatureRepository(db_session, get_category("supplies")).create(supply)
     lon, lat = sample_feature("depots")["geometry"]["coordinates"]
     old_tile = WMQ.tile(lon, lat, Z)
-    assert supply_id in _ids(client, "supplies", old_tile)  # cached
+    assert supply_id in _ids(editor_client, "supplies", old_tile)  # cached
     new_tile = WMQ.tile(lon + 0.1, lat, Z)
-    r = client.patch(
+    r = editor_client.patch(
         f"/collections/depots/items/{depot_id}", json={"geometry": point(lon + 0.1, lat)}
     )
     assert r.status_code in (200, 204)
     # the supplies row was moved by a database trigger, not by the API: still seen at once
-    assert supply_id not in _ids(client, "supplies", old_tile)
-    assert supply_id in _ids(client, "supplies", new_tile)
+    assert supply_id not in _ids(editor_client, "supplies", old_tile)
+    assert supply_id in _ids(editor_client, "supplies", new_tile)
 
 
-def test_a_write_from_outside_the_api_invalidates_too(client, db_session, teams):
+def test_a_write_from_outside_the_api_invalidates_too(editor_client, db_session, teams):
     target = teams[2]
     tile = WMQ.tile(target.lon, target.lat, Z)
-    assert target.id in _ids(client, "rescue_teams", tile)
+    assert target.id in _ids(editor_client, "rescue_teams", tile)
     db_session.execute(text("DELETE FROM rescue_teams WHERE id = :id"), {"id": target.id})
-    assert target.id not in _ids(client, "rescue_teams", tile)
+    assert target.id not in _ids(editor_client, "rescue_teams", tile)
 
 
-def test_the_all_collections_tile_follows_edits_too(client, teams):
+def test_the_all_collections_tile_follows_edits_too(editor_client, teams):
     target = teams[3]
     tile = WMQ.tile(target.lon, target.lat, Z)
     url = f"/tiles/WebMercatorQuad/{Z}/{tile.x}/{tile.y}"
     assert target.id in {
-        f["id"] for f in decode(client.get(url).content)["rescue_teams"]["features"]
+        f["id"] for f in decode(editor_client.get(url).content)["rescue_teams"]["features"]
     }
-    client.delete(f"/collections/rescue_teams/items/{target.id}")
-    r = client.get(url)
+    editor_client.delete(f"/collections/rescue_teams/items/{target.id}")
+    r = editor_client.get(url)
     ids = {f["id"] for f in decode(r.content)["rescue_teams"]["features"]} if r.content else set()
     assert target.id not in ids
 
 
-def test_headers_and_gzip(client, teams):
+def test_headers_and_gzip(editor_client, teams):
     tile = WMQ.tile(teams[0].lon, teams[0].lat, Z)
-    r = client.get(tile_url("rescue_teams", Z, tile.x, tile.y), headers={"Accept-Encoding": "gzip"})
+    r = editor_client.get(
+        tile_url("rescue_teams", Z, tile.x, tile.y), headers={"Accept-Encoding": "gzip"}
+    )
     assert r.headers["content-encoding"] == "gzip"
     assert r.headers["cache-control"] == "public, no-cache"
     assert r.headers["etag"].startswith('"')
-    plain = client.get(
+    plain = editor_client.get(
         tile_url("rescue_teams", Z, tile.x, tile.y), headers={"Accept-Encoding": "identity"}
     )
     assert "content-encoding" not in plain.headers
@@ -164,7 +166,7 @@ def test_disk_cache_serves_a_new_app(settings, db_session, teams, tmp_path):
     assert second.content == first.content
 
 
-def test_production_path_sees_committed_edits_at_once(settings, engine):
+def test_production_path_sees_committed_edits_at_once(settings, engine, role_tokens):
     """Without a session override the app answers hits from its own version connection."""
     from fastapi.testclient import TestClient
 
@@ -180,7 +182,8 @@ def test_production_path_sees_committed_edits_at_once(settings, engine):
             {"lon": lon, "lat": lat},
         ).scalar_one()
     try:
-        with TestClient(create_app(settings)) as client:
+        editor = {"Authorization": f"Bearer {role_tokens['editor']}"}
+        with TestClient(create_app(settings), headers=editor) as client:
             tile = WMQ.tile(lon, lat, Z)
             assert fid in _ids(client, "rescue_teams", tile)  # rendered (miss)
             service = client.app.state.tile_service

@@ -15,6 +15,7 @@ from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsServi
 from gis_onemap.api.deps import JsonBody, SessionDep, ViewerDep, WriteSessionDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
+from gis_onemap.auth.deps import EDITOR
 
 router = APIRouter(prefix="/incidents", tags=["Incidents"])
 
@@ -33,7 +34,12 @@ def _with_links(request: Request, feature: dict[str, Any]) -> dict[str, Any]:
     return feature
 
 
-@router.post("", status_code=201, summary="Report an incident (stored with server time)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Report an incident (stored with server time)",
+    dependencies=[EDITOR],
+)
 def create_incident(request: Request, session: WriteSessionDep, body: JsonBody) -> GeoJSONResponse:
     repo = IncidentRepository(session)
     incident_id = repo.create(parse_body(IncidentCreate, body))

@@ -16,6 +16,7 @@ from starlette.background import BackgroundTask
 from gis_onemap.api.deps import CategoryDep, SettingsDep, WriteSessionDep
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.api.routers.core import add_conformance
+from gis_onemap.auth.deps import EDITOR
 from gis_onemap.errors import InvalidInput
 from gis_onemap.io.crs_params import CRS_CONFORMANCE, content_crs, output_crs
 from gis_onemap.io.export import ExportSpec, export_collection
@@ -55,6 +56,7 @@ def _save_upload(upload: UploadFile, folder: Path) -> tuple[Path, str]:
         "`distance_m` of a feature with a similar name) are skipped, updated or refused (409). "
         "`dry_run` reports without writing."
     ),
+    dependencies=[EDITOR],
 )
 def import_features(
     session: WriteSessionDep,  # committed before the report is sent

@@ -19,6 +19,7 @@ from gis_onemap.api.deps import (
 from gis_onemap.api.links import base_url
 from gis_onemap.api.params import ItemsParams
 from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
+from gis_onemap.auth.deps import EDITOR
 from gis_onemap.db.etags import IfMatch
 from gis_onemap.db.repository import FeatureRepository, ItemQuery
 from gis_onemap.io.crs_params import bbox_to_wgs84, content_crs, features_to_crs, output_crs
@@ -151,6 +152,7 @@ def item(
     status_code=201,
     summary="Add a feature (GeoJSON)",
     responses=WRITE_RESPONSES,
+    dependencies=[EDITOR],
 )
 def create_item(
     request: Request,
@@ -169,6 +171,7 @@ def create_item(
     "/collections/{collection_id}/items/{feature_id}",
     summary="Replace a feature (If-Match: its ETag, else 412)",
     responses=WRITE_RESPONSES,
+    dependencies=[EDITOR],
 )
 def replace_item(
     request: Request,
@@ -188,6 +191,7 @@ def replace_item(
     "/collections/{collection_id}/items/{feature_id}",
     summary="Update a feature (JSON merge: null removes a property; If-Match: its ETag)",
     responses=WRITE_RESPONSES,
+    dependencies=[EDITOR],
 )
 def patch_item(
     request: Request,
@@ -208,6 +212,7 @@ def patch_item(
     status_code=204,
     summary="Delete a feature (If-Match: its ETag)",
     responses=WRITE_RESPONSES,
+    dependencies=[EDITOR],
 )
 def delete_item(
     session: WriteSessionDep,
