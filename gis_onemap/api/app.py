@@ -11,6 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from gis_onemap.api.docs import install_api_docs
 from gis_onemap.api.errors import install_error_handlers
+from gis_onemap.api.limits import BodySizeLimit
 from gis_onemap.api.routers import (
     analysis,
     collections,
@@ -57,6 +58,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )  # added last = outermost: it sees the raw body first
     for module in (core, collections, items, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
     install_api_docs(app)

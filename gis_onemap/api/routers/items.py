@@ -13,6 +13,7 @@ from gis_onemap.api.params import ItemsParams
 from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
 from gis_onemap.db.repository import FeatureRepository, ItemQuery
 from gis_onemap.io.crs_params import bbox_to_wgs84, content_crs, features_to_crs, output_crs
+from gis_onemap.limits import InputLimits
 from gis_onemap.query.items import (
     datetime_clause,
     filter_clause,
@@ -27,7 +28,12 @@ FeatureId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Feature id")]
 
 
 def build_item_query(
-    request: Request, params: ItemsParams, category: Any, max_limit: int, personal: bool
+    request: Request,
+    params: ItemsParams,
+    category: Any,
+    max_limit: int,
+    personal: bool,
+    limits: InputLimits | None = None,
 ) -> ItemQuery:
     """Turn the request's parameters into an :class:`ItemQuery` (raises ``InvalidInput``)."""
     repo_table = FeatureRepository.table_of(category)
@@ -35,7 +41,7 @@ def build_item_query(
     where = property_filters(request.query_params, category, repo_table)
     for clause in (
         datetime_clause(params.datetime, repo_table),
-        filter_clause(params.filter, params.filter_lang, category, repo_table),
+        filter_clause(params.filter, params.filter_lang, category, repo_table, limits),
     ):
         if clause is not None:
             where.append(clause)
@@ -43,7 +49,7 @@ def build_item_query(
         limit=min(params.limit, max_limit),
         bbox=box,
         where=where,
-        sortby=parse_sortby(params.sortby, category),
+        sortby=parse_sortby(params.sortby, category, limits),
         cursor=params.cursor,
         include_personal=personal,
     )
@@ -75,7 +81,10 @@ def items(
     viewer: ViewerDep,
     params: Annotated[ItemsParams, Depends()],
 ) -> Response:
-    q = build_item_query(request, params, category, settings.max_limit, viewer.sees_personal_data)
+    limits = InputLimits.from_settings(settings)
+    q = build_item_query(
+        request, params, category, settings.max_limit, viewer.sees_personal_data, limits
+    )
     crs = output_crs(params.crs)
     if params.f not in (None, "json", "geojson"):  # file downloads: gis_onemap.io
         from gis_onemap.api.routers.io import download_response
