@@ -136,9 +136,13 @@ def item(
     "/collections/{collection_id}/items", status_code=201, summary="Add a feature (GeoJSON)"
 )
 def create_item(
-    request: Request, session: SessionDep, category: CategoryDep, body: JsonBody
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    category: CategoryDep,
+    body: JsonBody,
 ) -> GeoJSONResponse:
-    repo = FeatureRepository(session, category)
+    repo = FeatureRepository(session, category, InputLimits.from_settings(settings))
     fid = repo.create(body)
     location = f"{base_url(request)}/collections/{category.id}/items/{fid}"
     return _written(request, repo, fid, status_code=201, headers={"Location": location})
@@ -148,11 +152,12 @@ def create_item(
 def replace_item(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     category: CategoryDep,
     feature_id: FeatureId,
     body: JsonBody,
 ) -> GeoJSONResponse:
-    repo = FeatureRepository(session, category)
+    repo = FeatureRepository(session, category, InputLimits.from_settings(settings))
     repo.replace(feature_id, body)
     return _written(request, repo, feature_id)
 
@@ -164,11 +169,12 @@ def replace_item(
 def patch_item(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     category: CategoryDep,
     feature_id: FeatureId,
     body: JsonBody,
 ) -> GeoJSONResponse:
-    repo = FeatureRepository(session, category)
+    repo = FeatureRepository(session, category, InputLimits.from_settings(settings))
     repo.patch(feature_id, body)
     return _written(request, repo, feature_id)
 
