@@ -230,7 +230,7 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
                     f"'{operand.name}' ({_describe(operand.kind)})"
                 )
             return operand.column
-        if not hasattr(operand, "compile"):  # a number, text or date literal
+        if operand is None or isinstance(operand, str | int | float | date | tuple | list):
             raise InvalidInput("filter: spatial operators need geometries on both sides")
         return operand
 
