@@ -34,8 +34,7 @@ def _assert_400(r, needle: str | None = None) -> None:
         assert needle in body["description"], body["description"]
 
 
-def test_deep_filters_are_refused_before_the_parser_in_a_subprocess():
-    """On the old code this child process dies with SIGSEGV (return code -11)."""
+def _assert_parser_refuses_deep_filters_in_a_subprocess() -> None:
     code = textwrap.dedent(
         f"""
         import json
@@ -65,7 +64,14 @@ def test_deep_filters_are_refused_before_the_parser_in_a_subprocess():
     assert "5000 levels deep" in lines[1]
 
 
+def test_deep_filters_are_refused_before_the_parser_in_a_subprocess():
+    """On the old code this child process dies with SIGSEGV (return code -11)."""
+    _assert_parser_refuses_deep_filters_in_a_subprocess()
+
+
 def test_deep_filter_is_400_on_every_path(client, db_session):
+    # first in a child process: were the guard missing, this in-process test would crash pytest
+    _assert_parser_refuses_deep_filters_in_a_subprocess()
     team = add(db_session, "rescue_teams", 110.36, 21.27, "消防站")
     db_session.commit()  # keep it when a refused request rolls the session back
     paths = [
