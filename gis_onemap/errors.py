@@ -30,6 +30,13 @@ class ValidationFailed(OneMapError):
     code = "ValidationFailed"
 
 
+class LimitExceeded(OneMapError):
+    """The request is larger, or asks for more work, than a configured limit allows."""
+
+    status_code = 413
+    code = "LimitExceeded"
+
+
 class NotFound(OneMapError):
     """An unknown collection, feature or resource."""
 

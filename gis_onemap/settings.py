@@ -59,6 +59,42 @@ class Settings(BaseSettings):
         description="Hazard-zone radius (m) per hazard level 1-4, overriding the defaults in "
         "gis_onemap.analysis.hazard_zones (no standard maps level to radius).",
     )
+    # ---- input limits (README "Limits"); see gis_onemap/limits.py ----
+    max_filter_length: int = Field(
+        default=8192, ge=1, description="Most characters in a CQL2 filter (text or JSON)."
+    )
+    max_filter_depth: int = Field(
+        default=32,
+        ge=1,
+        description="Deepest nesting of a CQL2 filter: parentheses/brackets (and runs of NOT or "
+        "signs) in text, objects/arrays in JSON; checked before any parser sees the filter.",
+    )
+    max_sortby_keys: int = Field(default=8, ge=1, description="Most properties in 'sortby'.")
+    max_geometry_vertices: int = Field(
+        default=100_000, ge=4, description="Most vertices in one input geometry."
+    )
+    max_geometry_parts: int = Field(
+        default=10_000, ge=1, description="Most parts (and polygon rings) in one input geometry."
+    )
+    max_extra_bytes: int = Field(
+        default=65_536, ge=2, description="Largest 'extra' property, as serialised JSON bytes."
+    )
+    max_extra_depth: int = Field(
+        default=8, ge=1, description="Deepest nesting of objects/arrays in 'extra'."
+    )
+    max_buffer_work: int = Field(
+        default=2000,
+        ge=1,
+        description="Most (source features or points) × distances in one buffer request.",
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024**2, ge=1, description="Largest request body (JSON and others)."
+    )
+    max_upload_bytes: int = Field(
+        default=1024**3,
+        ge=1,
+        description="Largest body of a multipart upload to /collections/{id}/import.",
+    )
     anonymous_read: bool = Field(
         default=True,
         description="Whether callers without a token may read (false: every read needs a token, "

@@ -75,10 +75,8 @@ def db_session(engine: Engine) -> Iterator[Session]:
         conn.close()
 
 
-@pytest.fixture
-def app(settings: Settings, db_session: Session) -> FastAPI:
-    """The app, its sessions bound to the test's rolled-back transaction."""
-    application = create_app(settings)
+def bind_to_test_transaction(application: FastAPI, db_session: Session) -> FastAPI:
+    """Make ``application``'s read and write sessions the test's rolled-back transaction."""
 
     def _session() -> Iterator[Session]:
         try:
@@ -103,6 +101,12 @@ def app(settings: Settings, db_session: Session) -> FastAPI:
     application.dependency_overrides[get_session] = _read_session
     application.dependency_overrides[get_write_session] = _session
     return application
+
+
+@pytest.fixture
+def app(settings: Settings, db_session: Session) -> FastAPI:
+    """The app, its sessions bound to the test's rolled-back transaction."""
+    return bind_to_test_transaction(create_app(settings), db_session)
 
 
 @pytest.fixture

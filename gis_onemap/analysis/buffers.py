@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import shapely
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
@@ -21,7 +20,8 @@ from gis_onemap.categories import REGISTRY, Category
 from gis_onemap.categories.validation import checked_geometry
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.db.tables import table_for
-from gis_onemap.errors import InvalidInput, NotFound
+from gis_onemap.errors import InvalidInput, LimitExceeded, NotFound
+from gis_onemap.limits import InputLimits
 from gis_onemap.query.items import filter_clause
 
 #: Most source features one buffer request may select.
@@ -30,7 +30,9 @@ MAX_SOURCES = 5000
 RING_DECIMALS = 8
 
 
-def parse_geometry(geometry: Any, crs: str | None = None) -> BaseGeometry:
+def parse_geometry(
+    geometry: Any, crs: str | None = None, limits: InputLimits | None = None
+) -> BaseGeometry:
     """A GeoJSON geometry in ``crs`` → a valid, non-empty WGS84 shapely geometry (else 400).
 
     >>> parse_geometry({"type": "Point", "coordinates": [110.36, 21.27]})
@@ -40,7 +42,7 @@ def parse_geometry(geometry: Any, crs: str | None = None) -> BaseGeometry:
     ...
     gis_onemap.errors.InvalidInput: the geometry is empty
     """
-    return checked_geometry(geometry, InvalidInput, crs)
+    return checked_geometry(geometry, InvalidInput, crs, limits)
 
 
 @dataclass(frozen=True)
@@ -100,18 +102,44 @@ def ring_feature(ring: dict[str, Any], extra: dict[str, Any] | None = None) -> d
     return {"type": "Feature", "geometry": mapping(rounded), "properties": props}
 
 
+def check_work(sources: Sequence[Source], distances: Sequence[float], limits: InputLimits) -> None:
+    """Refuse (413) a buffer whose (source parts) × distances exceeds ``max_buffer_work``.
+
+    Each part of each source is buffered once per distance (each in its own projection), so
+    that product is what the request costs; 500 points × 10 distances took 50 s of CPU.
+
+    >>> from shapely import MultiPoint
+    >>> check_work([Source(MultiPoint([(110, 21), (111, 21)]))], [1.0, 2.0], InputLimits())
+    >>> check_work([Source(MultiPoint([(110, 21), (111, 21)]))], [1.0, 2.0],
+    ...            InputLimits(max_buffer_work=3))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.LimitExceeded: ... 2 source parts × 2 distances = 4 rings; at most 3 ...
+    """
+    parts = sum(int(shapely.get_num_geometries(s.geom)) or 1 for s in sources)
+    work = parts * len(distances)
+    if work > limits.max_buffer_work:
+        raise LimitExceeded(
+            f"the buffer would draw {parts} source parts × {len(distances)} distances = {work} "
+            f"rings; at most {limits.max_buffer_work} allowed: fewer points or distances"
+        )
+
+
 class BufferService:
     """Buffers around a GeoJSON geometry or selected features, optionally intersected."""
 
-    def __init__(self, session: Session, include_personal: bool = False) -> None:
+    def __init__(
+        self, session: Session, include_personal: bool = False, limits: InputLimits | None = None
+    ) -> None:
         self.session = session
         self.include_personal = include_personal
+        self.limits = limits or InputLimits()
 
     # ---- sources -------------------------------------------------------------------------
     def sources(self, req: BufferRequest) -> list[Source]:
         """The geometries to buffer (400/404 for bad or missing ones)."""
         if req.geometry is not None:
-            return [Source(parse_geometry(req.geometry, req.crs))]
+            return [Source(parse_geometry(req.geometry, req.crs, self.limits))]
         assert req.source is not None
         return self._selected(req.source)
 
@@ -124,9 +152,10 @@ class BufferService:
         if src.ids is not None:
             stmt = stmt.where(table.c.id.in_(src.ids))
         else:
-            text = src.filter if isinstance(src.filter, str) else _json(src.filter)
+            # a decoded CQL2 JSON filter goes in as it is: its depth is checked before it is
+            # ever serialised again (orjson refuses > 255 levels: that was a 500)
             lang = src.filter_lang or ("cql2-text" if isinstance(src.filter, str) else "cql2-json")
-            clause = filter_clause(text, lang, category, table)
+            clause = filter_clause(src.filter, lang, category, table, self.limits)
             if clause is not None:
                 stmt = stmt.where(clause)
         rows = self.session.execute(stmt).all()
@@ -146,6 +175,7 @@ class BufferService:
         distances = check_distances(req.distances_m)
         targets = resolve_categories(req.intersect) if req.intersect else ()
         sources = self.sources(req)
+        check_work(sources, distances, self.limits)
         dissolved = rings_for([s.geom for s in sources], distances)
         features: list[dict[str, Any]] = []
         inside: list[dict[str, Any]] = []
@@ -214,7 +244,3 @@ def _counts_by_ring(
         if p["category"] == "protected_targets":
             slot["population"] += p.get("population") or 0
     return out
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()

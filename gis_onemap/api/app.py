@@ -12,6 +12,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from gis_onemap.api.docs import install_api_docs
 from gis_onemap.api.errors import install_error_handlers
+from gis_onemap.api.limits import BodySizeLimit
 from gis_onemap.api.routers import (
     analysis,
     audit,
@@ -75,6 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Location", "ETag", "Content-Disposition"],
             allow_credentials=False,
         )
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )  # added last = outermost: it sees the raw body first
     app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
     for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
         app.include_router(module.router)

@@ -24,6 +24,46 @@ STATUS_BY_EXCEPTION: dict[type[Exception], tuple[int, str, str]] = {
 }
 
 
+#: PostgreSQL's own meaning of an error (its SQLSTATE, exact code or 2-character class) → what
+#: the client is told. Checked before the exception class: psycopg's classes lump together
+#: e.g. "too many sort columns" (54xxx) and "connection lost" (08xxx) as OperationalError.
+STATUS_BY_SQLSTATE: dict[str, tuple[int, str, str]] = {
+    "57014": (
+        503,
+        "Timeout",
+        "the request took too long and was cancelled; narrow it (smaller area, simpler "
+        "filter, fewer features) and retry",
+    ),
+    "40001": (409, "Conflict", "the data changed at the same time; retry the request"),
+    "40P01": (409, "Conflict", "the data changed at the same time; retry the request"),
+    "54": (400, "TooComplex", "the request is too complex; simplify it"),
+    "22": (400, "InvalidParameterValue", "a value in the request is not valid here"),
+    "08": (503, "ServiceUnavailable", "the database is unavailable"),
+    "57P0": (503, "ServiceUnavailable", "the database is unavailable"),
+    "53": (503, "ServiceUnavailable", "the database is busy; retry shortly"),
+}
+#: Statuses after which the same request may succeed: the client gets a ``Retry-After``.
+RETRY_AFTER_S = {409: "1", 503: "5"}
+
+
+def sqlstate_status(exc: BaseException) -> tuple[int, str, str] | None:
+    """The status for a database error by its SQLSTATE (``None``: no SQLSTATE, or unmapped).
+
+    >>> class Orig(Exception):
+    ...     sqlstate = "54011"
+    >>> sqlstate_status(DBAPIError("SELECT", {}, Orig()))[:2]
+    (400, 'TooComplex')
+    """
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if not isinstance(state, str):
+        return None
+    for length in (5, 4, 2):
+        found = STATUS_BY_SQLSTATE.get(state[:length])
+        if found is not None:
+            return found
+    return None
+
+
 def error_body(status: int, code: str, message: str, details: Any = None) -> dict[str, Any]:
     """The JSON error document (OGC exception style: ``code`` and ``description``)."""
     body: dict[str, Any] = {"code": code, "description": message, "status": status}
@@ -70,15 +110,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        for cls in type(exc).__mro__:
-            if cls in STATUS_BY_EXCEPTION:
-                status, code, message = STATUS_BY_EXCEPTION[cls]
-                break
+        by_state = sqlstate_status(exc) if isinstance(exc, DBAPIError) else None
+        if by_state is not None:
+            status, code, message = by_state
         else:
-            status, code, message = 500, "ServerError", "internal server error"
+            for cls in type(exc).__mro__:
+                if cls in STATUS_BY_EXCEPTION:
+                    status, code, message = STATUS_BY_EXCEPTION[cls]
+                    break
+            else:
+                status, code, message = 500, "ServerError", "internal server error"
         log.exception("%s %s failed", request.method, request.url.path)
         if isinstance(exc, DatabaseUnavailable):
             status, code, message = 503, exc.code, exc.message
         if is_rls_violation(exc):  # row-level security refused a write the code did not map
             status, code, message = 403, "Forbidden", "outside the regions of this token"
-        return _json(status, code, message)
+        response = _json(status, code, message)
+        if status in RETRY_AFTER_S:
+            response.headers["Retry-After"] = RETRY_AFTER_S[status]
+        return response

@@ -9,12 +9,14 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import orjson
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gis_onemap.categories.model import RESERVED_PROPERTIES, Category, Field
 from gis_onemap.errors import OneMapError, ValidationFailed
+from gis_onemap.limits import InputLimits, json_depth
 
 _LIST_SEPARATORS = re.compile(r"[;；、,，]")
 
@@ -190,6 +192,7 @@ def validate_properties(
     props: Any,
     *,
     lenient: bool = False,
+    limits: InputLimits | None = None,
 ) -> dict[str, Any]:
     """Checked, typed properties of a whole feature, derived values filled in.
 
@@ -238,6 +241,9 @@ def validate_properties(
     for f in category.all_fields:
         if f.required and f.name not in out and not any(p["property"] == f.name for p in problems):
             problems.add(f.name, "is required")
+    extra_problem = check_extra(extra, limits or InputLimits())
+    if extra_problem:
+        problems.add("extra", extra_problem)
     if problems:
         raise ValidationFailed(_summary(problems), details=problems)
     out = derive_checked(category, out)
@@ -313,14 +319,109 @@ def derive_checked(category: Category, typed: dict[str, Any]) -> dict[str, Any]:
     return computed
 
 
+def check_extra(extra: dict[str, Any], limits: InputLimits) -> str | None:
+    """Why ``extra`` is too deep or too big (``None`` when it fits ``limits``).
+
+    Depth is counted first and without recursion, so that serialising to measure the size is
+    safe (a 10 MB ``extra`` was accepted and then served to everyone, issue #10 finding 7).
+
+    >>> check_extra({"a": [1, 2]}, InputLimits()) is None
+    True
+    >>> check_extra({"a": "x" * 100}, InputLimits(max_extra_bytes=50))
+    'is 108 bytes as JSON; at most 50 allowed'
+    """
+    if json_depth(extra, limits.max_extra_depth) > limits.max_extra_depth:
+        return f"is nested more than {limits.max_extra_depth} levels deep"
+    try:
+        size = len(orjson.dumps(extra))
+    except (orjson.JSONEncodeError, TypeError):
+        return "must hold only JSON values"
+    if size > limits.max_extra_bytes:
+        return f"is {size} bytes as JSON; at most {limits.max_extra_bytes} allowed"
+    return None
+
+
 def _summary(problems: list[dict[str, str]]) -> str:
     first = "; ".join(f"'{p['property']}' {p['message']}" for p in problems[:5])
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
     return f"invalid properties: {first}{more}"
 
 
+#: Nesting of ``coordinates`` (arrays above the positions) per GeoJSON geometry type.
+_COORD_LEVELS = {
+    "Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
+    "MultiPolygon": 3,
+}  # fmt: skip
+
+
+def geometry_size(geometry: Any, limits: InputLimits) -> tuple[int, int]:
+    """``(vertices, parts)`` of a decoded GeoJSON geometry, counted without building it.
+
+    Parts are points, lines and polygon rings (members of a collection too). Counting stops
+    early once a limit is passed, so a huge geometry costs little to refuse. Malformed
+    structures count as what they look like: shapely reports them afterwards.
+
+    >>> geometry_size({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+    ...               InputLimits())
+    (4, 1)
+    >>> geometry_size({"type": "MultiPoint", "coordinates": [[0, 0], [1, 1]]}, InputLimits())
+    (2, 2)
+    """
+    vertices = parts = 0
+    stack = [geometry]
+    while stack:
+        geom = stack.pop()
+        if not isinstance(geom, dict):
+            continue
+        if geom.get("type") == "GeometryCollection":
+            members = geom.get("geometries")
+            if isinstance(members, list):
+                parts += len(members)
+                stack.extend(members)
+            if parts > limits.max_geometry_parts:
+                break
+            continue
+        levels = _COORD_LEVELS.get(str(geom.get("type")))
+        if levels is None:
+            continue
+        level: list[Any] = [geom.get("coordinates")]
+        if levels == 0:
+            vertices += 1
+            continue
+        for _ in range(levels - 1):
+            level = [c for item in level if isinstance(item, list) for c in item]
+            if len(level) > limits.max_geometry_vertices:
+                break
+        lists = [item for item in level if isinstance(item, list)]
+        vertices += sum(len(item) for item in lists)
+        if levels > 1:  # lines or rings
+            parts += len(lists)
+        else:  # a LineString is one part, a MultiPoint as many as its points
+            parts += sum(len(item) for item in lists) if geom["type"] == "MultiPoint" else 1
+        if vertices > limits.max_geometry_vertices or parts > limits.max_geometry_parts:
+            break
+    return vertices, parts
+
+
+def check_geometry_size(
+    geometry: Any, error: type[OneMapError], limits: InputLimits | None = None
+) -> None:
+    """Raise ``error`` when a decoded GeoJSON geometry has too many vertices or parts."""
+    limits = limits or InputLimits()
+    vertices, parts = geometry_size(geometry, limits)
+    if vertices > limits.max_geometry_vertices:
+        raise error(
+            f"the geometry has more than {limits.max_geometry_vertices} vertices; simplify it"
+        )
+    if parts > limits.max_geometry_parts:
+        raise error(f"the geometry has more than {limits.max_geometry_parts} parts; split it")
+
+
 def checked_geometry(
-    geometry: Any, error: type[OneMapError] = ValidationFailed, crs: Any = None
+    geometry: Any,
+    error: type[OneMapError] = ValidationFailed,
+    crs: Any = None,
+    limits: InputLimits | None = None,
 ) -> BaseGeometry:
     """A GeoJSON geometry (in ``crs``, default WGS84) → a valid, non-empty, 2D WGS84 geometry.
 
@@ -335,6 +436,7 @@ def checked_geometry(
     """
     if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
         raise error("'geometry' must be a GeoJSON geometry object")
+    check_geometry_size(geometry, error, limits)  # before shapely builds it
     try:
         geom = shape(geometry)
     except Exception:  # noqa: BLE001 - shapely raises many kinds for malformed coordinates
@@ -361,7 +463,9 @@ def checked_geometry(
     return geom
 
 
-def validate_geometry(category: Category, geometry: Any) -> BaseGeometry:
+def validate_geometry(
+    category: Category, geometry: Any, limits: InputLimits | None = None
+) -> BaseGeometry:
     """A shapely geometry of a type allowed for ``category``, in lon/lat range, valid.
 
     >>> from gis_onemap.categories import get_category
@@ -376,7 +480,7 @@ def validate_geometry(category: Category, geometry: Any) -> BaseGeometry:
             f"geometry type '{gtype}' is not allowed for {category.id}; "
             f"allowed: {', '.join(category.geometry_types)}"
         )
-    return checked_geometry(geometry)
+    return checked_geometry(geometry, limits=limits)
 
 
 def stale_derived(category: Category, changed: set[str]) -> set[str]:

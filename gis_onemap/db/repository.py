@@ -44,6 +44,7 @@ from gis_onemap.db.paging import (
 )
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from gis_onemap.limits import InputLimits
 
 
 @dataclass
@@ -71,10 +72,13 @@ class Page:
 class FeatureRepository:
     """CRUD and queries on the table of one category."""
 
-    def __init__(self, session: Session, category: Category) -> None:
+    def __init__(
+        self, session: Session, category: Category, limits: InputLimits | None = None
+    ) -> None:
         self.session = session
         self.category = category
         self.table = table_for(category.id)
+        self.limits = limits or InputLimits()  # geometry and 'extra' size of writes
 
     @staticmethod
     def table_of(category: Category) -> Any:
@@ -172,8 +176,8 @@ class FeatureRepository:
         geometry = feature.get("geometry")
         at_depot = geometry is None and self.category.id == "supplies" and props.get("depot_id")
         # geometry errors are reported before property errors
-        geom = None if at_depot else validate_geometry(self.category, geometry)
-        values = validate_properties(self.category, props, lenient=lenient)
+        geom = None if at_depot else validate_geometry(self.category, geometry, self.limits)
+        values = validate_properties(self.category, props, lenient=lenient, limits=self.limits)
         depot_geom = self._depot_geometry(values.get("depot_id"))
         values["geom"] = depot_geom if geom is None else from_shape(geom, srid=4326)
         return values

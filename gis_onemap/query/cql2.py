@@ -6,14 +6,20 @@ an AST (pygeofilter's own text grammar predates the standard's temporal function
 module only maps that AST onto a category's typed columns, so
 that unknown properties, wrong types and unsupported operators become clear 400 errors and
 every literal is a bound parameter (never spliced into SQL text).
+
+Size and nesting are checked *before* any parser sees a filter (:func:`check_filter`): the
+``cql2`` parser is recursive native code, and a filter nested ~2,000 levels deep overflows its
+stack and kills the whole server process (issue #10, finding 1).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 import cql2
+import orjson
 from geoalchemy2.shape import from_shape
 from pygeofilter import ast, values
 from pygeofilter.backends.evaluator import Evaluator, handle
@@ -23,6 +29,7 @@ from sqlalchemy import ColumnElement, Table, and_, func, literal, not_, or_
 
 from gis_onemap.categories import Category
 from gis_onemap.errors import InvalidInput
+from gis_onemap.limits import InputLimits, json_depth
 
 _COMPARATORS = {
     "=": lambda a, b: a == b,
@@ -37,9 +44,25 @@ _COMPARATORS = {
 class _Attr:
     """A resolved property reference: its column and field type."""
 
-    def __init__(self, column: Any, kind: str) -> None:
+    def __init__(self, column: Any, kind: str, name: str) -> None:
         self.column = column
         self.kind = kind
+        self.name = name
+
+
+#: Field types that can be compared with each other (a property with a property).
+_FAMILIES = {
+    "integer": "number",
+    "number": "number",
+    "string": "text",
+    "boolean": "boolean",
+    "date": "time",
+    "datetime": "time",
+}
+
+
+def _describe(kind: str) -> str:
+    return {"string_list": "a list of text", "object_list": "a list of objects"}.get(kind, kind)
 
 
 def _aware(v: datetime) -> datetime:
@@ -72,14 +95,14 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
         if name not in self.queryables:
             raise InvalidInput(f"filter: unknown or non-queryable property '{name}'")
         if name == "geometry":
-            return _Attr(self.table.c.geom, "geometry")
+            return _Attr(self.table.c.geom, "geometry", name)
         if name in ("id",):
-            return _Attr(self.table.c.id, "integer")
+            return _Attr(self.table.c.id, "integer", name)
         if name == "updated_at":
-            return _Attr(self.table.c.updated_at, "datetime")
+            return _Attr(self.table.c.updated_at, "datetime", name)
         f = self.category.field(name)
         assert f is not None
-        return _Attr(self.table.c[name], f.type)
+        return _Attr(self.table.c[name], f.type, name)
 
     @handle(*values.LITERALS)
     def literal(self, node: Any) -> Any:
@@ -102,23 +125,32 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
 
     # -- predicates -----------------------------------------------------------------------
     def _value(self, attr: _Attr, value: Any) -> Any:
+        # The one place where an operand meets a property: every operand, a literal or another
+        # property, is checked against the property's type here, so that PostgreSQL never
+        # sees a comparison it cannot type (that was a 500: "operator does not exist").
         if isinstance(value, _Attr):
+            family = _FAMILIES.get(attr.kind)
+            if family is None or family != _FAMILIES.get(value.kind):
+                raise InvalidInput(
+                    f"filter: property '{attr.name}' ({_describe(attr.kind)}) cannot be "
+                    f"compared with property '{value.name}' ({_describe(value.kind)})"
+                )
             return value.column
         kind = attr.kind
         if kind in ("integer", "number"):
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidInput(f"filter: '{attr.column.name}' is numeric, got {value!r}")
+                raise InvalidInput(f"filter: '{attr.name}' is numeric, got {value!r}")
         elif kind == "string":
             if not isinstance(value, str):
-                raise InvalidInput(f"filter: '{attr.column.name}' is text, got {value!r}")
+                raise InvalidInput(f"filter: '{attr.name}' is text, got {value!r}")
         elif kind == "boolean":
             if not isinstance(value, bool):
-                raise InvalidInput(f"filter: '{attr.column.name}' is true/false, got {value!r}")
+                raise InvalidInput(f"filter: '{attr.name}' is true/false, got {value!r}")
         elif kind in ("date", "datetime"):
             if not isinstance(value, date):
-                raise InvalidInput(f"filter: '{attr.column.name}' needs a date or timestamp")
+                raise InvalidInput(f"filter: '{attr.name}' needs a date or timestamp")
         else:
-            raise InvalidInput(f"filter: '{attr.column.name}' cannot be compared this way")
+            raise InvalidInput(f"filter: '{attr.name}' cannot be compared this way")
         return literal(value)
 
     @handle(ast.Comparison, subclasses=True)
@@ -129,13 +161,15 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
             raise InvalidInput("filter: a comparison needs a property on one side")
         if lhs.kind == "string_list" and node.op.value in ("=", "<>"):
             if not isinstance(rhs, str):
-                raise InvalidInput(f"filter: '{lhs.column.name}' holds text values")
+                raise InvalidInput(f"filter: '{lhs.name}' holds text values")
             contains = literal(rhs) == func.any(lhs.column)
             return contains if node.op.value == "=" else not_(contains)
         return _COMPARATORS[node.op.value](lhs.column, self._value(lhs, rhs))
 
     @handle(ast.Between)
     def between(self, node: Any, lhs: Any, low: Any, high: Any) -> Any:
+        if not isinstance(lhs, _Attr):
+            raise InvalidInput("filter: BETWEEN needs a property on the left")
         clause = lhs.column.between(self._value(lhs, low), self._value(lhs, high))
         return not_(clause) if node.not_ else clause
 
@@ -156,21 +190,22 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
         if not isinstance(lhs, _Attr):
             raise InvalidInput("filter: IN needs a property on the left")
         if lhs.kind == "string_list":
-            clause = lhs.column.overlap([str(o) for o in options])
+            if not all(isinstance(o, str) for o in options):
+                raise InvalidInput(f"filter: '{lhs.name}' IN (...) needs text values")
+            clause = lhs.column.overlap(list(options))
         else:
             clause = lhs.column.in_([self._value(lhs, o) for o in options])
         return not_(clause) if node.not_ else clause
 
     @handle(ast.IsNull)
     def null(self, node: Any, lhs: Any) -> Any:
+        if not isinstance(lhs, _Attr):
+            raise InvalidInput("filter: IS NULL needs a property")
         return lhs.column.is_not(None) if node.not_ else lhs.column.is_(None)
 
     @handle(ast.SpatialComparisonPredicate, subclasses=True)
     def spatial(self, node: Any, lhs: Any, rhs: Any) -> Any:
-        if isinstance(lhs, _Attr):
-            lhs = lhs.column
-        if isinstance(rhs, _Attr):
-            rhs = rhs.column
+        lhs, rhs = self._geometry(lhs), self._geometry(rhs)
         fn = {
             "INTERSECTS": func.ST_Intersects,
             "DISJOINT": func.ST_Disjoint,
@@ -185,10 +220,24 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
             raise InvalidInput(f"filter: spatial operator {node.op.name} is not supported")
         return fn(lhs, rhs)
 
+    @staticmethod
+    def _geometry(operand: Any) -> Any:
+        """A spatial operand: the geometry property or a geometry literal (else 400)."""
+        if isinstance(operand, _Attr):
+            if operand.kind != "geometry":
+                raise InvalidInput(
+                    f"filter: spatial operators apply to the geometry, not to property "
+                    f"'{operand.name}' ({_describe(operand.kind)})"
+                )
+            return operand.column
+        if operand is None or isinstance(operand, str | int | float | date | tuple | list):
+            raise InvalidInput("filter: spatial operators need geometries on both sides")
+        return operand
+
     @handle(ast.BBox)
     def bbox(self, node: Any, lhs: Any) -> Any:
         env = func.ST_MakeEnvelope(node.minx, node.miny, node.maxx, node.maxy, 4326)
-        return func.ST_Intersects(lhs.column, env)
+        return func.ST_Intersects(self._geometry(lhs), env)
 
     @handle(ast.TemporalPredicate, subclasses=True)
     def temporal(self, node: Any, lhs: Any, rhs: Any) -> Any:
@@ -249,14 +298,110 @@ def _normalise(node: Any) -> Any:
     return node
 
 
-def parse_filter(text: str, lang: str | None) -> Any:
-    """The pygeofilter AST of a CQL2 text or JSON filter; :class:`InvalidInput` if malformed."""
-    lang = (lang or ("cql2-json" if text.lstrip().startswith("{") else "cql2-text")).lower()
+#: Tokens of CQL2 text that matter for nesting: quoted strings/identifiers (skipped whole,
+#: an unterminated one runs to the end), brackets, signs and words (for ``NOT``).
+_TOKENS = re.compile(r"""'(?:[^']|'')*'?|"(?:[^"]|"")*"?|[()\[\]+-]|[A-Za-z_]\w*|\s+|.""")
+
+
+def text_depth(text: str) -> int:
+    """Deepest nesting of CQL2 text: open ``(``/``[`` plus the run of prefix ``NOT``/signs.
+
+    Runs of ``NOT``/``-``/``+`` count because each is one more level for a recursive parser
+    (``- - - … 1`` crashes it too); brackets inside quoted strings do not count.
+
+    >>> text_depth("((a = 1) AND b IN ('(', ')'))")
+    2
+    >>> text_depth("NOT NOT a = - -1")
+    2
+    >>> text_depth("name = 'x'")
+    0
+    """
+    depth = deepest = run = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token.isspace():
+            continue
+        if token in ("(", "["):
+            depth += 1
+            run = 0
+        elif token in (")", "]"):
+            depth = max(depth - 1, 0)
+            run = 0
+        elif token in ("-", "+") or token.upper() == "NOT":
+            run += 1
+        else:
+            run = 0
+        deepest = max(deepest, depth + run)
+    return deepest
+
+
+def check_filter(value: str | dict[str, Any], lang: str, limits: InputLimits) -> str | Any:
+    """Refuse a filter that is too long or too deeply nested (400) before it is parsed.
+
+    Returns the text to parse: the filter itself, or for CQL2 JSON given as text, the decoded
+    structure (already checked, so it is not decoded twice).
+
+    >>> check_filter("((a = 1))", "cql2-text", InputLimits(max_filter_depth=1))
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.InvalidInput: filter: nested 2 levels deep; at most 1 allowed
+    """
+    if isinstance(value, str) and len(value) > limits.max_filter_length:
+        raise InvalidInput(
+            f"filter: {len(value)} characters long; at most {limits.max_filter_length} allowed"
+        )
+    if lang == "cql2-text":
+        if not isinstance(value, str):
+            raise InvalidInput("filter: cql2-text must be a string")
+        depth = text_depth(value)
+    else:
+        if isinstance(value, str):
+            try:  # orjson refuses documents nested over 1,024 levels: no deep recursion
+                value = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                raise InvalidInput("filter: not valid cql2-json") from None
+        depth = json_depth(value, limits.max_filter_depth)
+    if depth > limits.max_filter_depth:
+        # json_depth stops counting past the limit, the text scanner knows the exact depth
+        shown = str(depth) if lang == "cql2-text" else f"more than {limits.max_filter_depth}"
+        raise InvalidInput(
+            f"filter: nested {shown} levels deep; at most {limits.max_filter_depth} allowed"
+        )
+    return value
+
+
+def parse_filter(
+    text: str | dict[str, Any], lang: str | None, limits: InputLimits | None = None
+) -> Any:
+    """The pygeofilter AST of a CQL2 text or JSON filter; :class:`InvalidInput` if malformed.
+
+    ``text`` may also be CQL2 JSON already decoded (a dict). Length and depth are checked
+    first (``limits``, default: the settings' defaults).
+    """
+    limits = limits or InputLimits()
+    if lang is None:
+        is_json = not isinstance(text, str) or text.lstrip().startswith("{")
+        lang = "cql2-json" if is_json else "cql2-text"
+    lang = lang.lower()
     if lang not in ("cql2-text", "cql2-json"):
         raise InvalidInput("filter-lang must be 'cql2-text' or 'cql2-json'")
+    checked = check_filter(text, lang, limits)
     try:
-        expr = cql2.parse_text(text) if lang == "cql2-text" else cql2.parse_json(text)
+        if lang == "cql2-text":
+            expr = cql2.parse_text(checked)
+        else:
+            encoded = orjson.dumps(checked).decode()
+            if len(encoded) > limits.max_filter_length:
+                raise InvalidInput(
+                    f"filter: {len(encoded)} characters long; "
+                    f"at most {limits.max_filter_length} allowed"
+                )
+            expr = cql2.parse_json(encoded)
         return parse_cql2_json(_normalise(expr.to_json()))
+    except InvalidInput:
+        raise
+    except RecursionError:
+        raise InvalidInput("filter: too complex (too many terms); simplify it") from None
     except Exception:  # noqa: BLE001 - the parsers raise many kinds for bad input
         raise InvalidInput(f"filter: not valid {lang}") from None
 
@@ -269,6 +414,8 @@ def to_clause(
         clause = _ToSQL(category, table, queryables).evaluate(tree)
     except InvalidInput:
         raise
+    except RecursionError:  # a long chain of AND/OR is a deep binary tree in pygeofilter
+        raise InvalidInput("filter: too complex (too many terms); simplify it") from None
     except Exception:  # noqa: BLE001 - e.g. an operator the mapping has no handler for
         raise InvalidInput("filter: an operator or value in it is not supported") from None
     if isinstance(clause, _Attr) or not hasattr(clause, "compile"):

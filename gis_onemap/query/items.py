@@ -13,6 +13,7 @@ from gis_onemap.categories import Category
 from gis_onemap.categories.schema import queryable_names
 from gis_onemap.categories.validation import coerce_value
 from gis_onemap.errors import InvalidInput
+from gis_onemap.limits import InputLimits
 from gis_onemap.query.cql2 import parse_filter, to_clause
 
 #: Parameters of ``/items`` that are not property filters.
@@ -56,13 +57,34 @@ def check_wgs84_bbox(box: tuple[float, float, float, float]) -> None:
         raise InvalidInput("bbox: latitude must be within [-90, 90]")
 
 
-def parse_sortby(text: str | None, category: Category) -> list[tuple[str, bool]]:
-    """``sortby=+name,-capacity`` → ``[("name", False), ("capacity", True)]``."""
+def parse_sortby(
+    text: str | None, category: Category, limits: InputLimits | None = None
+) -> list[tuple[str, bool]]:
+    """``sortby=+name,-capacity`` → ``[("name", False), ("capacity", True)]``.
+
+    At most ``limits.max_sortby_keys`` properties, each once (a repeated one is refused: its
+    second direction would mean nothing, and thousands of them made PostgreSQL give up).
+
+    >>> from gis_onemap.categories import get_category
+    >>> parse_sortby("-capacity,name", get_category("shelters"))
+    [('capacity', True), ('name', False)]
+    >>> parse_sortby("name,-name", get_category("shelters"))
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.InvalidInput: sortby: 'name' is given more than once
+    """
     if not text:
         return []
+    limits = limits or InputLimits()
+    raws = text.split(",")
+    if len(raws) > limits.max_sortby_keys:
+        raise InvalidInput(
+            f"sortby: {len(raws)} properties given; at most {limits.max_sortby_keys} allowed"
+        )
     allowed = queryable_names(category) - {"geometry"}
-    out = []
-    for raw in text.split(","):
+    out: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+    for raw in raws:
         item = raw.strip()
         desc = item.startswith("-")
         name = item.lstrip("+- ")
@@ -71,6 +93,9 @@ def parse_sortby(text: str | None, category: Category) -> list[tuple[str, bool]]
         f = category.field(name)
         if f is not None and f.type.endswith("_list"):
             raise InvalidInput(f"sortby: '{name}' is a list and cannot be sorted")
+        if name in seen:
+            raise InvalidInput(f"sortby: '{name}' is given more than once")
+        seen.add(name)
         out.append((name, desc))
     return out
 
@@ -147,9 +172,14 @@ def property_filters(
 
 
 def filter_clause(
-    text: str | None, lang: str | None, category: Category, table: Table
+    text: str | dict[str, Any] | None,
+    lang: str | None,
+    category: Category,
+    table: Table,
+    limits: InputLimits | None = None,
 ) -> ColumnElement[bool] | None:
-    """The CQL2 ``filter`` as a SQL clause (bound parameters only)."""
+    """The CQL2 ``filter`` as a SQL clause (bound parameters only); size/depth in ``limits``."""
     if not text:
         return None
-    return to_clause(parse_filter(text, lang), category, table, queryable_names(category))
+    tree = parse_filter(text, lang, limits)
+    return to_clause(tree, category, table, queryable_names(category))

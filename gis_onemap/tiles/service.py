@@ -17,6 +17,8 @@ from gis_onemap.categories import CATEGORIES, Category
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import InvalidInput
+from gis_onemap.limits import InputLimits
+from gis_onemap.query.cql2 import check_filter
 from gis_onemap.query.items import (
     RESERVED_PARAMS,
     datetime_clause,
@@ -47,14 +49,29 @@ class TileFilters:
     #: the caller's region patterns when read scope limits what tiles show ('' = everything):
     #: part of the cache key and ETag, so a tile drawn for one scope never reaches another
     scope: str = ""
+    #: Filter size/depth limits (not part of the cache key).
+    limits: InputLimits = field(default_factory=InputLimits, compare=False)
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str], categories: Sequence[Category]) -> TileFilters:
+    def from_params(
+        cls,
+        params: Mapping[str, str],
+        categories: Sequence[Category],
+        limits: InputLimits | None = None,
+    ) -> TileFilters:
         """Keep the filter parameters; refuse ``/items`` parameters that mean nothing on tiles.
 
         Property names are checked when the filter is compiled (on a cache miss): a request
-        with a bad parameter has no cached tile, so it always reaches that check.
+        with a bad parameter has no cached tile, so it always reaches that check. The filter's
+        size and depth are checked here already, before anything else looks at it.
         """
+        limits = limits or InputLimits()
+        if params.get("filter"):
+            lang = (params.get("filter-lang") or "").lower() or (
+                "cql2-json" if params["filter"].lstrip().startswith("{") else "cql2-text"
+            )
+            if lang in ("cql2-text", "cql2-json"):  # another value is refused when compiled
+                check_filter(params["filter"], lang, limits)
         items = []
         for key, value in params.items():
             if key in RESERVED_PARAMS and key not in TILE_FILTER_PARAMS:
@@ -65,7 +82,7 @@ class TileFilters:
             raise InvalidInput(
                 f"filters ({names}) apply to one collection: use /collections/{{id}}/tiles"
             )
-        return cls(tuple(sorted(items)))
+        return cls(tuple(sorted(items)), limits=limits)
 
     @property
     def variant(self) -> str:
@@ -85,7 +102,9 @@ class TileFilters:
         clauses = property_filters(props, category, table)
         for clause in (
             datetime_clause(params.get("datetime"), table),
-            filter_clause(params.get("filter"), params.get("filter-lang"), category, table),
+            filter_clause(
+                params.get("filter"), params.get("filter-lang"), category, table, self.limits
+            ),
         ):
             if clause is not None:
                 clauses.append(clause)

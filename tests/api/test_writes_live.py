@@ -19,6 +19,8 @@ from tests.live_server import live_server
 from tests.samples import sample_feature
 
 MARKER = "FAIL-AT-COMMIT"
+#: The editor's Authorization header of this module's server (set by the ``http`` fixture).
+AUTH: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +62,7 @@ def db(writes_database_url: str) -> Iterator[Engine]:
 def http(server: str, editor_token: str) -> Iterator[httpx.Client]:
     """A keep-alive client: the next request reuses the connection the write was answered on."""
     auth = {"Authorization": f"Bearer {editor_token}"}
+    AUTH.update(auth)  # for the concurrent writers' own clients
     with httpx.Client(base_url=server, headers=auth, timeout=30) as c:
         yield c
 
@@ -219,7 +222,7 @@ def _concurrently(server: str, requests: list[tuple[str, str, dict[str, Any]]]) 
     statuses: list[int] = [0] * len(requests)
 
     def send(i: int, method: str, url: str, body: dict[str, Any]) -> None:
-        with httpx.Client(base_url=server, timeout=60) as c:
+        with httpx.Client(base_url=server, timeout=60, headers=dict(AUTH)) as c:
             c.get("/healthz")  # connect first, so that the writes start together
             barrier.wait()
             statuses[i] = c.request(method, url, json=body).status_code

@@ -23,6 +23,7 @@ from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsServi
 from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.responses import FastJSONResponse, GeoJSONResponse
 from gis_onemap.errors import InvalidInput
+from gis_onemap.limits import InputLimits
 from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
 
 router = APIRouter(prefix="/analysis", tags=["Analysis"])
@@ -131,17 +132,23 @@ def surroundings_map(
 
 
 @router.post("/buffer", summary="Geodesic buffer rings, optionally with the features inside")
-def buffer(session: SessionDep, viewer: ViewerDep, body: JsonBody) -> GeoJSONResponse:
+def buffer(
+    session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
+) -> GeoJSONResponse:
     req = parse_body(BufferRequest, body)
-    return GeoJSONResponse(BufferService(session, viewer.sees_personal_data).buffer(req))
+    limits = InputLimits.from_settings(settings)
+    return GeoJSONResponse(BufferService(session, viewer.sees_personal_data, limits).buffer(req))
 
 
 @router.post("/buffer/map", summary="Buffer rings as a standalone offline HTML map")
-def buffer_map(session: SessionDep, viewer: ViewerDep, body: JsonBody) -> HTMLResponse:
+def buffer_map(
+    session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
+) -> HTMLResponse:
     from gis_onemap.maps.products import render_buffers
 
     req = parse_body(BufferRequest, body)
-    fc = BufferService(session, viewer.sees_personal_data).buffer(req)
+    limits = InputLimits.from_settings(settings)
+    fc = BufferService(session, viewer.sees_personal_data, limits).buffer(req)
     return HTMLResponse(render_buffers(fc))
 
 

@@ -23,6 +23,7 @@ from gis_onemap.auth.deps import EDITOR
 from gis_onemap.db.etags import IfMatch
 from gis_onemap.db.repository import FeatureRepository, ItemQuery
 from gis_onemap.io.crs_params import bbox_to_wgs84, content_crs, features_to_crs, output_crs
+from gis_onemap.limits import InputLimits
 from gis_onemap.query.items import (
     datetime_clause,
     filter_clause,
@@ -47,7 +48,12 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def build_item_query(
-    request: Request, params: ItemsParams, category: Any, max_limit: int, personal: bool
+    request: Request,
+    params: ItemsParams,
+    category: Any,
+    max_limit: int,
+    personal: bool,
+    limits: InputLimits | None = None,
 ) -> ItemQuery:
     """Turn the request's parameters into an :class:`ItemQuery` (raises ``InvalidInput``)."""
     repo_table = FeatureRepository.table_of(category)
@@ -55,7 +61,7 @@ def build_item_query(
     where = property_filters(request.query_params, category, repo_table)
     for clause in (
         datetime_clause(params.datetime, repo_table),
-        filter_clause(params.filter, params.filter_lang, category, repo_table),
+        filter_clause(params.filter, params.filter_lang, category, repo_table, limits),
     ):
         if clause is not None:
             where.append(clause)
@@ -63,7 +69,7 @@ def build_item_query(
         limit=min(params.limit, max_limit),
         bbox=box,
         where=where,
-        sortby=parse_sortby(params.sortby, category),
+        sortby=parse_sortby(params.sortby, category, limits),
         cursor=params.cursor,
         include_personal=personal,
     )
@@ -98,7 +104,10 @@ def items(
     viewer: ViewerDep,
     params: Annotated[ItemsParams, Depends()],
 ) -> Response:
-    q = build_item_query(request, params, category, settings.max_limit, viewer.sees_personal_data)
+    limits = InputLimits.from_settings(settings)
+    q = build_item_query(
+        request, params, category, settings.max_limit, viewer.sees_personal_data, limits
+    )
     crs = output_crs(params.crs)
     if params.f not in (None, "json", "geojson"):  # file downloads: gis_onemap.io
         from gis_onemap.api.routers.io import download_response
@@ -157,11 +166,12 @@ def item(
 def create_item(
     request: Request,
     session: WriteSessionDep,
+    settings: SettingsDep,
     category: CategoryDep,
     viewer: ViewerDep,
     body: JsonBody,
 ) -> GeoJSONResponse:
-    repo = FeatureRepository(session, category)
+    repo = FeatureRepository(session, category, InputLimits.from_settings(settings))
     fid = repo.create(body)
     location = f"{base_url(request)}/collections/{category.id}/items/{fid}"
     return _written(request, repo, fid, viewer, status_code=201, headers={"Location": location})
@@ -176,13 +186,14 @@ def create_item(
 def replace_item(
     request: Request,
     session: WriteSessionDep,
+    settings: SettingsDep,
     category: CategoryDep,
     viewer: ViewerDep,
     feature_id: FeatureId,
     body: JsonBody,
     if_match: IfMatchDep = None,
 ) -> GeoJSONResponse:
-    repo = FeatureRepository(session, category)
+    repo = FeatureRepository(session, category, InputLimits.from_settings(settings))
     repo.replace(feature_id, body, IfMatch.parse(if_match))
     return _written(request, repo, feature_id, viewer)
 
@@ -196,13 +207,14 @@ def replace_item(
 def patch_item(
     request: Request,
     session: WriteSessionDep,
+    settings: SettingsDep,
     category: CategoryDep,
     viewer: ViewerDep,
     feature_id: FeatureId,
     body: JsonBody,
     if_match: IfMatchDep = None,
 ) -> GeoJSONResponse:
-    repo = FeatureRepository(session, category)
+    repo = FeatureRepository(session, category, InputLimits.from_settings(settings))
     repo.patch(feature_id, body, IfMatch.parse(if_match))
     return _written(request, repo, feature_id, viewer)
 

@@ -20,6 +20,7 @@ from gis_onemap.auth.dbcontext import DbContext, check_region_codes
 from gis_onemap.auth.deps import get_principal
 from gis_onemap.categories import CATEGORIES, Category, get_category
 from gis_onemap.errors import InvalidInput
+from gis_onemap.limits import InputLimits
 from gis_onemap.tiles import metadata
 from gis_onemap.tiles.grid import MAX_ZOOM, TMS_ID, TileIndex, check_tile, check_tms
 from gis_onemap.tiles.service import (
@@ -185,7 +186,8 @@ def _accepts_gzip(accept_encoding: str | None) -> bool:
 
 def _filters(request: Request, categories: Sequence[Category]) -> TileFilters:
     params = {k: v for k, v in request.query_params.items() if k != "collections"}
-    return TileFilters.from_params(params, categories)
+    limits = InputLimits.from_settings(request.app.state.settings)
+    return TileFilters.from_params(params, categories, limits)
 
 
 def _selected(collections: str | None) -> list[Category]:
