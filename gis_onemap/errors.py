@@ -30,6 +30,13 @@ class ValidationFailed(OneMapError):
     code = "ValidationFailed"
 
 
+class ImportTooLarge(OneMapError):
+    """An import exceeds a configured limit (rows, uncompressed size, compression ratio)."""
+
+    status_code = 413
+    code = "PayloadTooLarge"
+
+
 class NotFound(OneMapError):
     """An unknown collection, feature or resource."""
 

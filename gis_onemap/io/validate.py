@@ -18,8 +18,13 @@ from gis_onemap.categories.validation import check_constraints, coerce_value
 from gis_onemap.crs import CRSSpec, to_wgs84
 from gis_onemap.errors import InvalidInput
 from gis_onemap.io.headers import HeaderMap, choice_value
+from gis_onemap.io.personal import personal_value
 from gis_onemap.io.readers import SourceTable
 
+_PERSONAL_HINT = (
+    "personal data is never kept in the public 'extra'; put it in a personal column "
+    "(e.g. phone, email) or remove it"
+)
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
@@ -204,11 +209,20 @@ def validate_properties_columns(
             for i in range(n):
                 if col[i] is None and i not in failed[f.name]:
                     prep.reject(i, f"'{f.name}' is required")
+    for i, obj in enumerate(extra):
+        kind = personal_value(obj) if obj else None
+        if kind:
+            prep.reject(i, f"'extra' holds what looks like a {kind}: {_PERSONAL_HINT}")
     for column in headers.unknown:
         cells = source.columns[column]
         for i, value in enumerate(cells):
-            if not is_blank(value):
-                extra[i] = {**(extra[i] or {}), column: _jsonable(value)}
+            if is_blank(value):
+                continue
+            kind = personal_value(value)
+            if kind:
+                prep.reject(i, f"'{column}' holds what looks like a {kind}: {_PERSONAL_HINT}")
+                continue
+            extra[i] = {**(extra[i] or {}), column: _jsonable(value)}
     prep.typed, prep.extra = typed, extra
     if category.derive is not None:
         for i in range(n):

@@ -21,6 +21,7 @@ from gis_onemap.io.crs_params import CRS_CONFORMANCE, content_crs, output_crs
 from gis_onemap.io.export import ExportSpec, export_collection
 from gis_onemap.io.formats import get_format
 from gis_onemap.io.importer import ImportOptions, import_file
+from gis_onemap.io.limits import ImportLimits
 
 router = APIRouter(tags=["Import and export"])
 add_conformance(CRS_CONFORMANCE)
@@ -76,7 +77,7 @@ def import_features(
         options = ImportOptions(
             crs=crs, layer=layer, encoding=encoding, format=format, on_duplicate=on_duplicate,
             skip_invalid=skip_invalid, dry_run=dry_run,
-            duplicate_distance_m=distance,
+            duplicate_distance_m=distance, limits=ImportLimits.from_settings(settings),
         )  # fmt: skip
         report = import_file(session, category, path, options, filename=name)
     return FastJSONResponse(report.as_dict())
