@@ -109,4 +109,6 @@ def check_zip_file(path: Path, limits: ImportLimits) -> None:
         with zipfile.ZipFile(path) as zf:
             check_archive(zf, limits)
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise InvalidInput("the file is not a valid zip (XLSX) archive") from None
+        raise InvalidInput(
+            "could not read the Excel file: it is not a valid zip (XLSX) archive"
+        ) from None
