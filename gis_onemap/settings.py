@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         default=1_000_000, ge=1, description="Most data rows (features) one import may hold."
     )
     import_chunk_rows: int = Field(
-        default=50_000,
+        default=20_000,
         ge=100,
         description="CSV rows read, validated and written per chunk (bounds import memory).",
     )

@@ -68,8 +68,10 @@ def personal_value(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores phone numbers as numbers
     text = str(value)
+    # Cheap tests first: the patterns need a digit or an '@' (large imports call this per cell).
+    has_digit, has_at = any(c.isdigit() for c in text), "@" in text
     for kind, pattern in PERSONAL_VALUES.items():
-        if pattern.search(text):
+        if (has_at if kind == "e-mail" else has_digit) and pattern.search(text):
             return kind
     return None
 
