@@ -179,3 +179,14 @@ def test_text_encodings_outside_the_allow_list_are_refused_and_configurable(db_s
         load(db_session, "rescue_teams", path, encoding="utf-32", dry_run=True, limits=limits)
     for name in ("GBK", "cp936", "utf-8", "UTF8", "gb18030", "latin-1"):
         assert ImportLimits().check_encoding(name)
+
+
+def test_an_xlsx_bomb_is_refused_before_it_is_opened(db_session, tmp_path, gib_of_zeros):
+    """An XLSX is a zip too: its members are checked before openpyxl inflates them."""
+    sheet = Member("xl/worksheets/sheet1.xml", gib_of_zeros.data, gib_of_zeros.crc,
+                   gib_of_zeros.size)  # fmt: skip
+    path = write_zip(tmp_path / "teams.xlsx", [deflated(b"<Types/>", "[Content_Types].xml"), sheet])
+    _, seconds, grown = _measure(
+        lambda: pytest.raises(ImportTooLarge, load, db_session, "rescue_teams", path)
+    )
+    assert seconds < 1.0 and grown < 100 * MB
