@@ -37,6 +37,13 @@ class LimitExceeded(OneMapError):
     code = "LimitExceeded"
 
 
+class ImportTooLarge(OneMapError):
+    """An import exceeds a configured limit (rows, uncompressed size, compression ratio)."""
+
+    status_code = 413
+    code = "PayloadTooLarge"
+
+
 class NotFound(OneMapError):
     """An unknown collection, feature or resource."""
 

@@ -59,6 +59,35 @@ class Settings(BaseSettings):
         description="Hazard-zone radius (m) per hazard level 1-4, overriding the defaults in "
         "gis_onemap.analysis.hazard_zones (no standard maps level to radius).",
     )
+    max_import_rows: int = Field(
+        default=1_000_000, ge=1, description="Most data rows (features) one import may hold."
+    )
+    import_chunk_rows: int = Field(
+        default=20_000,
+        ge=100,
+        description="CSV rows read, validated and written per chunk (bounds import memory).",
+    )
+    max_unzipped_member_bytes: int = Field(
+        default=1024**3,
+        ge=1,
+        description="Largest uncompressed size of one member of an uploaded zip or XLSX.",
+    )
+    max_unzipped_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=1,
+        description="Largest total uncompressed size of the members of a zip or XLSX.",
+    )
+    max_zip_ratio: float = Field(
+        default=200.0,
+        ge=1,
+        description="Largest compression ratio of a zip/XLSX member bigger than 1 MiB "
+        "(decompression bombs reach 1000 and more).",
+    )
+    import_encodings: list[str] = Field(
+        default_factory=lambda: ["utf-8", "utf-8-sig", "gbk", "gb2312", "gb18030", "cp936",
+                                 "big5", "big5hkscs", "latin-1", "cp1252", "ascii"],
+        description="Text encodings an import may name (only real text codecs are ever used).",
+    )  # fmt: skip
     # ---- input limits (README "Limits"); see gis_onemap/limits.py ----
     max_filter_length: int = Field(
         default=8192, ge=1, description="Most characters in a CQL2 filter (text or JSON)."

@@ -142,17 +142,28 @@ def _stage_if_rls(
     return copy, insert
 
 
+def max_feature_id(session: Session, table: Table) -> int | None:
+    """The largest id in ``table`` now (rows an import adds later come above it)."""
+    return session.execute(select(func.max(table.c.id))).scalar_one()
+
+
 def existing_points(
-    session: Session, table: Table, bbox: tuple[float, float, float, float], pad_deg: float
-) -> tuple[list[int], np.ndarray, list[str]]:
-    """(ids, lon/lat of a point on each feature, names) of the features in the padded bbox."""
+    session: Session, table: Table, bbox: tuple[float, float, float, float], pad_deg: float,
+    *, max_id: int | None = None,
+) -> tuple[list[int], np.ndarray, list[str]]:  # fmt: skip
+    """(ids, lon/lat of a point on each feature, names) of the features in the padded bbox.
+
+    ``max_id``: only features up to this id (an import in chunks does not compare its later
+    chunks with the rows it wrote itself); None = all.
+    """
     point = func.ST_PointOnSurface(table.c.geom)
     envelope = func.ST_Expand(func.ST_MakeEnvelope(*bbox, 4326), pad_deg)
-    rows = session.execute(
-        select(table.c.id, func.ST_X(point), func.ST_Y(point), table.c.name).where(
-            table.c.geom.intersects(envelope)
-        )
-    ).all()
+    stmt = select(table.c.id, func.ST_X(point), func.ST_Y(point), table.c.name).where(
+        table.c.geom.intersects(envelope)
+    )
+    if max_id is not None:
+        stmt = stmt.where(table.c.id <= max_id)
+    rows = session.execute(stmt).all()
     ids = [r[0] for r in rows]
     xy = np.array([(r[1], r[2]) for r in rows], dtype=np.float64).reshape(-1, 2)
     return ids, xy, [r[3] for r in rows]

@@ -84,6 +84,7 @@ def load(
     from gis_onemap.categories import get_category
     from gis_onemap.db.engine import session_scope
     from gis_onemap.io.importer import ImportOptions, import_file
+    from gis_onemap.io.limits import ImportLimits
     from gis_onemap.settings import get_settings
 
     bar = _Bar(progress and not as_json)
@@ -94,7 +95,7 @@ def load(
             crs=crs, layer=layer, encoding=encoding, format=file_format,
             on_duplicate=on_duplicate,  # type: ignore[arg-type]
             skip_invalid=skip_invalid, dry_run=dry_run, progress=bar,
-            duplicate_distance_m=distance,
+            duplicate_distance_m=distance, limits=ImportLimits.from_settings(get_settings()),
         )  # fmt: skip
         cat = get_category(category)
         with session_scope(_session_factory()) as session:

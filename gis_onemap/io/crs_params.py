@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import shapely
@@ -40,12 +42,15 @@ def _parse(text: str | None, what: str) -> CRSSpec:
 
 
 def output_crs(text: str | None) -> CRSSpec:
-    """The ``crs`` parameter as a CRS (WGS84 when absent); :class:`InvalidInput` if unknown.
+    """The ``crs`` parameter as a CRS (WGS84 when absent); :class:`InvalidInput` if unknown
+    or if it could not be named in a ``Content-Crs`` header (checked before any work).
 
     >>> output_crs("EPSG:4490").uri
     'http://www.opengis.net/def/crs/EPSG/0/4490'
     """
-    return _parse(text, "crs")
+    spec = _parse(text, "crs")
+    content_crs(spec)
+    return spec
 
 
 def north_first(spec: CRSSpec) -> bool:
@@ -123,6 +128,25 @@ def features_to_crs(features: list[dict[str, Any]], spec: CRSSpec) -> list[dict[
     return features
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def header_value(text: str, what: str) -> str:
+    """``text`` made safe for an HTTP header: control characters (CR/LF: header injection)
+    are refused with :class:`InvalidInput`, other non-ASCII characters percent-encoded.
+
+    >>> header_value("CGCS2000 / 高斯", "crs")
+    'CGCS2000 / %E9%AB%98%E6%96%AF'
+    >>> header_value('PROJCRS["x\\r\\nSet-Cookie: a=b"]', "crs")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.InvalidInput: crs: control characters (line breaks) are not allowed ...
+    """
+    if _CONTROL.search(text):
+        raise InvalidInput(f"{what}: control characters (line breaks) are not allowed in its name")
+    return "".join(c if c.isascii() else quote(c) for c in text)
+
+
 def content_crs(spec: CRSSpec) -> str:
     """The ``Content-Crs`` header value, e.g. ``<http://www.opengis.net/def/crs/EPSG/0/4490>``."""
-    return f"<{spec.uri}>"
+    return f"<{header_value(spec.uri, 'crs')}>"

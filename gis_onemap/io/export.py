@@ -32,6 +32,23 @@ _ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float
 _POINT_TYPES = ("ST_Point",)
 _AREA_TYPES = ("ST_Polygon", "ST_MultiPolygon")
 Progress = Callable[[int], None]
+#: A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP);
+    numbers and other text unchanged. Only for CSV (and XLSX) exports: GeoJSON and GeoPackage
+    keep the data as it is.
+
+    >>> neutralise_cell("=1+2"), neutralise_cell("-3"), neutralise_cell("@SUM(A1)")
+    ("'=1+2", "'-3", "'@SUM(A1)")
+    >>> neutralise_cell(-3), neutralise_cell(2.5), neutralise_cell("消防站")
+    (-3, 2.5, '消防站')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass
@@ -240,7 +257,7 @@ def _csv_export(
             wkts = None if points_only else shapely.to_wkt(geoms, rounding_precision=-1)
             for k, r in enumerate(rows):
                 cells: list[Any] = [r[0]]
-                cells += ["" if v is None else v for v in r[1 : 1 + len(kinds)]]
+                cells += ["" if v is None else neutralise_cell(v) for v in r[1 : 1 + len(kinds)]]
                 cells += ["" if r[-3] == "{}" else r[-3], r[-2]]
                 if is_point[k]:
                     cells += [repr(float(coords[k, 0])), repr(float(coords[k, 1]))]

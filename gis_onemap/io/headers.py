@@ -97,6 +97,7 @@ class HeaderMap:
     lat: str | None = None
     wkt: str | None = None
     ignored: list[str] = field(default_factory=list)  # id, updated_at, duplicates
+    dropped: list[str] = field(default_factory=list)  # personal data with no personal field
 
 
 def _first(columns: Sequence[str], names: Iterable[str]) -> str | None:
@@ -137,7 +138,32 @@ def map_headers(
             seen.add(prop)
         else:
             out.unknown.append(col)
+    _route_personal(category, out, seen)
     return out
+
+
+def _route_personal(category: Category, out: HeaderMap, taken: set[str]) -> None:
+    """Unknown columns named like personal data (电话, 手机号码, e-mail, 身份证号) go into a free
+    personal field of the same kind, or are dropped: never into the public ``extra``.
+
+    >>> from gis_onemap.categories import get_category
+    >>> m = map_headers(get_category("experts"), ["姓名", "手机号码", "邮箱", "身份证号", "备注"])
+    >>> m.properties["手机号码"], m.properties["邮箱"], m.dropped, m.unknown
+    ('phone', 'email', ['身份证号'], ['姓名', '备注'])
+    """
+    from gis_onemap.io.personal import personal_fields, personal_kind
+
+    for col in list(out.unknown):
+        kind = personal_kind(normalise_header(col))
+        if kind is None:
+            continue
+        out.unknown.remove(col)
+        free = [f for f in personal_fields(category, kind) if f not in taken]
+        if free:
+            out.properties[col] = free[0]
+            taken.add(free[0])
+        else:
+            out.dropped.append(col)
 
 
 @lru_cache(maxsize=64)

@@ -6,6 +6,7 @@ import codecs
 import csv
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,17 @@ import shapely
 from shapely.geometry import shape
 
 from gis_onemap.errors import InvalidInput
+from gis_onemap.io.archives import SHAPEFILE_PARTS, check_archive, check_zip_file, extract_members
 from gis_onemap.io.formats import FileFormat
+from gis_onemap.io.limits import ImportLimits
 
 #: Fields that the KML drivers add to every layer; dropped on import when they carry no data.
 KML_STANDARD_FIELDS = (
     "id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
     "visibility", "drawOrder", "icon", "snippet",
 )  # fmt: skip
-MAX_ZIP_MEMBERS = 1000
-MAX_UNZIPPED_BYTES = 4 * 1024**3
+#: Bytes read at a time when checking a text file's encoding (memory stays flat).
+_SNIFF_BLOCK = 1024 * 1024
 
 
 @dataclass
@@ -41,6 +44,7 @@ class SourceTable:
     layer: str | None = None
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    offset: int = 0  # 0-based file row of this table's first row (CSV read in chunks)
 
     @property
     def tabular(self) -> bool:
@@ -64,16 +68,9 @@ def _decodes(data: bytes, encoding: str, final: bool) -> bool:
     return True
 
 
-def _check_encoding(name: str) -> str:
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise InvalidInput(
-            f"unknown encoding '{name[:40]}'; use e.g. utf-8, gbk or gb18030"
-        ) from None
-
-
-def sniff_encoding(data: bytes, final: bool, explicit: str | None) -> str:
+def sniff_encoding(
+    data: bytes, final: bool, explicit: str | None, limits: ImportLimits | None = None
+) -> str:
     """The text encoding of ``data``: ``explicit`` if it decodes, else UTF-8 or GB18030.
 
     ``final`` is False when ``data`` is only the start of the file.
@@ -86,7 +83,7 @@ def sniff_encoding(data: bytes, final: bool, explicit: str | None) -> str:
     gis_onemap.errors.InvalidInput: the file is not valid utf-8 text (wrong encoding?); ...
     """
     if explicit:
-        enc = _check_encoding(explicit)
+        enc = (limits or ImportLimits()).check_encoding(explicit)
         if not _decodes(data, enc, final):
             hint = "gbk or gb18030" if enc.startswith("utf") else "utf-8"
             raise InvalidInput(
@@ -101,32 +98,87 @@ def sniff_encoding(data: bytes, final: bool, explicit: str | None) -> str:
 
 
 # ---- CSV and Excel -------------------------------------------------------------------------
-def read_csv(path: Path, encoding: str | None) -> SourceTable:
-    """A CSV file (delimiter sniffed among , ; tab |); cells stay text."""
-    data = path.read_bytes()
-    if not data.strip(b"\xef\xbb\xbf \r\n\t"):
+def _decodes_file(path: Path, encoding: str) -> bool:
+    """The whole file decodes as ``encoding``, checked block by block (flat memory)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as fh:
+        try:
+            while block := fh.read(_SNIFF_BLOCK):
+                decoder.decode(block, final=False)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def csv_encoding(path: Path, explicit: str | None, limits: ImportLimits) -> str:
+    """The encoding of a CSV file (see :func:`sniff_encoding`), checked over the whole file."""
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BLOCK)
+        final = not fh.read(1)
+    if not head.strip(b"\xef\xbb\xbf \r\n\t"):
         raise InvalidInput("the file is empty")
-    enc = sniff_encoding(data, True, encoding)
-    text = data.decode(enc)
-    del data
-    first = text[:8192].splitlines()[0] if text else ""
+    enc = sniff_encoding(head, final, explicit, limits)
+    if final or _decodes_file(path, enc):
+        return enc
+    if explicit is None and enc.startswith("utf") and _decodes_file(path, "gb18030"):
+        return "gb18030"
+    hint = "gbk or gb18030" if enc.startswith("utf") else "utf-8"
+    raise InvalidInput(f"the file is not valid {enc} text (wrong encoding?); try encoding {hint}")
+
+
+def read_csv_chunks(
+    path: Path, encoding: str | None, limits: ImportLimits
+) -> tuple[str, Iterator[SourceTable]]:
+    """(encoding, the CSV's rows as tables of ``limits.import_chunk_rows`` rows each).
+
+    Cells stay text; the delimiter is sniffed among , ; tab |. Chunks keep memory flat for
+    large files (a whole 50 MB CSV as Python strings costs about 1 GB).
+    """
+    enc = csv_encoding(path, encoding, limits)
+    with path.open(encoding=enc, errors="replace", newline="") as fh:
+        first = fh.readline(8192)
     try:
         delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    from io import StringIO
 
-    try:
-        df = pd.read_csv(
-            StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise InvalidInput(f"could not read the CSV file: {_safe(exc, path)}") from None
-    return _from_frame(df, encoding=enc)
+    def chunks() -> Iterator[SourceTable]:
+        offset = 0
+        try:
+            reader = pd.read_csv(
+                path, sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
+                encoding=enc, chunksize=limits.import_chunk_rows,
+            )  # fmt: skip
+            with reader:
+                for df in reader:
+                    limits.check_rows(offset + len(df))
+                    table = _from_frame(df, encoding=enc)
+                    table.offset = offset
+                    offset += len(df)
+                    yield table
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            raise InvalidInput(f"could not read the CSV file: {_safe(exc, path)}") from None
+        if offset == 0:
+            raise InvalidInput("the file has a header but no data rows")
+
+    return enc, chunks()
 
 
-def read_xlsx(path: Path, sheet: str | None) -> SourceTable:
+def read_csv(path: Path, encoding: str | None, limits: ImportLimits | None = None) -> SourceTable:
+    """A whole CSV file as one table (small files; imports use :func:`read_csv_chunks`)."""
+    limits = limits or ImportLimits()
+    _, chunks = read_csv_chunks(path, encoding, limits)
+    parts = list(chunks)
+    if len(parts) == 1:
+        return parts[0]
+    columns = {c: [v for p in parts for v in p.columns[c]] for c in parts[0].columns}
+    return SourceTable(columns, sum(p.n_rows for p in parts), encoding=parts[0].encoding)
+
+
+def read_xlsx(path: Path, sheet: str | None, limits: ImportLimits | None = None) -> SourceTable:
     """The first (or the named) sheet of an Excel workbook; the first row holds the headers."""
+    check_zip_file(path, limits or ImportLimits())  # an XLSX is a zip: no bombs
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
@@ -200,7 +252,7 @@ def read_geojson(path: Path) -> SourceTable:
 
 
 # ---- GDAL formats (Shapefile, GeoPackage, KML, FlatGeobuf) ---------------------------------
-def _dbf_encoding(shp: Path, explicit: str | None) -> str | None:
+def _dbf_encoding(shp: Path, explicit: str | None, limits: ImportLimits) -> str | None:
     """The DBF's encoding: None lets GDAL use the .cpg / DBF language id; else sniffed bytes."""
     dbf = next((p for p in shp.parent.glob(shp.stem + ".*") if p.suffix.lower() == ".dbf"), None)
     if dbf is None:
@@ -212,7 +264,7 @@ def _dbf_encoding(shp: Path, explicit: str | None) -> str | None:
         sample = fh.read(8 * 1024 * 1024)
         final = not fh.read(1)
     if explicit:
-        return sniff_encoding(sample, final, explicit)
+        return sniff_encoding(sample, final, explicit, limits)
     if has_cpg or ldid:
         return None
     if sample.isascii():
@@ -227,11 +279,17 @@ def list_layers(path: Path) -> list[str]:
         raise InvalidInput(f"could not open the file: {_safe(exc, path)}") from None
 
 
-def read_ogr(path: Path, fmt: FileFormat, layer: str | None, encoding: str | None) -> SourceTable:
+def read_ogr(
+    path: Path, fmt: FileFormat, layer: str | None, encoding: str | None,
+    limits: ImportLimits | None = None,
+) -> SourceTable:  # fmt: skip
     """A Shapefile, GeoPackage, KML or FlatGeobuf layer through pyogrio (Arrow)."""
+    limits = limits or ImportLimits()
     if path.stat().st_size == 0:
         raise InvalidInput("the file is empty")
-    enc = _dbf_encoding(path, encoding) if fmt.name == "shp" else None
+    if encoding and fmt.name != "shp":
+        limits.check_encoding(encoding)
+    enc = _dbf_encoding(path, encoding, limits) if fmt.name == "shp" else None
     layers = list_layers(path)
     if layer is not None and layer not in layers:
         raise InvalidInput(f"no layer '{layer[:60]}' in the file; layers: {layers[:20]}")
@@ -241,11 +299,17 @@ def read_ogr(path: Path, fmt: FileFormat, layer: str | None, encoding: str | Non
         raise InvalidInput("the file has no layers")
     name = layer or layers[0]
     try:
+        count = pyogrio.read_info(path, layer=name, encoding=enc).get("features", -1)
+    except Exception:  # noqa: BLE001 - counted again below, from the table itself
+        count = -1
+    limits.check_rows(int(count))  # before the rows are read (-1: unknown)
+    try:
         meta, table = pyogrio.read_arrow(path, layer=name, encoding=enc)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several error classes
         raise InvalidInput(f"could not read the {fmt.name} file: {_safe(exc, path)}") from None
     if table.num_rows == 0:
         raise InvalidInput("the file has no features")
+    limits.check_rows(table.num_rows)
     geom_name = meta.get("geometry_name") or "wkb_geometry"
     columns: dict[str, list[Any]] = {}
     for col in table.column_names:
@@ -266,16 +330,21 @@ def read_ogr(path: Path, fmt: FileFormat, layer: str | None, encoding: str | Non
     )  # fmt: skip
 
 
-def unpack_shapefile_zip(archive: Path, into: Path, layer: str | None) -> Path:
-    """Extract a zipped Shapefile safely; its ``.shp`` (``layer`` picks one of several)."""
+def unpack_shapefile_zip(
+    archive: Path, into: Path, layer: str | None, limits: ImportLimits | None = None
+) -> Path:
+    """Extract the parts of one zipped Shapefile (``layer`` picks one of several); its ``.shp``.
+
+    Sizes and ratios are checked from the central directory, then again while streaming;
+    only the ``.shp/.shx/.dbf/.prj/.cpg`` of the chosen layer are extracted.
+    """
+    limits = limits or ImportLimits()
     try:
         zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise InvalidInput("the file is not a valid zip archive") from None
     with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
-            raise InvalidInput("the zip archive is too large")
+        infos = check_archive(zf, limits)
         shps = [i for i in infos if i.filename.lower().endswith(".shp")]
         if not shps:
             raise InvalidInput("the zip archive contains no .shp file")
@@ -287,36 +356,38 @@ def unpack_shapefile_zip(archive: Path, into: Path, layer: str | None) -> Path:
             names = [Path(i.filename).stem for i in shps][:20]
             raise InvalidInput(f"the zip archive holds several Shapefiles {names}; choose a layer")
         stem = shps[0].filename[: -len(".shp")]
-        target: Path | None = None
-        for info in infos:
-            if not info.filename.startswith(stem + "."):
-                continue
-            # Flatten to a bare file name: no path traversal out of ``into``.
-            out = into / Path(info.filename).name
-            out.write_bytes(zf.read(info))
-            if info.filename == shps[0].filename:
-                target = out
-    assert target is not None
-    return target
+        wanted = [
+            i for i in infos
+            if i.filename.startswith(stem + ".")
+            and i.filename[len(stem):].lower() in SHAPEFILE_PARTS
+        ]  # fmt: skip
+        paths = extract_members(zf, wanted, into, limits)
+    return paths[shps[0].filename]
 
 
 def read_source(
-    path: Path, fmt: FileFormat, *, layer: str | None, encoding: str | None, workdir: Path
-) -> SourceTable:
+    path: Path, fmt: FileFormat, *, layer: str | None, encoding: str | None, workdir: Path,
+    limits: ImportLimits | None = None,
+) -> SourceTable:  # fmt: skip
     """Read ``path`` in format ``fmt`` (a ``.zip`` Shapefile is unpacked into ``workdir``)."""
+    limits = limits or ImportLimits()
     if not path.exists():
         raise InvalidInput(f"no such file: {path.name}")
     if fmt.name == "csv":
-        return read_csv(path, encoding)
+        return read_csv(path, encoding, limits)
     if fmt.name == "xlsx":
         if path.stat().st_size == 0:
             raise InvalidInput("the file is empty")
-        return read_xlsx(path, layer)
+        table = read_xlsx(path, layer, limits)
+        limits.check_rows(table.n_rows)
+        return table
     if fmt.name == "geojson":
-        return read_geojson(path)
+        table = read_geojson(path)
+        limits.check_rows(table.n_rows)
+        return table
     if fmt.name == "shp" and path.suffix.lower() == ".zip":
-        path = unpack_shapefile_zip(path, workdir, layer)
+        path = unpack_shapefile_zip(path, workdir, layer, limits)
         layer = None
     elif fmt.name == "shp" and path.suffix.lower() != ".shp":
         raise InvalidInput("a Shapefile must be given as its .shp file or as a .zip of its parts")
-    return read_ogr(path, fmt, layer, encoding)
+    return read_ogr(path, fmt, layer, encoding, limits)

@@ -14,12 +14,17 @@ import pandas as pd
 import shapely
 
 from gis_onemap.categories import Category, Field
-from gis_onemap.categories.validation import check_constraints, coerce_value
+from gis_onemap.categories.validation import check_constraints, coerce_value, derive_checked
 from gis_onemap.crs import CRSSpec, to_wgs84
-from gis_onemap.errors import InvalidInput
+from gis_onemap.errors import InvalidInput, ValidationFailed
 from gis_onemap.io.headers import HeaderMap, choice_value
+from gis_onemap.io.personal import personal_value
 from gis_onemap.io.readers import SourceTable
 
+_PERSONAL_HINT = (
+    "personal data is never kept in the public 'extra'; put it in a personal column "
+    "(e.g. phone, email) or remove it"
+)
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
@@ -204,17 +209,35 @@ def validate_properties_columns(
             for i in range(n):
                 if col[i] is None and i not in failed[f.name]:
                     prep.reject(i, f"'{f.name}' is required")
+    for i, obj in enumerate(extra):
+        kind = personal_value(obj) if obj else None
+        if kind:
+            prep.reject(i, f"'extra' holds what looks like a {kind}: {_PERSONAL_HINT}")
     for column in headers.unknown:
         cells = source.columns[column]
         for i, value in enumerate(cells):
-            if not is_blank(value):
-                extra[i] = {**(extra[i] or {}), column: _jsonable(value)}
+            if is_blank(value):
+                continue
+            kind = personal_value(value)
+            if kind:
+                prep.reject(i, f"'{column}' holds what looks like a {kind}: {_PERSONAL_HINT}")
+                continue
+            extra[i] = {**(extra[i] or {}), column: _jsonable(value)}
     prep.typed, prep.extra = typed, extra
     if category.derive is not None:
+        # the same rule as the API: a derived value in the file must be the computed one
+        # (issue #10 finding 10: an import could otherwise type in capacity 999999)
         for i in range(n):
             if i in prep.errors:
                 continue
-            derived = category.derive({k: v for k, v in prep.row(i).items() if k != "extra"})
+            try:
+                derived = derive_checked(
+                    category, {k: v for k, v in prep.row(i).items() if k != "extra"}
+                )
+            except ValidationFailed as exc:
+                for problem in exc.details or [{"property": "", "message": exc.message}]:
+                    prep.reject(i, f"'{problem['property']}' {problem['message']}")
+                continue
             for key, value in derived.items():
                 typed.setdefault(key, [None] * n)[i] = value
 

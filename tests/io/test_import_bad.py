@@ -139,3 +139,20 @@ def test_duplicates_skip_update_error(db_session, tmp_path):
     assert (report.imported, report.updated) == (2, 1)
     assert repo.get(fid, include_personal=True)["properties"]["headcount"] == 60
     assert count(db_session, "rescue_teams") == before + 2
+
+
+def test_an_import_cannot_type_in_a_derived_value(editor_client, db_session):
+    """Issue #10 finding 10 on the import path: capacity 999999 on 1,000 m² is refused (an
+    emergency shelter holds at most 1,000 ÷ 1 m²/person = 1,000 people), nothing written."""
+    from sqlalchemy import text
+
+    before = db_session.execute(text("SELECT count(*) FROM shelters")).scalar_one()
+    csv = "name,shelter_type,area_m2,capacity,lon,lat\n" + (
+        "广场A,emergency,1000,999999,110.36,21.27\n广场B,emergency,1000,800,110.37,21.27\n"
+    )
+    r = editor_client.post(
+        "/collections/shelters/import", files={"file": ("s.csv", csv.encode("utf-8"))}
+    )
+    assert r.status_code == 422, r.text
+    assert "capacity" in r.text and "1000" in r.text
+    assert db_session.execute(text("SELECT count(*) FROM shelters")).scalar_one() == before

@@ -22,6 +22,7 @@ from gis_onemap.io.crs_params import CRS_CONFORMANCE, content_crs, output_crs
 from gis_onemap.io.export import ExportSpec, export_collection
 from gis_onemap.io.formats import get_format
 from gis_onemap.io.importer import ImportOptions, import_file
+from gis_onemap.io.limits import ImportLimits
 
 router = APIRouter(tags=["Import and export"])
 add_conformance(CRS_CONFORMANCE)
@@ -78,7 +79,7 @@ def import_features(
         options = ImportOptions(
             crs=crs, layer=layer, encoding=encoding, format=format, on_duplicate=on_duplicate,
             skip_invalid=skip_invalid, dry_run=dry_run,
-            duplicate_distance_m=distance,
+            duplicate_distance_m=distance, limits=ImportLimits.from_settings(settings),
         )  # fmt: skip
         report = import_file(session, category, path, options, filename=name)
     return FastJSONResponse(report.as_dict())
@@ -100,6 +101,7 @@ def download_response(
         include_personal=viewer.sees_personal_data,
         limit=query.limit if "limit" in request.query_params else None,
     )  # fmt: skip
+    headers = {"Content-Crs": content_crs(spec.crs)}  # refused (400) before any work
     tmp = Path(tempfile.mkdtemp(prefix="onemap-export-"))
     try:
         out = tmp / f"{category.id}.{fmt.name}"
@@ -111,13 +113,31 @@ def download_response(
                 for shp in result.files:
                     for part in sorted(shp.parent.glob(shp.stem + ".*")):
                         zf.write(part, part.name)
+        headers["OGC-NumberMatched"] = str(result.count)
+        return CleanupFileResponse(
+            path, media_type=fmt.media_type, filename=filename, headers=headers,
+            background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
+            cleanup=tmp,
+        )  # fmt: skip
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return FileResponse(
-        path,
-        media_type=fmt.media_type,
-        filename=filename,
-        headers={"Content-Crs": content_crs(spec.crs), "OGC-NumberMatched": str(result.count)},
-        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
-    )
+
+
+class CleanupFileResponse(FileResponse):
+    """A file download whose temporary folder is removed however the response ends.
+
+    Starlette runs the ``background`` task only after the body was sent in full; a client
+    that disconnects (or a failing send) skips it, so ``__call__`` also removes the folder in
+    ``finally``.
+    """
+
+    def __init__(self, *args: Any, cleanup: Path, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cleanup = cleanup
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            shutil.rmtree(self.cleanup, ignore_errors=True)
