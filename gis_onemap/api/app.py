@@ -21,6 +21,7 @@ from gis_onemap.api.routers import (
     tiles,
     web,
 )
+from gis_onemap.api.security import SecurityMiddleware
 from gis_onemap.db.engine import make_engine, make_session_factory
 from gis_onemap.settings import Settings, get_settings
 
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # outermost: refuses forged Hosts and non-JSON bodies first, sees every response's headers
+    app.add_middleware(SecurityMiddleware, settings=settings)
     for module in (core, collections, items, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
     install_api_docs(app)
