@@ -157,7 +157,10 @@ def test_map_page_search_and_popup_show_names_literally(browser, xss_server):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     watch = watch_page(page)
     page.goto(f"{base}/map")
-    page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
+    try:
+        page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
+    except Exception:
+        raise AssertionError(watch) from None
     page.fill("#search-input", "alert")
     page.click("#search-form button[type=submit]")
     page.wait_for_selector("#search-results ul.results a", state="attached")
