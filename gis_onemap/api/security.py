@@ -119,6 +119,18 @@ def html_product_response(html: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
+def with_script_hashes(response: HTMLResponse, settings: Settings) -> HTMLResponse:
+    """``response`` (a page of this server with inline scripts, e.g. Swagger UI's ``/api.html``)
+    under the map page's policy, its own inline scripts allowed by hash: nothing injected runs."""
+    from gis_onemap.maps.offline import script_hashes  # folium: imported only when needed
+
+    hashes = " ".join(script_hashes(bytes(response.body).decode("utf-8")))
+    response.headers["Content-Security-Policy"] = map_page_csp(settings).replace(
+        "script-src 'self';", f"script-src 'self' {hashes};", 1
+    )
+    return response
+
+
 class SecurityMiddleware:
     """Pure-ASGI middleware: see the module docstring."""
 
@@ -212,4 +224,5 @@ __all__ = [
     "html_product_response",
     "is_json_type",
     "map_page_csp",
+    "with_script_hashes",
 ]

@@ -175,3 +175,25 @@ def test_map_page_search_and_popup_show_names_literally(browser, xss_server):
     ctx.close()
     assert dialogs == [], dialogs
     assert watch.console_errors == [], watch.console_errors
+
+
+@pytest.mark.browser
+def test_api_docs_page_runs_under_its_csp(browser, xss_server):
+    """``/api.html`` (Swagger UI, an inline start-up script) renders under the HTML policy: its
+    own script is allowed by hash, and the policy still refuses every other inline script."""
+    base, _ = xss_server
+    r = httpx.get(f"{base}/api.html")
+    script_src = next(
+        d for d in r.headers["content-security-policy"].split(";") if "script-src" in d
+    )
+    assert "'sha256-" in script_src and "unsafe-inline" not in script_src
+    ctx = browser.new_context(viewport={"width": 1000, "height": 700})
+    page = ctx.new_page()
+    watch = watch_page(page)
+    page.goto(f"{base}/api.html")
+    page.wait_for_selector(".swagger-ui .info .title", state="attached", timeout=60_000)
+    assert "gis_onemap" in page.text_content(".swagger-ui .info .title")
+    page.wait_for_timeout(300)
+    ctx.close()
+    assert watch.console_errors == [], watch.console_errors
+    assert watch.blocked == [], watch.blocked
