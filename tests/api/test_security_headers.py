@@ -130,3 +130,12 @@ def test_tiles_stay_publicly_cacheable(client):
     assert r.headers["cache-control"].startswith("public")
     assert "private" not in r.headers["cache-control"]
     assert "x-api-key" not in r.headers.get("vary", "").lower()
+
+
+def test_public_url_env_and_its_old_name(monkeypatch):
+    from gis_onemap.settings import Settings
+
+    monkeypatch.setenv("ONEMAP_BASE_URL", "http://old.example")
+    assert Settings().public_url == "http://old.example"
+    monkeypatch.setenv("ONEMAP_PUBLIC_URL", "http://new.example")
+    assert Settings().public_url == "http://new.example"  # the new name wins
