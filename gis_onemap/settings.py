@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The installed package: migrations, demo data and map assets ship inside it (a wheel works
@@ -45,7 +45,21 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = 30_000
     default_limit: int = 100
     max_limit: int = 10_000
-    base_url: str | None = Field(default=None, description="Public base URL for links.")
+    public_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "public_url", "base_url", "ONEMAP_PUBLIC_URL", "ONEMAP_BASE_URL"
+        ),
+        description="Public root URL (e.g. https://onemap.example/api) of every absolute link, "
+        "Location header and TileJSON tile URL; unset = built from the request, whose Host must "
+        "then be allowed (allowed_hosts). ONEMAP_BASE_URL is the old name.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
+        description="Host header values (no port) the server answers; the address a request "
+        "arrived at and the host of public_url are always allowed; '*' allows any. Others get "
+        "400, so a forged Host never lands in a link.",
+    )
     basemap_url: str | None = Field(
         default=None, description="Optional external XYZ base-map URL template."
     )

@@ -25,6 +25,7 @@ from gis_onemap.api.routers import (
     tiles,
     web,
 )
+from gis_onemap.api.security import SecurityMiddleware
 from gis_onemap.auth.deps import require_read
 from gis_onemap.auth.query_tokens import QueryTokenGuard
 from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )  # added last = outermost: it sees the raw body first
+    # refuses forged Hosts and non-JSON bodies, sees every response's headers
+    app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
     for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gis_onemap.api.openapi30 import OAS30_MEDIA_TYPE, to_openapi30
 from gis_onemap.api.responses import FastJSONResponse
+from gis_onemap.api.security import with_script_hashes
 
 #: Swagger UI's files as shipped by the fastapi-offline package (PyPI).
 SWAGGER_STATIC = Path(fastapi_offline.__file__).parent / "static"
@@ -36,10 +37,12 @@ def install_api_docs(app: FastAPI) -> None:
     @app.get("/api.html", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=f"{root}/api",
             title="gis_onemap API",
             swagger_js_url=f"{root}/api-static/swagger-ui-bundle.js",
             swagger_css_url=f"{root}/api-static/swagger-ui.css",
             swagger_favicon_url=f"{root}/api-static/favicon.png",
         )
+        # its inline start-up script is allowed by hash under the HTML policy
+        return with_script_hashes(page, request.app.state.settings)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import mimetypes
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import folium
 
@@ -312,6 +314,7 @@ def offline_html(
     """
     with _without_remote_tiles(m, external_tiles):
         html = m.get_root().render()
+        tile_origins = _tile_origins(m)
 
     def script(match: re.Match[str]) -> str:
         url = match.group("url")
@@ -333,7 +336,59 @@ def offline_html(
     html = html.replace("<head>", '<head><link rel="icon" href="data:,">', 1)
     if title:
         html = html.replace("<head>", f"<head><title>{_escape(title)}</title>", 1)
+    # first in <head>: the policy binds every script after it, also when the file is opened from
+    # disk; gis_onemap.api.security.html_product_response copies it into the HTTP header
+    csp = _escape(product_csp(html, tile_origins)).replace('"', "&quot;")
+    html = html.replace(
+        "<head>", f'<head><meta http-equiv="Content-Security-Policy" content="{csp}">', 1
+    )
     return html
+
+
+_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.I | re.S)
+_DATA_TYPE = re.compile(r"\btype\s*=\s*[\"']?application/(ld\+)?json", re.I)
+
+
+def script_hashes(html: str) -> list[str]:
+    """CSP sources (``'sha256-...'``) of every inline script of a document, in order, once each.
+
+    Data blocks (``type="application/json"``) are not run, so they need no hash.
+
+    >>> script_hashes('<script>alert(1)</script><script type="application/json">{}</script>')
+    ["'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"]
+    """
+    out: list[str] = []
+    for m in _INLINE_SCRIPT.finditer(html):
+        if "src=" in m.group("attrs").lower() or _DATA_TYPE.search(m.group("attrs")):
+            continue
+        digest = hashlib.sha256(m.group("body").encode("utf-8")).digest()
+        source = f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+        if source not in out:
+            out.append(source)
+    return out
+
+
+def product_csp(html: str, img_origins: Iterable[str] = ()) -> str:
+    """The Content-Security-Policy of a standalone product: only its own inline scripts run
+    (by hash: an injected script has no hash), nothing is fetched but ``data:`` images and
+    fonts (plus the origins of tile layers kept on purpose); inline styles are allowed, since
+    Leaflet and the products' panels style elements inline."""
+    scripts = " ".join(script_hashes(html)) or "'none'"
+    imgs = " ".join(["data:", *sorted(set(img_origins))])
+    return (
+        f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src {imgs}; "
+        "font-src data:; connect-src 'none'; object-src 'none'; base-uri 'none'; "
+        "form-action 'none'"
+    )
+
+
+def _tile_origins(m: folium.Map) -> list[str]:
+    out = []
+    for child in m._children.values():
+        if isinstance(child, folium.TileLayer) and is_remote_url(str(child.tiles)):
+            parts = urlsplit(str(child.tiles).strip())
+            out.append(f"{parts.scheme or 'https'}://{parts.netloc}")
+    return out
 
 
 def _escape(text: str) -> str:

@@ -1,4 +1,12 @@
-"""folium map products of the analyses (surroundings, buffers, hazard zones, shelter coverage)."""
+"""folium map products of the analyses (surroundings, buffers, hazard zones, shelter coverage).
+
+Names and other texts come from users. folium puts popup and tooltip HTML inside JavaScript
+template literals, where HTML escaping does not help (``${...}`` runs, a backslash breaks out), so
+no user text goes into folium's popups or tooltips: every text is collected in one
+:class:`_Contents` list, embedded once as JSON in a ``<script type="application/json">`` block
+(``<``, ``>``, ``&``, U+2028/2029 escaped), and layers bind a small function that builds the
+popup from that data with ``textContent``. The side panel is plain HTML, escaped for HTML.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import folium
+import orjson
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 from shapely.geometry import mapping, shape
 
 from gis_onemap.analysis.geodesy import geodesic_buffer
@@ -40,19 +51,117 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def popup_html(props: Mapping[str, Any], title: str | None = None) -> str:
-    """A small HTML table of a feature's main properties (escaped).
+def _text(value: Any) -> str:
+    """Display text of a value (not escaped: it is set with ``textContent``).
 
-    >>> "<td>school</td>" in popup_html({"name": "x", "target_type": "school"})
-    True
+    >>> _text(["fire", "flood"]), _text(1234.56), _text("${x}")
+    ('fire, flood', '1,234.6', '${x}')
     """
-    rows = "".join(
-        f"<tr><th>{_esc(k)}</th><td>{_esc(props[k])}</td></tr>"
-        for k in POPUP_FIELDS
-        if props.get(k) is not None
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        value = f"{value:,.1f}"
+    return str(value)
+
+
+def popup_rows(props: Mapping[str, Any]) -> list[list[str]]:
+    """``[field, text]`` rows of a feature's main properties, for a popup table.
+
+    >>> popup_rows({"name": "x", "target_type": "school", "phone": "123"})
+    [['name', 'x'], ['target_type', 'school']]
+    """
+    return [[k, _text(props[k])] for k in POPUP_FIELDS if props.get(k) is not None]
+
+
+def json_for_script(data: Any) -> str:
+    r"""JSON safe inside a ``<script>`` element: ``<``, ``>``, ``&`` and U+2028/2029 escaped, so
+    no text can close the element or start a comment, whatever the data holds.
+
+    >>> print(json_for_script({"name": "</script><!--&\u2028"}))
+    {"name":"\u003c/script\u003e\u003c!--\u0026\u2028"}
+    """
+    text = orjson.dumps(data).decode()
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+        text = text.replace(ch, esc)
+    return text
+
+
+#: Builds a popup/tooltip from the embedded data with textContent: no user text is ever parsed
+#: as HTML or JavaScript. Defined in <head>; layers call it lazily, when a popup opens.
+_CONTENT_JS = """<script>
+function onemapContent(i) {
+  var all = window.onemapContents || (window.onemapContents =
+    JSON.parse(document.getElementById("onemap-contents").textContent));
+  var item = all[i], box = document.createElement("div");
+  box.className = "onemap-content";
+  if (item.title !== undefined && item.title !== null) {
+    var b = document.createElement("b");
+    b.textContent = item.title;
+    box.appendChild(b);
+  }
+  if (item.rows) {
+    var table = document.createElement("table");
+    table.style.fontSize = "12px";
+    item.rows.forEach(function (r) {
+      var tr = table.insertRow(), th = document.createElement("th");
+      th.textContent = r[0];
+      tr.appendChild(th);
+      tr.insertCell().textContent = r[1];
+    });
+    box.appendChild(table);
+  }
+  if (item.text !== undefined && item.text !== null) {
+    box.appendChild(document.createTextNode(item.text));
+  }
+  return box;
+}
+</script>"""
+
+
+class _Bind(MacroElement):
+    """``layer.bindPopup``/``bindTooltip`` of entry ``index`` of the embedded contents: the
+    script holds only the method, an integer and fixed options, never user text."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.{{ this.method }}("
+        "function () { return onemapContent({{ this.index }}); }, {{ this.options }});"
+        "{% endmacro %}"
     )
-    head = f"<b>{_esc(title)}</b>" if title else ""
-    return f"{head}<table style='font-size:12px'>{rows}</table>"
+
+    def __init__(self, method: str, index: int, options: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._name = "OnemapBind"
+        self.method = method
+        self.index = int(index)
+        self.options = orjson.dumps(dict(options)).decode()
+
+
+class _Contents:
+    """The popup/tooltip texts of one product, embedded once as JSON."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def popup(self, layer: Any, props: Mapping[str, Any], title: Any = None) -> None:
+        self.items.append({"title": None if title is None else _text(title),
+                           "rows": popup_rows(props)})  # fmt: skip
+        layer.add_child(_Bind("bindPopup", len(self.items) - 1, {"maxWidth": 320}))
+
+    def tooltip(self, layer: Any, text: str) -> None:
+        self.items.append({"text": text})
+        layer.add_child(_Bind("bindTooltip", len(self.items) - 1, {"sticky": True}))
+
+    def embed(self, m: folium.Map) -> None:
+        root = m.get_root()
+        root.header.add_child(folium.Element(_CONTENT_JS))  # type: ignore[attr-defined]
+        _root_html(m).add_child(
+            folium.Element(
+                '<script type="application/json" id="onemap-contents">'
+                f"{json_for_script(self.items)}</script>"
+            )
+        )
 
 
 def _root_html(m: folium.Map) -> Any:
@@ -74,6 +183,7 @@ def _fit(m: folium.Map, geoms: Iterable[Any]) -> None:
 
 
 def _add_features(
+    contents: _Contents,
     group: folium.FeatureGroup,
     features: Iterable[Mapping[str, Any]],
     color: str,
@@ -84,22 +194,23 @@ def _add_features(
         geom = f.get("geometry")
         if not geom:
             continue
-        popup = folium.Popup(popup_html(props, props.get("name")), max_width=320)
+        layer: Any
         if geom["type"] == "Point":
             lon, lat = geom["coordinates"][:2]
-            folium.CircleMarker(
-                [lat, lon], radius=6, color=color, fill=True, fill_opacity=0.85, popup=popup
-            ).add_to(group)
+            layer = folium.CircleMarker(
+                [lat, lon], radius=6, color=color, fill=True, fill_opacity=0.85
+            )
         else:
-            folium.GeoJson(
+            layer = folium.GeoJson(
                 {"type": "Feature", "geometry": geom, "properties": {}},
                 style_function=lambda _f, c=color, o=fill_opacity: {
                     "color": c,
                     "weight": 2,
                     "fillOpacity": o,
                 },
-                popup=popup,  # type: ignore[arg-type]  # any Popup works
-            ).add_to(group)
+            )
+        contents.popup(layer, props, props.get("name"))
+        layer.add_to(group)
 
 
 def _panel(title: str, lines: Iterable[str]) -> folium.Element:
@@ -112,17 +223,19 @@ def _panel(title: str, lines: Iterable[str]) -> folium.Element:
     )
 
 
-def _ring_layer(m: folium.Map, fc: Mapping[str, Any], name: str, color_of: Any) -> None:
+def _ring_layer(
+    contents: _Contents, m: folium.Map, fc: Mapping[str, Any], name: str, color_of: Any
+) -> None:
     group = folium.FeatureGroup(name=name)
     for i, f in enumerate(reversed(fc.get("features", []))):
         props = f["properties"]
         color = color_of(props, i)
         tip = " · ".join(
-            f"{k}: {_esc(props[k])}"
+            f"{k}: {_text(props[k])}"
             for k in ("level", "distance_m", "area_m2", "protected_targets", "population")
             if props.get(k) is not None
         )
-        folium.GeoJson(
+        layer = folium.GeoJson(
             {"type": "Feature", "geometry": f["geometry"], "properties": {}},
             style_function=lambda _f, c=color: {
                 "color": c,
@@ -130,8 +243,9 @@ def _ring_layer(m: folium.Map, fc: Mapping[str, Any], name: str, color_of: Any) 
                 "fillColor": c,
                 "fillOpacity": 0.25,
             },
-            tooltip=tip,
-        ).add_to(group)
+        )
+        contents.tooltip(layer, tip)
+        layer.add_to(group)
     group.add_to(m)
 
 
@@ -139,6 +253,7 @@ def render_surroundings(result: Mapping[str, Any], title: str | None = None) -> 
     """Standalone offline HTML of a surroundings result (``SurroundingsService.surroundings``)."""
     lon, lat = result["origin"]["lon"], result["origin"]["lat"]
     m = _map(lon, lat)
+    contents = _Contents()
     circle = geodesic_buffer(shapely.Point(lon, lat), float(result["radius_m"]))
     folium.GeoJson(
         mapping(circle),
@@ -149,7 +264,9 @@ def render_surroundings(result: Mapping[str, Any], title: str | None = None) -> 
         category = REGISTRY[cid]
         group = folium.FeatureGroup(name=f"{category.zh} {category.en} ({fc['numberMatched']})")
         # plan coverage areas are often whole districts: outline them, barely fill them
-        _add_features(group, fc["features"], category.color, 0.04 if cid == "plans" else 0.25)
+        _add_features(
+            contents, group, fc["features"], category.color, 0.04 if cid == "plans" else 0.25
+        )
         group.add_to(m)
     folium.CircleMarker(
         [lat, lon], radius=9, color="#000", weight=3, fill=True, fill_color="#ff0000",
@@ -169,6 +286,7 @@ def render_surroundings(result: Mapping[str, Any], title: str | None = None) -> 
     heading = title or f"周边 Surroundings {result['radius_m']:.0f} m"
     _root_html(m).add_child(_panel(heading, lines))
     folium.LayerControl(collapsed=True).add_to(m)
+    contents.embed(m)
     _fit(m, [circle])
     return offline_html(m, title=heading)
 
@@ -178,15 +296,18 @@ def render_buffers(fc: Mapping[str, Any], title: str | None = None) -> str:
     geoms = [shape(f["geometry"]) for f in fc["features"]]
     c = shapely.union_all(geoms).centroid if geoms else shapely.Point(0, 0)
     m = _map(c.x, c.y)
+    contents = _Contents()
     n = len(fc["features"])
-    _ring_layer(m, fc, "rings 缓冲区", lambda _p, i: RING_COLORS[(n - 1 - i) % len(RING_COLORS)])
+    _ring_layer(
+        contents, m, fc, "rings 缓冲区", lambda _p, i: RING_COLORS[(n - 1 - i) % len(RING_COLORS)]
+    )
     inside = fc.get("inside", {}).get("features", [])
     by_cat: dict[str, list[Any]] = {}
     for f in inside:
         by_cat.setdefault(f["properties"]["category"], []).append(f)
     for cid, feats in by_cat.items():
         group = folium.FeatureGroup(name=f"{REGISTRY[cid].zh} ({len(feats)})")
-        _add_features(group, feats, REGISTRY[cid].color)
+        _add_features(contents, group, feats, REGISTRY[cid].color)
         group.add_to(m)
     lines = [
         f"{f['properties']['distance_m']:.0f} m: {f['properties']['area_m2'] / 1e6:,.3f} km²"
@@ -195,6 +316,7 @@ def render_buffers(fc: Mapping[str, Any], title: str | None = None) -> str:
     heading = title or "缓冲区 Buffers"
     _root_html(m).add_child(_panel(heading, lines))
     folium.LayerControl(collapsed=True).add_to(m)
+    contents.embed(m)
     _fit(m, geoms)
     return offline_html(m, title=heading)
 
@@ -204,7 +326,10 @@ def render_hazard_zones(fc: Mapping[str, Any], title: str | None = None) -> str:
     geoms = [shape(f["geometry"]) for f in fc["features"]]
     c = shapely.union_all(geoms).centroid if geoms else shapely.Point(110.36, 21.27)
     m = _map(c.x, c.y, zoom=11)
-    _ring_layer(m, fc, "hazard zones 危险区", lambda p, _i: LEVEL_COLORS.get(p["level"], "#777"))
+    contents = _Contents()
+    _ring_layer(
+        contents, m, fc, "hazard zones 危险区", lambda p, _i: LEVEL_COLORS.get(p["level"], "#777")
+    )
     lines = [
         f"{p['level']} 级 ({p['radius_m']:.0f} m): {p['sources']} sources, "
         f"{p['protected_targets']} targets, population {p['population']:,}"
@@ -213,6 +338,7 @@ def render_hazard_zones(fc: Mapping[str, Any], title: str | None = None) -> str:
     heading = title or "危险区 Hazard zones"
     _root_html(m).add_child(_panel(heading, lines))
     folium.LayerControl(collapsed=True).add_to(m)
+    contents.embed(m)
     _fit(m, geoms)
     return offline_html(m, title=heading)
 
@@ -229,17 +355,21 @@ def render_shelter_coverage(
     default_radius = {"emergency": 500.0, "fixed": 2000.0, "central": 3000.0}
     areas = []
     m = _map(110.36, 21.27, zoom=11)
+    contents = _Contents()
     group = folium.FeatureGroup(name="service areas 服务范围")
     for f in shelters.get("features", []):
         p = f["properties"]
         radius = p.get("service_radius_m") or default_radius.get(p.get("shelter_type"), 1000.0)
         area = geodesic_buffer(shape(f["geometry"]), float(radius))
         areas.append(area)
-        folium.GeoJson(
+        layer = folium.GeoJson(
             mapping(area),
             style_function=lambda _f: {"color": "#008837", "weight": 1, "fillOpacity": 0.15},
-            tooltip=f"{_esc(p.get('name'))}: {_esc(p.get('capacity'))} persons, {radius:.0f} m",
-        ).add_to(group)
+        )
+        contents.tooltip(
+            layer, f"{_text(p.get('name'))}: {_text(p.get('capacity'))} persons, {radius:.0f} m"
+        )
+        layer.add_to(group)
     group.add_to(m)
     covered_area = shapely.union_all(areas) if areas else None
     lines = [f"shelters 避难场所: {len(areas)}"]
@@ -249,13 +379,14 @@ def render_shelter_coverage(
         for f in targets.get("features", []):
             inside = covered_area is not None and covered_area.intersects(shape(f["geometry"]))
             n_cov += inside
-            _add_features(cov if inside else unc, [f], "#1a9641" if inside else "#d7191c")
+            _add_features(contents, cov if inside else unc, [f], "#1a9641" if inside else "#d7191c")
         cov.add_to(m)
         unc.add_to(m)
         lines.append(f"targets covered 覆盖目标: {n_cov} / {len(targets.get('features', []))}")
     heading = title or "避难场所覆盖 Shelter coverage"
     _root_html(m).add_child(_panel(heading, lines))
     folium.LayerControl(collapsed=True).add_to(m)
+    contents.embed(m)
     _fit(m, areas)
     return offline_html(m, title=heading)
 

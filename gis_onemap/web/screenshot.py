@@ -27,12 +27,13 @@ def screenshot(
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         page.goto(f"{base_url.rstrip('/')}/map")
-        page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+        # predicates as functions: a bare expression is run with eval, which the CSP refuses
+        page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
         page.select_option("#radius-select", str(radius_m))
         page.select_option("#event-select", event_type)
         page.evaluate(f"() => OneMap.setIncident({incident[0]}, {incident[1]})")
         page.wait_for_function(
-            "document.querySelectorAll('#surroundings-list .sur-cat').length === 8",
+            "() => document.querySelectorAll('#surroundings-list .sur-cat').length === 8",
             timeout=60_000,
         )
         page.evaluate("() => document.getElementById('surroundings').scrollIntoView()")

@@ -36,7 +36,8 @@ def test_render_surroundings_offline_and_escaped(db_session):
     result = SurroundingsService(db_session).surroundings(Origin(LON, LAT), 1000.0)
     html = render_surroundings(result)
     _offline(html)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # names travel as JSON data (set with textContent in the browser), "<" escaped
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
 
 
 def test_render_buffers_hazard_zones_and_coverage(client, db_session):

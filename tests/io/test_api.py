@@ -77,7 +77,8 @@ def test_bad_uploads_are_4xx_and_write_nothing(
 
 
 def test_import_needs_a_file(editor_client):
-    r = editor_client.post("/collections/rescue_teams/import", data={"crs": "gcj02"})
+    # multipart (the only type an import takes: gis_onemap.api.security) without a file part
+    r = editor_client.post("/collections/rescue_teams/import", files={"crs": (None, "gcj02")})
     assert r.status_code == 400
 
 

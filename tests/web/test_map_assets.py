@@ -32,7 +32,8 @@ def test_map_page_references_only_local_assets(client):
     r = client.get("/map")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
-    assert r.headers["cache-control"] == "no-cache"
+    # revalidated each time; "private" added by gis_onemap.api.security (not a public response)
+    assert r.headers["cache-control"] == "no-cache, private"
     html = r.text
     # nothing outside the app: no absolute URL in any src/href
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
@@ -96,7 +97,7 @@ def test_encoded_bodies_decode_to_the_file():
 def test_stale_digest_is_served_but_not_cached(client):
     r = client.get("/map/static/0000000000000000/app.js")
     assert r.status_code == 200
-    assert r.headers["cache-control"] == "no-cache"
+    assert r.headers["cache-control"] == "no-cache, private"
 
 
 @pytest.mark.parametrize(

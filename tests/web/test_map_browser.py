@@ -28,10 +28,12 @@ SNAPSHOT_JS = """() => {
 }"""
 
 
+# wait_for_function predicates are functions ("() => ..."): a bare expression is run with
+# eval, which the page's Content-Security-Policy (script-src 'self') rightly refuses
 def open_map(page: Any, base: str, query: str = "") -> PageWatch:
     watch = watch_page(page)
     page.goto(f"{base}/map{query}")
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
     return watch
 
 
@@ -57,7 +59,8 @@ def set_incident(page: Any, tap: bool) -> dict[str, Any]:
         page.locator("#incident-pick").tap()
         # on a phone the bottom sheet slides away: tap the map only once it is out of the way
         page.wait_for_function(
-            "document.getElementById('panel').getBoundingClientRect().top >= window.innerHeight - 1"
+            "() => document.getElementById('panel').getBoundingClientRect().top"
+            " >= window.innerHeight - 1"
         )
     else:
         page.locator("#incident-pick").click()
@@ -69,7 +72,8 @@ def set_incident(page: Any, tap: bool) -> dict[str, Any]:
     else:
         page.mouse.click(x, y)
     page.wait_for_function(
-        "document.querySelectorAll('#surroundings-list .sur-cat').length === 8", timeout=60_000
+        "() => document.querySelectorAll('#surroundings-list .sur-cat').length === 8",
+        timeout=60_000,
     )
     return page.evaluate("() => OneMap.Panels.incident()")
 
@@ -93,7 +97,7 @@ def check_surroundings(page: Any, incident: dict[str, Any]) -> None:
             _, _, d = geod.inv(incident["lon"], incident["lat"], lon, lat)
             assert first_point["properties"]["distance_m"] == pytest.approx(d, abs=0.5)
     # the rings drawn: a third, two thirds and all of the radius, geodesic on WGS84
-    page.wait_for_function("OneMap.Panels.rings() !== null")
+    page.wait_for_function("() => OneMap.Panels.rings() !== null")
     rings = page.evaluate("() => OneMap.Panels.rings()")
     radius = result["radius_m"]
     outer = max(rings["features"], key=lambda f: f["properties"]["distance_m"])
@@ -150,7 +154,7 @@ def test_desktop_incident_lists_every_category(live_server, desktop_page):
     # an event type narrows plans and experts to those that fit it
     page.select_option("#event-select", "hazardous_chemicals")
     page.wait_for_function(
-        "(OneMap.Panels.incident().result || {}).event_type === 'hazardous_chemicals'"
+        "() => (OneMap.Panels.incident().result || {}).event_type === 'hazardous_chemicals'"
     )
     assert_clean(watch)
 

@@ -22,6 +22,7 @@ from gis_onemap.analysis.schemas import BufferRequest, SurroundingsRequest, pars
 from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsService
 from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.responses import FastJSONResponse, GeoJSONResponse
+from gis_onemap.api.security import html_product_response
 from gis_onemap.errors import InvalidInput
 from gis_onemap.limits import InputLimits
 from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
@@ -128,7 +129,7 @@ def surroundings_map(
     from gis_onemap.maps.products import render_surroundings
 
     result = surroundings_of(session, viewer.sees_personal_data, _surroundings_request(p))
-    return HTMLResponse(render_surroundings(result))
+    return html_product_response(render_surroundings(result))
 
 
 @router.post("/buffer", summary="Geodesic buffer rings, optionally with the features inside")
@@ -149,7 +150,7 @@ def buffer_map(
     req = parse_body(BufferRequest, body)
     limits = InputLimits.from_settings(settings)
     fc = BufferService(session, viewer.sees_personal_data, limits).buffer(req)
-    return HTMLResponse(render_buffers(fc))
+    return html_product_response(render_buffers(fc))
 
 
 @dataclass
@@ -189,4 +190,4 @@ def hazard_zones_map(
 ) -> HTMLResponse:
     from gis_onemap.maps.products import render_hazard_zones
 
-    return HTMLResponse(render_hazard_zones(hazard_zones_of(session, settings, p)))
+    return html_product_response(render_hazard_zones(hazard_zones_of(session, settings, p)))

@@ -15,6 +15,7 @@ from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsServi
 from gis_onemap.api.deps import JsonBody, SessionDep, ViewerDep, WriteSessionDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
+from gis_onemap.api.security import html_product_response
 from gis_onemap.auth.deps import EDITOR
 
 router = APIRouter(prefix="/incidents", tags=["Incidents"])
@@ -115,4 +116,4 @@ def incident_surroundings_map(
 
     result = _surroundings(session, viewer.sees_personal_data, incident_id, radius_m, k)
     title = f"事件 Incident {incident_id}: {result['event_type']} · {result['radius_m']:.0f} m"
-    return HTMLResponse(render_surroundings(result, title=title))
+    return html_product_response(render_surroundings(result, title=title))

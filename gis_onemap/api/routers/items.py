@@ -16,7 +16,7 @@ from gis_onemap.api.deps import (
     ViewerDep,
     WriteSessionDep,
 )
-from gis_onemap.api.links import base_url
+from gis_onemap.api.links import base_url, request_url
 from gis_onemap.api.params import ItemsParams
 from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
 from gis_onemap.auth.deps import EDITOR
@@ -116,7 +116,7 @@ def items(
     page = FeatureRepository(session, category).query(q)
     features_to_crs(page.features, crs)
     links = [
-        {"href": str(request.url), "rel": "self", "type": GEOJSON},
+        {"href": request_url(request), "rel": "self", "type": GEOJSON},
         {
             "href": f"{base_url(request)}/collections/{category.id}",
             "rel": "collection",
@@ -124,8 +124,8 @@ def items(
         },
     ]
     if page.next_cursor:
-        next_url = request.url.include_query_params(cursor=page.next_cursor)
-        links.append({"href": str(next_url), "rel": "next", "type": GEOJSON})
+        next_url = request_url(request, cursor=page.next_cursor)
+        links.append({"href": next_url, "rel": "next", "type": GEOJSON})
     return GeoJSONResponse(
         {
             "type": "FeatureCollection",

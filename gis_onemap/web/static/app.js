@@ -178,27 +178,44 @@
     return one(value);
   }
 
-  OM.popupHtml = function (cat, props, extraRows) {
+  // An element with text only: feature properties come from users, so they are set with
+  // textContent and never parsed as HTML.
+  OM.el = function (tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  };
+
+  OM.popupNode = function (cat, props, extraRows) {
     const rows = (extraRows || []).slice();
     cat.fields.forEach((f) => {
       if (f.name === "name") return;
       const v = formatValue(f, props[f.name]);
       if (v !== "") rows.push([I18N.label(f), v]);
     });
-    return '<div class="popup"><div class="popup-cat">' + OM.escape(I18N.label(cat)) + "</div>" +
-      "<h3>" + OM.escape(props.name || "") + "</h3><table>" +
-      rows.map((r) => "<tr><th>" + OM.escape(r[0]) + "</th><td>" + OM.escape(r[1]) + "</td></tr>").join("") +
-      "</table></div>";
+    const box = OM.el("div", "popup");
+    box.appendChild(OM.el("div", "popup-cat", I18N.label(cat)));
+    box.appendChild(OM.el("h3", "", props.name || ""));
+    const table = OM.el("table");
+    rows.forEach((r) => {
+      const tr = table.insertRow();
+      tr.appendChild(OM.el("th", "", r[0]));
+      tr.appendChild(OM.el("td", "", r[1]));
+    });
+    box.appendChild(table);
+    return box;
   };
 
   OM.showFeature = async function (catId, id, lngLat, extraRows) {
     const cat = OM.category(catId);
-    const popup = new window.maplibregl.Popup({ maxWidth: "320px" }).setLngLat(lngLat).setHTML('<div class="popup">' + OM.escape(I18N.t("loading")) + "</div>").addTo(map);
+    const popup = new window.maplibregl.Popup({ maxWidth: "320px" }).setLngLat(lngLat)
+      .setDOMContent(OM.el("div", "popup", I18N.t("loading"))).addTo(map);
     try {
       const f = await OM.api("/collections/" + catId + "/items/" + encodeURIComponent(id));
-      popup.setHTML(OM.popupHtml(cat, f.properties || {}, extraRows));
+      popup.setDOMContent(OM.popupNode(cat, f.properties || {}, extraRows));
     } catch (e) {
-      popup.setHTML('<div class="popup error">' + OM.escape(I18N.t("request_failed") + ": " + e.message) + "</div>");
+      popup.setDOMContent(OM.el("div", "popup error", I18N.t("request_failed") + ": " + e.message));
     }
     return popup;
   };
