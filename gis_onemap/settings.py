@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         description="Hazard-zone radius (m) per hazard level 1-4, overriding the defaults in "
         "gis_onemap.analysis.hazard_zones (no standard maps level to radius).",
     )
+    plan_site_radius_m: float = Field(
+        default=1000.0,
+        gt=0,
+        le=50_000,
+        description="An enterprise on-site plan applies to incidents within this distance (m) "
+        "of its hazard source (issue 13).",
+    )
     api_keys: list[str] = Field(
         default_factory=list,
         description="Keys (X-API-Key header) of trusted users, who also see personal data.",

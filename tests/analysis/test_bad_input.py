@@ -146,15 +146,6 @@ def test_bad_buffer_bodies(client, body, expect):
             "severity",
         ),
         (
-            {
-                **POINT,
-                "event_category": "social_security",
-                "event_type": "terrorism",
-                "severity": "I",
-            },
-            "no severity",
-        ),
-        (
             {**POINT, "event_category": "accident", "event_type": "earthquake"},
             "not a accident event",
         ),
