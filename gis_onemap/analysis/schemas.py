@@ -98,6 +98,10 @@ class SurroundingsRequest(PointInput):
     k: int | None = Field(
         default=None, ge=1, le=MAX_K, description="Features per category (nearest first)"
     )
+    include_unusable: bool = Field(
+        default=False,
+        description="Also list and count expired/reserved stock and deployed/unavailable teams",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> SurroundingsRequest:

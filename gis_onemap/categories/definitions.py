@@ -264,6 +264,7 @@ SUPPLIES = Category(
         unit="records",
         measure_column="quantity",
         measure_name="quantity",
+        measure_per="unit",
     ),
     fields=(
         Field(

@@ -71,6 +71,9 @@ class Usability:
     unit: str
     measure_column: str
     measure_name: str
+    #: Sum the measure separately per value of this column (e.g. supplies per ``unit``: adding
+    #: 箱 to 顶 means nothing).
+    measure_per: str | None = None
 
     def reason(self, table: str) -> str:
         """The reason expression for ``table`` (a trusted identifier, never client input)."""

@@ -62,7 +62,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
         ("t.csv", CSV_OK.encode(), {"on_duplicate": "merge"}, 400, "on_duplicate"),
         ("t.csv", CSV_OK.encode(), {"distance_m": "-5"}, 400, "distance_m"),
         ("t.geojson", b'{"type": "Feature"', {}, 400, "not valid JSON"),
-        ("t.csv", "名称,经度,纬度\n甲,110,21\n".encode(), {}, 400, "'team_type'"),
+        ("t.csv", "名称,经度,纬度\n甲,110,21\n".encode(), {}, 400, "'tier'"),
     ],
 )
 def test_bad_uploads_are_4xx_and_write_nothing(

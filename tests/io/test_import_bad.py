@@ -10,7 +10,7 @@ from gis_onemap.errors import Conflict, InvalidInput, ValidationFailed
 from tests.io.helpers import count, load, write_csv
 from tests.samples import sample_feature
 
-HEADER = ["name", "team_type", "headcount", "lon", "lat"]
+HEADER = ["name", "tier", "headcount", "lon", "lat"]
 GOOD = ["甲队", "fire_rescue", "45", "110.30", "21.20"]
 
 
@@ -23,7 +23,7 @@ GOOD = ["甲队", "fire_rescue", "45", "110.30", "21.20"]
         (["乙队", "fire_rescue", "45", "", ""], "missing coordinates"),
         (["", "fire_rescue", "45", "110.3", "21.2"], "'name' is required"),
         (["乙队", "fire_rescue", "四十五", "110.3", "21.2"], "'headcount' must be an integer"),
-        (["乙队", "spaceship", "45", "110.3", "21.2"], "'team_type' 'spaceship' is not one of"),
+        (["乙队", "spaceship", "45", "110.3", "21.2"], "'tier' 'spaceship' is not one of"),
         (["乙队", "fire_rescue", "-3", "110.3", "21.2"], "'headcount' must be ≥ 0"),
     ],
 )
@@ -83,11 +83,11 @@ def _zip_without_shp(tmp_path):
          {"encoding": "utf-8"}, "not valid utf-8"),
         (lambda p: write_csv(p / "t.csv", HEADER, [GOOD]), {"encoding": "klingon"},
          "unknown encoding"),
-        (lambda p: write_csv(p / "t.csv", ["name", "team_type", "x"], [["a", "medical", "1"]]), {},
+        (lambda p: write_csv(p / "t.csv", ["name", "tier", "x"], [["a", "professional", "1"]]), {},
          "only one coordinate column"),
-        (lambda p: write_csv(p / "t.csv", ["name", "team_type"], [["a", "medical"]]), {},
+        (lambda p: write_csv(p / "t.csv", ["name", "tier"], [["a", "professional"]]), {},
          "no coordinate columns"),
-        (lambda p: write_csv(p / "t.csv", ["team_type", "lon", "lat"], [["medical", 1, 2]]), {},
+        (lambda p: write_csv(p / "t.csv", ["tier", "lon", "lat"], [["professional", 1, 2]]), {},
          "no column for the required properties 'name'"),
         (lambda p: (p / "t.geojson").write_text("{not json") and p / "t.geojson", {},
          "not valid JSON"),

@@ -180,9 +180,9 @@ def test_clusters_are_grid_cells_at_the_mean_of_their_points(client, teams, z):
 def test_property_and_cql2_filters_as_on_items(client, teams):
     tile = CENTER
     inside = [p for p in teams if WMQ.tile(p.lon, p.lat, Z) == tile]
-    # scatter() gives team i: headcount i, team_type cycling flood/medical/fire_rescue
+    # scatter() gives team i: headcount i, tier cycling professional/commando/main
     index = {p.id: i for i, p in enumerate(teams)}
-    r = client.get(tile_url("rescue_teams", Z, tile.x, tile.y, "?team_type=flood,medical"))
+    r = client.get(tile_url("rescue_teams", Z, tile.x, tile.y, "?tier=professional,commando"))
     got = {f["id"] for f in decode(r.content)["rescue_teams"]["features"]}
     assert got == {p.id for p in inside if index[p.id] % 3 in (0, 1)}
     r = client.get(tile_url("rescue_teams", Z, tile.x, tile.y, "?filter=headcount >= 30"))
