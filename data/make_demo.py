@@ -55,6 +55,7 @@ from demo_geography import (  # noqa: E402
 from demo_tables import (  # noqa: E402
     BRANDS,
     DEPOT_KINDS,
+    ENTERPRISE_PLAN_TYPES,
     EQUIPMENT,
     ESTATE_A,
     ESTATE_B,
@@ -68,8 +69,8 @@ from demo_tables import (  # noqa: E402
     ROAD_SUFFIX,
     ROADS,
     SHELTER_KINDS,
-    SITE_NAMES,
     SHELTER_SPACE,
+    SITE_NAMES,
     SPECIAL_PLANS,
     SPECIALTY_BY_NAME,
     SUBSTANCES,
@@ -77,7 +78,6 @@ from demo_tables import (  # noqa: E402
     SURNAMES,
     TARGET_KINDS,
     TARGET_NAMES,
-    ENTERPRISE_PLAN_TYPES,
     TEAM_CLASS,
     TEAM_ITEMS,
     TEAM_KINDS,
@@ -565,13 +565,20 @@ def build_plans(g: Generator) -> None:
     every = ",".join(e.value for e in EVENT_TYPES)
     seat = {s.code: s for s in g.sites["depots"][5:14]}  # the county depots sit at the seats
     city = seat["440802"]
+
     def area(code: str) -> dict[str, Any]:  # a government plan applies in its issuer's region
         return {"issuer_level": g.d[code].level, "area_codes": [code]}
 
     for code in (CITY, *g.codes):
         name, s = g.d[code].name, Site(city.lon, city.lat, CITY, city.anchor)
         props = _plan(
-            g, f"{name}突发事件总体应急预案", "overall", every, f"{name}人民政府", name, **area(code)
+            g,
+            f"{name}突发事件总体应急预案",
+            "overall",
+            every,
+            f"{name}人民政府",
+            name,
+            **area(code),
         )
         g.feature("plans", seat.get(code, s), props, geometry_json(g.d[code].geom))
     for code in (CITY, *g.codes):
@@ -604,7 +611,9 @@ def build_plans(g: Generator) -> None:
         title, types = g.pick(GRASSROOTS_PLANS)
         name = g.name("plans", f"{{town}}{title}|{{town}}{{village}}村{title}", s)
         unit = f"{s.anchor.zh}人民政府"
-        props = _plan(g, name, "grassroots", types, unit, f"{s.anchor.zh}辖区", issuer_level="township")
+        props = _plan(
+            g, name, "grassroots", types, unit, f"{s.anchor.zh}辖区", issuer_level="township"
+        )
         g.feature("plans", s, props)
 
 

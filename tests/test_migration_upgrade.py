@@ -37,7 +37,8 @@ OLD_ROWS = [
         ('甲罐区', '湛江某化工有限公司', 2, {FAR}), ('乙罐区', '湛江某化工有限公司', 3, {CHIKAN}),
         ('丙站', '湛江另一公司', 4, {CHIKAN})""",
     f"INSERT INTO protected_targets (name, target_type, geom) VALUES ('一中', 'school', {CHIKAN})",
-    f"INSERT INTO depots (name, depot_level, area_m2, geom) VALUES ('库', 'municipal', 800, {CHIKAN})",
+    f"INSERT INTO depots (name, depot_level, area_m2, geom) "
+    f"VALUES ('库', 'municipal', 800, {CHIKAN})",
     f"""INSERT INTO supplies (name, item_name, item_code, quantity, unit, expiry_date, depot_id,
         geom) VALUES ('s1', '帐篷', '1010101', 10, '顶', NULL,
         (SELECT id FROM depots LIMIT 1), {CHIKAN}),
@@ -60,7 +61,8 @@ OLD_ROWS = [
         ('plant', 'enterprise', ARRAY['fire'], '湛江某化工有限公司', '440802', {CHIKAN}),
         ('town', 'grassroots', ARRAY['flood'], '某镇人民政府', '440802', {CHIKAN})""",
     f"""INSERT INTO incidents (event_category, event_type, severity, geom) VALUES
-        ('accident', 'fire', 'III', {CHIKAN}), ('social_security', 'mass_incident', NULL, {CHIKAN})""",
+        ('accident', 'fire', 'III', {CHIKAN}),
+        ('social_security', 'mass_incident', NULL, {CHIKAN})""",
 ]
 
 
@@ -108,7 +110,10 @@ def test_team_type_becomes_tier_and_specialties_readiness_becomes_status(upgrade
 def test_supplies_get_a_status_and_keep_their_expiry(upgraded):
     engine, _ = upgraded
     rows = _rows(engine, "SELECT name, status, expiry_date::text FROM supplies ORDER BY name")
-    assert [tuple(r) for r in rows] == [("s1", "available", None), ("s2", "available", "2020-01-01")]
+    assert [tuple(r) for r in rows] == [
+        ("s1", "available", None),
+        ("s2", "available", "2020-01-01"),
+    ]
 
 
 def test_shelters_effective_area_space_type_and_warnings(upgraded):
@@ -116,7 +121,11 @@ def test_shelters_effective_area_space_type_and_warnings(upgraded):
     rows = {r[0]: r[1:] for r in _rows(
         engine, "SELECT name, effective_area_m2, space_type, warnings FROM shelters"
     )}  # fmt: skip
-    assert rows["公园"] == (1500, "outdoor", ["effective_area_below_min", "area_per_person_below_min"])
+    assert rows["公园"] == (
+        1500,
+        "outdoor",
+        ["effective_area_below_min", "area_per_person_below_min"],
+    )
     assert rows["学校"] == (12000, "indoor", [])
     assert rows["体育馆"] == (None, None, [])  # a stadium may be either: not guessed
 

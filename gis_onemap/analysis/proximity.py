@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Float,
     Integer,
@@ -16,8 +17,8 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    literal_column,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -65,7 +66,7 @@ def usable_where(category: Category) -> list[ColumnElement[bool]]:
     """The category's declared "usable now" predicate as a WHERE clause (none if undeclared)."""
     if category.usable is None:
         return []
-    return [text(category.usable.usable(category.id))]
+    return [literal_column(category.usable.usable(category.id), Boolean)]
 
 
 Number = int | float | ColumnElement[Any]

@@ -128,9 +128,7 @@ def _plans_select(where: list[ColumnElement[bool]], personal: bool) -> Any:
     )
 
 
-def _category_select(
-    category: Category, fit_event: bool, personal: bool, usable_only: bool
-) -> Any:
+def _category_select(category: Category, fit_event: bool, personal: bool, usable_only: bool) -> Any:
     """Rows of one category within ``:radius`` (at most ``:k``), filtered by the event's fit."""
     table = table_for(category.id)
     where: list[ColumnElement[bool]] = usable_where(category) if usable_only else []
@@ -196,8 +194,9 @@ class SurroundingsService:
         plans are those whose jurisdiction contains the point (their ``area_codes`` regions, or
         the enterprise site), whose event types fit the event, listed enterprise first, then
         county, city, province; experts are those whose specialties fit it. Unusable supplies and
-        teams are left out unless ``include_unusable``. As experts advise from anywhere, ``summary.experts_nearest`` also
-        lists the :data:`NEAREST_EXPERTS` nearest fitting experts at any distance.
+        teams are left out unless ``include_unusable``. As experts advise from anywhere,
+        ``summary.experts_nearest`` also lists the :data:`NEAREST_EXPERTS` nearest fitting experts
+        at any distance.
         Totals in ``summary`` cover everything within the radius, not only the ``k`` listed.
         """
         fit = EventFit(event_category, event_type)

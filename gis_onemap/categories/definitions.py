@@ -276,7 +276,7 @@ SUPPLIES = Category(
             "物资编码",
             "Item code (GB/T 38565)",
             pattern=derived.SUPPLY_CODE_PATTERN,
-            description="7-digit code in 4 levels (class 1–3, then three levels 01–99; 99 = other).",
+            description="7 digits: class 1–3, then three levels 01–99 (99 = other).",
         ),
         Field(
             "supply_class",
@@ -407,9 +407,7 @@ SHELTERS = Category(
             "避难种类",
             "Hazards served (GB/T 44013)",
             in_tiles=True,
-            choices=tuple(
-                EVENT_TYPES_BY_VALUE[v].choice for v in derived.SHELTER_HAZARDS
-            ),
+            choices=tuple(EVENT_TYPES_BY_VALUE[v].choice for v in derived.SHELTER_HAZARDS),
         ),
         Field(
             "effective_area_m2",

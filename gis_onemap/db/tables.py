@@ -202,9 +202,7 @@ REGIONS: Table = Table(
     Column("name", Text, nullable=False),
     Column("level", Text, nullable=False),
     Column("parent_code", Text, nullable=True),
-    Column(
-        "geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False
-    ),
+    Column("geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False),
     CheckConstraint("code ~ '^[1-9][0-9]{5}$'", name="code_format"),
 )
 Index("ix_regions_geom", REGIONS.c.geom, postgresql_using="gist")

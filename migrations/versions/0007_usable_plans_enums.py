@@ -223,9 +223,7 @@ def upgrade() -> None:
     )
 
     # ---- plans ----------------------------------------------------------------------------
-    op.add_column(
-        "plans", sa.Column("issuer_level", sa.Text(), comment="发布层级 / Issuer level")
-    )
+    op.add_column("plans", sa.Column("issuer_level", sa.Text(), comment="发布层级 / Issuer level"))
     op.add_column(
         "plans",
         sa.Column("area_codes", postgresql.ARRAY(sa.Text()), comment="适用区域代码 / Area codes"),
@@ -237,7 +235,9 @@ def upgrade() -> None:
         ),
     )
     op.drop_constraint(op.f("ck_plans_plan_type_enum"), "plans", type_="check")
-    op.execute("UPDATE plans SET plan_type = 'enterprise_comprehensive' WHERE plan_type = 'enterprise'")
+    op.execute(
+        "UPDATE plans SET plan_type = 'enterprise_comprehensive' WHERE plan_type = 'enterprise'"
+    )
     op.create_check_constraint(
         op.f("ck_plans_plan_type_enum"), "plans", f"plan_type IN ({_in(NEW_PLAN_TYPES)})"
     )
@@ -283,14 +283,18 @@ def upgrade() -> None:
         "issuer_level IN ('national', 'provincial', 'municipal', 'county', 'township', "
         "'village', 'enterprise')",
     )
-    op.create_check_constraint(op.f("ck_plans_hazard_source_id_min"), "plans", "hazard_source_id >= 1")
+    op.create_check_constraint(
+        op.f("ck_plans_hazard_source_id_min"), "plans", "hazard_source_id >= 1"
+    )
 
     # ---- incidents: local plans grade social-security events too ---------------------------
     op.drop_constraint(op.f("ck_incidents_no_social_severity"), "incidents", type_="check")
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM incidents WHERE event_category = 'social_security' AND severity IS NOT NULL")
+    op.execute(
+        "DELETE FROM incidents WHERE event_category = 'social_security' AND severity IS NOT NULL"
+    )
     op.create_check_constraint(
         op.f("ck_incidents_no_social_severity"),
         "incidents",

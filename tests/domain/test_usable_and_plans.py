@@ -20,7 +20,7 @@ from gis_onemap.categories.validation import validate_properties
 from gis_onemap.db.engine import make_engine, make_session_factory
 from gis_onemap.errors import ValidationFailed
 from gis_onemap.settings import Settings
-from tests.analysis.helpers import GEOD, add, offset
+from tests.analysis.helpers import add, offset
 from tests.live_server import demo_database
 
 LON, LAT = 110.52, 21.05  # away from other tests' rows
@@ -155,7 +155,9 @@ def test_nearest_and_within_find_usable_only_unless_asked(client, stock):
     base = {"lon": LON, "lat": LAT, "category": "rescue_teams"}
     r = client.get("/analysis/within", params={**base, "radius_m": RADIUS})
     assert {f["id"] for f in r.json()["features"]} == usable
-    r = client.get("/analysis/within", params={**base, "radius_m": RADIUS, "include_unusable": True})
+    r = client.get(
+        "/analysis/within", params={**base, "radius_m": RADIUS, "include_unusable": True}
+    )
     assert {f["id"] for f in r.json()["features"]} == every
     r = client.get("/analysis/nearest", params={**base, "k": len(TEAM_ROWS)})
     assert {f["id"] for f in r.json()["features"]} == usable
@@ -170,8 +172,11 @@ def test_nearest_and_within_find_usable_only_unless_asked(client, stock):
 # ---- plans by jurisdiction -----------------------------------------------------------------
 def _inside(db_session, code: str) -> tuple[float, float]:
     row = db_session.execute(
-        text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM regions "
-             "WHERE code = :c) x"), {"c": code}  # fmt: skip
+        text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM regions "
+            "WHERE code = :c) x"
+        ),
+        {"c": code},  # fmt: skip
     ).one()
     return float(row[0]), float(row[1])
 
@@ -343,14 +348,18 @@ def test_the_citys_plan_is_listed_at_every_demo_hazard_source(demo_url):
     try:
         with make_session_factory(engine)() as session:
             sources = session.execute(
-                text("SELECT id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
-                     "FROM hazard_sources ORDER BY id")  # fmt: skip
+                text(
+                    "SELECT id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+                    "FROM hazard_sources ORDER BY id"
+                )  # fmt: skip
             ).all()
             city_plans = {
                 r.id: set(r.event_types)
                 for r in session.execute(
-                    text("SELECT id, event_types FROM plans WHERE plan_type = 'special' "
-                         "AND area_codes = ARRAY['440800'] AND issuer_level = 'municipal'")
+                    text(
+                        "SELECT id, event_types FROM plans WHERE plan_type = 'special' "
+                        "AND area_codes = ARRAY['440800'] AND issuer_level = 'municipal'"
+                    )
                 )  # fmt: skip
             }
             assert len(sources) >= 100

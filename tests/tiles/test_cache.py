@@ -175,7 +175,8 @@ def test_production_path_sees_committed_edits_at_once(settings, engine):
         fid = conn.execute(
             text(
                 "INSERT INTO rescue_teams (name, tier, geom) VALUES "
-                "('committed', 'professional', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) RETURNING id"
+                "('committed', 'professional', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
+                "RETURNING id"
             ),
             {"lon": lon, "lat": lat},
         ).scalar_one()
