@@ -197,7 +197,7 @@ def derive_shelter(props: dict[str, Any]) -> dict[str, Any]:
     """Fill ``capacity`` from area and type when not given, the type's service radius, and the
     GB 21734 ``warnings``.
 
-    >>> derive_shelter({"shelter_type": "emergency", "effective_area_m2": 1500})["warnings"]
+    >>> derive_shelter({"shelter_type": "fixed", "effective_area_m2": 1500})["warnings"]
     ['effective_area_below_min']
     """
     stype = props.get("shelter_type")

@@ -199,7 +199,7 @@ def validate_properties(
 
     >>> from gis_onemap.categories import get_category
     >>> p = validate_properties(get_category("shelters"),
-    ...     {"name": "人民广场", "shelter_type": "emergency", "area_m2": 5000})
+    ...     {"name": "人民广场", "shelter_type": "emergency", "effective_area_m2": 5000})
     >>> p["capacity"], p["service_radius_m"]
     (5000, 500.0)
     """
