@@ -52,6 +52,9 @@ def _column(category: Category, f: Field) -> Column[Any]:
     kwargs: dict[str, Any] = {"nullable": not f.required, "comment": f"{f.zh} / {f.en}"}
     if f.name == "depot_id":
         return Column(f.name, BigInteger, ForeignKey("depots.id", ondelete="SET NULL"), **kwargs)
+    if f.name == "hazard_source_id":  # an enterprise plan's site (issue 13)
+        target = ForeignKey("hazard_sources.id", ondelete="SET NULL")
+        return Column(f.name, BigInteger, target, **kwargs)
     sql_type = _SQL_TYPES[f.type]
     return Column(f.name, sql_type() if isinstance(sql_type, type) else sql_type, **kwargs)
 

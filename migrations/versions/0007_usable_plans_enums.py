@@ -62,6 +62,20 @@ OLD_PLAN_TYPES = ("overall", "special", "departmental", "enterprise", "grassroot
 OLD_TEAM_TYPES = tuple(TEAM_TYPE_MAP)
 
 
+PLAN_AREA_SQL = """
+CREATE FUNCTION onemap_plan_check_area() RETURNS trigger AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM unnest(NEW.area_codes) AS c(code)
+               WHERE NOT EXISTS (SELECT 1 FROM regions r WHERE r.code = c.code)) THEN
+        RAISE EXCEPTION 'plans.area_codes: unknown region code' USING ERRCODE = '22023';
+    END IF;
+    RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER plans_check_area BEFORE INSERT OR UPDATE OF area_codes ON plans
+    FOR EACH ROW EXECUTE FUNCTION onemap_plan_check_area();
+"""
+
+
 def _in(values: Sequence[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
@@ -286,6 +300,17 @@ def upgrade() -> None:
     op.create_check_constraint(
         op.f("ck_plans_hazard_source_id_min"), "plans", "hazard_source_id >= 1"
     )
+    op.create_foreign_key(
+        op.f("fk_plans_hazard_source_id_hazard_sources"),
+        "plans",
+        "hazard_sources",
+        ["hazard_source_id"],
+        ["id"],
+        ondelete="SET NULL",
+    )
+    # Every path that writes plans (API, COPY import, SQL) meets the same guard as the API's
+    # check: area codes must be known regions (an array cannot carry a foreign key).
+    op.execute(PLAN_AREA_SQL)
 
     # ---- incidents: local plans grade social-security events too ---------------------------
     op.drop_constraint(op.f("ck_incidents_no_social_severity"), "incidents", type_="check")
@@ -299,6 +324,11 @@ def downgrade() -> None:
         op.f("ck_incidents_no_social_severity"),
         "incidents",
         "event_category <> 'social_security' OR severity IS NULL",
+    )
+    op.execute("DROP TRIGGER plans_check_area ON plans")
+    op.execute("DROP FUNCTION onemap_plan_check_area()")
+    op.drop_constraint(
+        op.f("fk_plans_hazard_source_id_hazard_sources"), "plans", type_="foreignkey"
     )
     for name in ("issuer_level_enum", "hazard_source_id_min", "plan_type_enum"):
         op.drop_constraint(op.f(f"ck_plans_{name}"), "plans", type_="check")

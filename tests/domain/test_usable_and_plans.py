@@ -393,3 +393,24 @@ def test_demo_has_some_unusable_stock_and_teams(demo_url):
         engine.dispose()
     assert 0 < expired < dated / 2  # some, not most
     assert 0 < out < teams / 4
+
+
+def test_the_database_guards_plan_areas_on_every_write_path(db_session):
+    """Imports and SQL bypass the API's check; the trigger and foreign key of 0007 do not."""
+    from sqlalchemy.exc import DBAPIError
+
+    for column, value in (("area_codes", "ARRAY['440899']"), ("hazard_source_id", "987654321")):
+        with pytest.raises(DBAPIError), db_session.begin_nested():
+            db_session.execute(text(
+                "INSERT INTO plans (name, plan_type, event_types, geom, " + column + ") VALUES "
+                "('x', 'special', ARRAY['fire'], ST_SetSRID(ST_MakePoint(110, 21), 4326), "
+                + value + ")"
+            ))  # fmt: skip
+    hs = add(db_session, "hazard_sources", LON, LAT, name="gone")
+    pid = add(db_session, "plans", LON, LAT, name="p", hazard_source_id=hs,
+              area_codes=["440800"])  # fmt: skip
+    db_session.execute(text("DELETE FROM hazard_sources WHERE id = :i"), {"i": hs})
+    row = db_session.execute(
+        text("SELECT hazard_source_id, area_codes FROM plans WHERE id = :i"), {"i": pid}
+    ).one()
+    assert tuple(row) == (None, ["440800"])  # the site is gone, the plan stays
