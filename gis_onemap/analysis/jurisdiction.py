@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.orm import Session
 
 from gis_onemap.db.tables import REGIONS, table_for
@@ -48,6 +48,12 @@ def level_rank(level: str | None) -> int:
     ['enterprise', 'county', 'municipal', None]
     """
     return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER)
+
+
+def level_order(column: Any) -> ColumnElement[int]:
+    """SQL sort key of an issuer level, the same order as :func:`level_rank`."""
+    ranks = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    return case(ranks, value=column, else_=len(LEVEL_ORDER))
 
 
 def check_plan_references(

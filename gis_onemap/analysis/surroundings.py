@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from gis_onemap.analysis.inputs import Origin
-from gis_onemap.analysis.jurisdiction import applies_sql, level_rank
+from gis_onemap.analysis.jurisdiction import applies_sql, level_order, level_rank
 from gis_onemap.analysis.proximity import (
     _columns,
     _feature,
@@ -123,7 +123,8 @@ def _plans_select(where: list[ColumnElement[bool]], personal: bool) -> Any:
     return (
         select(*_columns(plans, personal, origin))
         .where(*where, text(applies_sql(plans.id)))
-        .order_by(distance_expr(table, origin), table.c.id)
+        # the k kept are the closest responsibility first, then the nearest
+        .order_by(level_order(table.c.issuer_level), distance_expr(table, origin), table.c.id)
         .limit(bindparam("k", type_=Integer))
     )
 

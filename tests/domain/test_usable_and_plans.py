@@ -219,6 +219,14 @@ def test_plans_for_an_incident_are_those_of_its_jurisdictions_closest_first(
     # the other county's plan lies at the incident but is not responsible; flood does not fit
     assert mine == [ids["site"], ids["county"], ids["city"]]
     assert r.json()["summary"]["counts"]["plans"] == len(got)
+    # with k, the closest responsibilities are kept (not the plans filed nearest)
+    r = trusted_client.post(
+        "/analysis/surroundings",
+        json={"lon": lon, "lat": lat, "radius_m": 100, "event_type": "fire", "k": 2},
+    )
+    assert [f["id"] for f in r.json()["collections"]["plans"]["features"]] == [
+        ids["site"], ids["county"]
+    ]  # fmt: skip
     # beyond the site radius the enterprise plan no longer applies
     lon2, lat2 = offset(lon, lat, 225, 3000)
     r = trusted_client.post(
