@@ -100,7 +100,34 @@ flood 25 town 20 120 {dist}{brand}防汛机动抢险队|{town}防汛抢险应急
 medical 20 hospital 12 40 {hospital}紧急医疗救援队
 maritime 12 coast 10 60 湛江海上搜救{town}工作站|{town}渔民海上救援队|{town}{village}村海上救援队
 social_volunteer 19 any 15 200 {dist}{brand}应急救援志愿队|{town}{brand}义工救援队
-other 5 urban 20 80 {dist}电力抢修队|{dist}通信保障应急队|{dist}{brand}工程抢险队""")
+other 5 urban 20 80 {dist}电力抢修队|{dist}通信保障应急队|{dist}{brand}工程抢险队
+full_time_fire 8 hazard 12 40 {ent}专职消防队
+aviation 1 urban 20 40 湛江{brand}航空应急救援队
+oil_spill 3 coast 15 40 湛江{brand}溢油应急处置队|{town}溢油应急处置队
+epidemic_prevention 4 urban 15 50 {dist}疾病预防控制中心卫生应急队
+militia 8 town 30 120 {town}民兵应急连|{dist}民兵应急排
+armed_police 2 urban 60 200 湛江武警{n}中队应急救援分队""")
+#: Team kind → force tier and specialties (DOMAIN.md, "Teams"); ``other`` teams take their
+#: specialty from their name (SPECIALTY_BY_NAME).
+TEAM_CLASS = {
+    "fire_rescue": ("main", ["fire_rescue"]),
+    "forest_fire": ("professional", ["forest_fire"]),
+    "earthquake_geological": ("professional", ["earthquake_geological"]),
+    "mine": ("professional", ["mine"]),
+    "hazardous_chemicals": ("professional", ["hazardous_chemicals"]),
+    "flood": ("professional", ["flood"]),
+    "medical": ("professional", ["medical"]),
+    "maritime": ("professional", ["maritime"]),
+    "social_volunteer": ("auxiliary", ["flood"]),
+    "other": ("professional", []),
+    "full_time_fire": ("professional", ["full_time_fire", "hazardous_chemicals"]),
+    "aviation": ("professional", ["aviation"]),
+    "oil_spill": ("professional", ["oil_spill", "maritime"]),
+    "epidemic_prevention": ("professional", ["epidemic_prevention", "medical"]),
+    "militia": ("commando", ["militia", "flood"]),
+    "armed_police": ("commando", ["earthquake_geological", "flood"]),
+}
+SPECIALTY_BY_NAME = {"电力": "power_repair", "通信": "communications", "工程": "engineering"}
 EQUIPMENT = dict(
     _rows("""
 fire_rescue 水罐消防车,泡沫消防车,抢险救援车,举高喷射消防车,排烟车,空气呼吸器,破拆工具组
@@ -112,9 +139,33 @@ flood 冲锋舟,橡皮艇,救生衣,抽水泵,沙袋,发电机,照明灯塔,抢�
 medical 救护车,急救箱,除颤仪,担架,移动医疗方舱
 maritime 搜救艇,救生衣,救生圈,抛投器,无人机,卫星电话
 social_volunteer 橡皮艇,救生衣,无人机,对讲机,急救包
-other 应急发电车,抢修工程车,卫星通信车,对讲机""")
+other 应急发电车,抢修工程车,卫星通信车,对讲机
+full_time_fire 水罐消防车,泡沫消防车,空气呼吸器,防化服,堵漏工具组
+aviation 救援直升机,无人机,吊桶,卫星电话
+oil_spill 围油栏,收油机,吸油毡,清污船,对讲机
+epidemic_prevention 消杀设备,采样箱,负压救护车,防护服
+militia 冲锋舟,救生衣,抽水泵,沙袋,油锯,对讲机
+armed_police 生命探测仪,液压破拆工具组,冲锋舟,运兵车,发电机""")
 )
-READINESS = ("on_duty",) * 6 + ("standby",) * 3 + ("deployed", "unavailable")
+#: Team status shares: most teams can go; ~15 % are out on a task or not available.
+TEAM_STATUS = ("on_duty",) * 12 + ("standby",) * 5 + ("deployed",) * 2 + ("unavailable",)
+#: Stock status shares of records not expired by date (the rest is judged by its expiry date).
+SUPPLY_STATUS = ("available",) * 45 + ("reserved",) * 3 + ("damaged",) * 2
+#: Shelter site type → space type and the hazards it serves (GB/T 44013-2024): open ground
+#: for earthquakes and fires, buildings for typhoons, floods and storm surges (湛江 plans indoor
+#: 避护场所 for typhoons).
+SHELTER_SPACE = {
+    "park": ("outdoor", ["earthquake", "fire"]),
+    "square": ("outdoor", ["earthquake", "fire"]),
+    "school": ("indoor", ["typhoon", "flood", "storm_surge"]),
+    "stadium": ("indoor", ["typhoon", "flood", "earthquake"]),
+    "civil_defence": ("indoor", ["typhoon", "hazardous_chemicals"]),
+    "other": ("indoor", ["typhoon", "flood"]),
+}
+#: Enterprise plan types (GB/T 29639-2020) and their share.
+ENTERPRISE_PLAN_TYPES = ("enterprise_comprehensive",) * 3 + (
+    "enterprise_special", "enterprise_on_site",
+)  # fmt: skip
 UNIT_BY_END = dict(zip("车舟艇衣服袋圈箱架包", "辆艘艘件套条个个副个", strict=True))
 #: GB/T 38565-2020-style catalogue: code, item, unit, quantity range at a large depot, shelf life.
 ITEMS = _rows("""
@@ -222,8 +273,11 @@ code for substances Table 1 does not name) and the quantity present; the server 
 and plan event categories. GB 18218-2018 §1 excludes pipelines: the gas-network companies'
 city-gate stations and valve chambers are key protected targets of type `pipeline` (with
 `extra.not_a_hazard_source`), not hazard sources. Supplies name their depot in `depot_name`;
-the loader (`gis_onemap.demo`) resolves it to `depot_id`. Overall plans cover their
-city/district polygon.
+the loader (`gis_onemap.demo`) resolves it to `depot_id`; enterprise plans name their site in
+`hazard_source_name` (resolved to `hazard_source_id`). Overall plans cover their city/district
+polygon; government plans apply in their issuer's region (`area_codes`: the city's plans to
+the whole city, 440800). Some stock expired before 2026-12-01 or is reserved/damaged, and some
+teams are deployed or unavailable: the analyses leave them out of totals by default.
 
 | collection | features |
 |---|---|

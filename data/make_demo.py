@@ -6,7 +6,7 @@ import csv
 import json
 import math
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ from gis_onemap.categories.definitions import SPECIALTIES  # noqa: E402
 from gis_onemap.categories.events import EVENT_TYPES  # noqa: E402
 
 SEED = 2026
+#: The day the demo's dates are drawn around (expiry dates, status times): a fixed day, so that
+#: reruns give identical files; stock expiring before the day the server runs counts as expired.
+DEMO_DAY = date(2026, 12, 1)
 OUT_DIR = ROOT / "gis_onemap" / "data" / "demo"
 #: The seat (GeoNames place) of each district: the county-level resources gather there.
 SEATS = {
@@ -32,6 +35,7 @@ SEATS = {
     "440883": "Meilu",
 }  # fmt: skip
 CENTRAL = ("440802", "440803")
+CST = timezone(timedelta(hours=8))
 SYN = "synthetic, data/make_demo.py"
 EXPERT_SPECIALTIES = [c.value for c in SPECIALTIES]
 #: Output order = load order (depots before supplies).
@@ -51,6 +55,7 @@ from demo_geography import (  # noqa: E402
 from demo_tables import (  # noqa: E402
     BRANDS,
     DEPOT_KINDS,
+    ENTERPRISE_PLAN_TYPES,
     EQUIPMENT,
     ESTATE_A,
     ESTATE_B,
@@ -62,18 +67,22 @@ from demo_tables import (  # noqa: E402
     GRASSROOTS_PLANS,
     HAZARD_KINDS,
     ITEMS,
-    READINESS,
     ROAD_SUFFIX,
     ROADS,
     SHELTER_KINDS,
+    SHELTER_SPACE,
     SITE_NAMES,
     SPECIAL_PLANS,
+    SPECIALTY_BY_NAME,
     SUBSTANCES,
+    SUPPLY_STATUS,
     SURNAMES,
     TARGET_KINDS,
     TARGET_NAMES,
+    TEAM_CLASS,
     TEAM_ITEMS,
     TEAM_KINDS,
+    TEAM_STATUS,
     TITLES,
     TOWN_A,
     TOWN_B,
@@ -95,6 +104,7 @@ class Generator:
         self.ay = np.array([a.lat for a in self.anchors])
         self.out: dict[str, list[dict[str, Any]]] = {}
         self.sites: dict[str, list[Site]] = {}
+        self.team_kinds: list[str] = []  # the TEAM_KINDS kind of each team, in order
 
     # ---- basic draws -----------------------------------------------------------------------
     def pick(self, seq: Any) -> Any:
@@ -422,25 +432,34 @@ def build_teams(g: Generator) -> None:
             else:
                 s = g.site(place)
             central = s.anchor.urban and s.code in CENTRAL
+            name = g.name("rescue_teams", templates, s, **kw)
+            tier, specialties = TEAM_CLASS[ttype]
+            specialties = specialties or [v for k, v in SPECIALTY_BY_NAME.items() if k in name]
+            status = g.pick(TEAM_STATUS)
+            changed = datetime(DEMO_DAY.year, DEMO_DAY.month, DEMO_DAY.day, 8, tzinfo=CST)
+            days = 3 if status == "deployed" else 60  # deployments are recent news
+            changed -= timedelta(hours=int(g.rng.integers(1, 24 * days)))
             g.feature("rescue_teams", s, {
-                "name": g.name("rescue_teams", templates, s, **kw), "team_type": ttype,
+                "name": name, "tier": tier, "specialties": specialties or ["other"],
                 "team_level": "municipal" if central else g.pick(("county", "county", "township")),
                 "headcount": int(g.logu(float(lo), float(hi))), "equipment": _equipment(g, ttype),
-                "readiness": g.pick(READINESS),
+                "status": status, "status_updated_at": changed.isoformat(),
                 "leader": g.person(), "phone": g.mobile(),
             })  # fmt: skip
+            g.team_kinds.append(ttype)
 
 
 def _supply(g: Generator, item: list[str], factor: float, holder: dict[str, Any]) -> dict[str, Any]:
     code, name, unit, lo, hi, years = item
     expiry = None
-    if int(years):
-        day = int(g.rng.integers(-60, int(years) * 365))
-        expiry = (date(2026, 1, 1) + timedelta(days=day)).isoformat()
+    if int(years):  # ~1 in 10 dated records lapsed in the last months before DEMO_DAY
+        day = int(g.rng.integers(-int(years) * 40, int(years) * 365))
+        expiry = (DEMO_DAY + timedelta(days=day)).isoformat()
     return {
         "name": f"{holder['name']}·{name}", "address": holder["address"], "item_name": name,
         "item_code": code, "quantity": max(1, round(g.logu(float(lo), float(hi)) * factor)),
-        "unit": unit, "expiry_date": expiry, "owner_unit": holder.get("owner_unit", holder["name"]),
+        "unit": unit, "expiry_date": expiry, "status": g.pick(SUPPLY_STATUS),
+        "owner_unit": holder.get("owner_unit", holder["name"]),
     }  # fmt: skip
 
 
@@ -472,9 +491,10 @@ def build_depots_and_supplies(g: Generator) -> None:
                 props = _supply(g, ITEMS[k], float(factor), depot)
                 g.feature("supplies", s, {**props, "depot_name": depot["name"]})
     by_code = {item[0]: item for item in ITEMS}
-    for feat, s in zip(g.out["rescue_teams"], g.sites["rescue_teams"], strict=True):
+    teams = zip(g.out["rescue_teams"], g.sites["rescue_teams"], g.team_kinds, strict=True)
+    for feat, s, kind in teams:
         team = feat["properties"]
-        codes = TEAM_ITEMS.get(team["team_type"], "").split(",")
+        codes = TEAM_ITEMS.get(kind, "").split(",")
         n = min(2 if g.rng.random() < 0.15 else 1, len(codes)) if codes[0] else 0
         for code in g.rng.choice(codes, size=n, replace=False) if n else []:
             props = _supply(g, by_code[str(code)], 0.05, team)
@@ -499,6 +519,7 @@ def build_shelters(g: Generator) -> None:
             if area < float(lo):
                 geom, area = None, g.logu(float(lo), float(hi))
             per_person = 1.0 if stype == "emergency" else 2.0
+            space, hazards = SHELTER_SPACE[site_type]
             capacity = int(area / per_person * g.rng.uniform(0.6, 0.9))
             n_fac = {"emergency": (1, 4), "fixed": (3, 7), "central": (6, 7)}[stype]
             fac = sorted(g.rng.choice(6, size=int(g.rng.integers(*n_fac)), replace=False))
@@ -506,7 +527,8 @@ def build_shelters(g: Generator) -> None:
                 "name": g.name("shelters", SITE_NAMES[site_type], s) + "避难场所",
                 "shelter_type": stype,
                 "shelter_class": "I" if stype == "fixed" and g.rng.random() < 0.2 else cls,
-                "site_type": site_type, "area_m2": round(area),
+                "site_type": site_type, "space_type": space, "hazards_served": hazards,
+                "effective_area_m2": round(area),
                 "capacity": capacity if g.rng.random() < 0.1 else None,
                 "facilities": [FACILITIES[i] for i in fac],
             }, geom)  # fmt: skip
@@ -543,16 +565,18 @@ def build_experts(g: Generator) -> None:
         })  # fmt: skip
 
 
-def _plan(g: Generator, name: str, ptype: str, types: str, unit: str, area: str) -> dict[str, Any]:
+def _plan(
+    g: Generator, name: str, ptype: str, types: str, unit: str, area: str, **where: Any
+) -> dict[str, Any]:
     year = int(g.rng.integers(2018, 2026))
     issued = date(year, 1, 1) + timedelta(days=int(g.rng.integers(0, 365)))
     ev = types.split(",")
     levels = "Ⅰ级（特别重大）、Ⅱ级（重大）、Ⅲ级（较大）、Ⅳ级（一般）"
     if all(t in ("terrorism", "mass_incident") for t in ev):
         levels = "不分级，按事态发展分级处置"  # social-security events carry no level
-    abbr = unit[:1] + ("企" if ptype == "enterprise" else "府" if ptype == "overall" else "府办")
+    abbr = unit[:1] + ("企" if "enterprise" in ptype else "府" if ptype == "overall" else "府办")
     return {
-        "name": name, "address": None, "plan_type": ptype, "event_types": ev,
+        "name": name, "address": None, "plan_type": ptype, "event_types": ev, **where,
         "issuing_unit": unit, "issued_date": issued.isoformat(),
         "scope": f"适用于{area}范围内{'、'.join(EVENT_ZH[t] for t in ev)}等突发事件的应对工作。",
         "response_levels": levels, "document_no": f"{abbr}〔{year}〕{g.rng.integers(1, 120)}号",
@@ -564,37 +588,58 @@ def build_plans(g: Generator) -> None:
     every = ",".join(e.value for e in EVENT_TYPES)
     seat = {s.code: s for s in g.sites["depots"][5:14]}  # the county depots sit at the seats
     city = seat["440802"]
+
+    def area(code: str) -> dict[str, Any]:  # a government plan applies in its issuer's region
+        return {"issuer_level": g.d[code].level, "area_codes": [code]}
+
     for code in (CITY, *g.codes):
-        area, s = g.d[code].name, Site(city.lon, city.lat, CITY, city.anchor)
-        props = _plan(g, f"{area}突发事件总体应急预案", "overall", every, f"{area}人民政府", area)
+        name, s = g.d[code].name, Site(city.lon, city.lat, CITY, city.anchor)
+        props = _plan(
+            g,
+            f"{name}突发事件总体应急预案",
+            "overall",
+            every,
+            f"{name}人民政府",
+            name,
+            **area(code),
+        )
         g.feature("plans", seat.get(code, s), props, geometry_json(g.d[code].geom))
     for code in (CITY, *g.codes):
-        area, picks = g.d[code].name, range(len(SPECIAL_PLANS))
+        name, picks = g.d[code].name, range(len(SPECIAL_PLANS))
         if code != CITY:
             picks = sorted(g.rng.choice(len(SPECIAL_PLANS), size=4, replace=False))
         for k in picks:
             title, types, _ = SPECIAL_PLANS[k]
-            props = _plan(g, f"{area}{title}", "special", types, f"{area}人民政府办公室", area)
+            unit = f"{name}人民政府办公室"
+            props = _plan(g, f"{name}{title}", "special", types, unit, name, **area(code))
             g.feature("plans", g.near(seat.get(code, city), 700), props)
     combos = [(code, plan) for code in g.codes for plan in SPECIAL_PLANS]
     for i in g.rng.choice(len(combos), size=15, replace=False):
         code, (title, types, dept) = combos[int(i)]
         unit = f"{g.d[code].name}{dept}"
-        props = _plan(g, f"{unit}{title[:-4]}部门应急预案", "departmental", types, unit, unit)
+        title = f"{unit}{title[:-4]}部门应急预案"
+        props = _plan(g, title, "departmental", types, unit, unit, **area(code))
         g.feature("plans", g.near(seat[code], 1500), props)
-    hazards = _enterprises(g)
+    # pipelines are moved out of the hazard sources (GB 18218-2018 §1, move_pipelines): an
+    # enterprise plan's site must stay a hazard source
+    hazards = [h for h in _enterprises(g) if h[0]["properties"].get("hazard_type") != "pipeline"]
     for k in g.rng.choice(len(hazards), size=30, replace=False):
         f, s = hazards[int(k)]
         ent = f["properties"]["enterprise"]
         name = g.unique("plans", lambda e=ent: f"{e}生产安全事故应急预案")
         types = ",".join(["hazardous_chemicals", "fire", "explosion", "environmental"][: 2 + k % 3])
-        g.feature("plans", s, _plan(g, name, "enterprise", types, ent, f"{ent}厂区"))
+        ptype = ENTERPRISE_PLAN_TYPES[int(k) % len(ENTERPRISE_PLAN_TYPES)]
+        site = {"issuer_level": "enterprise", "hazard_source_name": f["properties"]["name"]}
+        g.feature("plans", s, _plan(g, name, ptype, types, ent, f"{ent}厂区", **site))
     for _ in range(20):
         s = g.site("town")
         title, types = g.pick(GRASSROOTS_PLANS)
         name = g.name("plans", f"{{town}}{title}|{{town}}{{village}}村{title}", s)
         unit = f"{s.anchor.zh}人民政府"
-        g.feature("plans", s, _plan(g, name, "grassroots", types, unit, f"{s.anchor.zh}辖区"))
+        props = _plan(
+            g, name, "grassroots", types, unit, f"{s.anchor.zh}辖区", issuer_level="township"
+        )
+        g.feature("plans", s, props)
 
 
 def build_all(g: Generator) -> None:

@@ -60,6 +60,22 @@ def _resolve_depots(
     return out
 
 
+def _resolve_hazard_sources(
+    plans: list[dict[str, Any]], hazard_ids: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Plans with ``properties.hazard_source_name`` replaced by that source's new id."""
+    out = []
+    for i, feature in enumerate(plans):
+        props = dict(feature["properties"])
+        name = props.pop("hazard_source_name", None)
+        if name is not None:
+            if name not in hazard_ids:
+                raise ValidationFailed(f"plans feature {i}: no hazard source named '{name}'")
+            props["hazard_source_id"] = hazard_ids[name]
+        out.append({**feature, "properties": props})
+    return out
+
+
 def total_features(session: Session) -> int:
     """Features in all 8 category tables together."""
     return sum(FeatureRepository(session, get_category(c)).count() for c in CATEGORY_IDS)
@@ -82,13 +98,19 @@ def load_demo(session: Session, data_dir: Path = DEMO_DIR) -> dict[str, int]:
     """
     counts: dict[str, int] = {}
     depot_ids: dict[str, int] = {}
+    hazard_ids: dict[str, int] = {}
     for cid in LOAD_ORDER:
         features = read_features(cid, data_dir)
         if cid == "supplies":
             features = _resolve_depots(features, depot_ids)
+        if cid == "plans":  # enterprise plans name their site (issue 13)
+            features = _resolve_hazard_sources(features, hazard_ids)
         ids = FeatureRepository(session, get_category(cid)).insert_many(features)
+        names = {f["properties"]["name"]: i for f, i in zip(features, ids, strict=True)}
         if cid == "depots":
-            depot_ids = {f["properties"]["name"]: i for f, i in zip(features, ids, strict=True)}
+            depot_ids = names
+        if cid == "hazard_sources":
+            hazard_ids = names
         counts[cid] = len(ids)
     return counts
 

@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         description="Hazard-zone radius (m) per hazard level 1-4, overriding the defaults in "
         "gis_onemap.analysis.hazard_zones (no standard maps level to radius).",
     )
+    plan_site_radius_m: float = Field(
+        default=1000.0,
+        gt=0,
+        le=50_000,
+        description="An enterprise on-site plan applies to incidents within this distance (m) "
+        "of its hazard source (issue 13).",
+    )
     max_import_rows: int = Field(
         default=1_000_000, ge=1, description="Most data rows (features) one import may hold."
     )

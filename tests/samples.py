@@ -47,10 +47,11 @@ _SAMPLES: dict[str, dict[str, Any]] = {
     "rescue_teams": {
         "name": "霞山消防救援站",
         "region_code": "440803",
-        "team_type": "fire_rescue",
+        "tier": "main",
+        "specialties": ["fire_rescue"],
         "team_level": "county",
         "headcount": 45,
-        "readiness": "on_duty",
+        "status": "on_duty",
         "leader": "李四",
         "phone": "13800000000",
     },
@@ -76,7 +77,7 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "shelter_type": "fixed",
         "shelter_class": "II",
         "site_type": "square",
-        "area_m2": 12000,
+        "effective_area_m2": 12000,
         "facilities": ["water", "power"],
     },
     "experts": {

@@ -7,7 +7,7 @@ import json
 import re
 import sys
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -69,6 +69,8 @@ def _type_ok(f: Field, value: Any) -> bool:
         return isinstance(value, bool)
     if f.type == "date":
         return isinstance(value, str) and date.fromisoformat(value).isoformat() == value
+    if f.type == "datetime":
+        return isinstance(value, str) and datetime.fromisoformat(value).isoformat() == value
     if f.type == "string_list":
         return isinstance(value, list) and all(isinstance(v, str) for v in value) and bool(value)
     if f.type == "object_list":
@@ -107,6 +109,8 @@ def property_problems(category: Category, props: dict[str, Any]) -> list[str]:
     allowed = {f.name for f in category.all_fields} | {"extra"}
     if category.id == "supplies":
         allowed.add("depot_name")
+    if category.id == "plans":
+        allowed.add("hazard_source_name")  # the loader resolves it to hazard_source_id
     problems += [f"unknown property {k}" for k in props if k not in allowed]
     for f in category.all_fields:
         if f.name not in props:
@@ -255,3 +259,11 @@ def test_demo_loads_through_the_repository(db_session: Session) -> None:
     assert at_depots == sum("depot_name" in f["properties"] for f in _load("supplies"))
     levels = db_session.execute(select(hazards.c.level).where(hazards.c.level.is_(None))).all()
     assert not levels  # derived from the substances (or given)
+
+
+def test_enterprise_plans_name_an_existing_hazard_source() -> None:
+    names = {f["properties"]["name"] for f in _load("hazard_sources")}
+    plans = [p["properties"] for p in _load("plans")]
+    sited = [p for p in plans if "hazard_source_name" in p]
+    assert sited and all(p["hazard_source_name"] in names for p in sited)
+    assert all(p["issuer_level"] == "enterprise" for p in sited)

@@ -27,6 +27,7 @@ MAX_DISTANCES = 20
 #: Query parameters of the analysis endpoints that are not property filters.
 ANALYSIS_PARAMS = frozenset(
     {"lon", "lat", "crs", "category", "k", "max_distance_m", "radius_m", "limit", "f"}
+    | {"include_unusable"}
 )
 
 

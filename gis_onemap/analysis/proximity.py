@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Float,
     Integer,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    literal_column,
     select,
     union_all,
 )
@@ -58,6 +60,13 @@ def _columns(category: Category, include_personal: bool, origin: ColumnElement[A
         bearing_expr(table, origin).label("bearing_deg"),
         FeatureRepository(None, category).feature_expr(include_personal).label("feature"),  # type: ignore[arg-type]
     ]
+
+
+def usable_where(category: Category) -> list[ColumnElement[bool]]:
+    """The category's declared "usable now" predicate as a WHERE clause (none if undeclared)."""
+    if category.usable is None:
+        return []
+    return [literal_column(category.usable.usable(category.id), Boolean)]
 
 
 Number = int | float | ColumnElement[Any]
@@ -144,6 +153,13 @@ def within_count(
     )
 
 
+def _where(
+    filters: CategoryFilters, category: Category, usable_only: bool
+) -> list[ColumnElement[bool]]:
+    """The request's property filters, plus "usable now" unless unusable rows are asked for."""
+    return [*filters.where(category), *(usable_where(category) if usable_only else [])]
+
+
 def _param(name: str, type_: Any) -> ColumnElement[Any]:
     return bindparam(name, type_=type_)
 
@@ -152,7 +168,11 @@ def _param(name: str, type_: Any) -> ColumnElement[Any]:
 # repeat, so they are built once per shape, with k / radius / limits as bound parameters.
 @lru_cache(maxsize=512)
 def nearest_statement(
-    category_ids: tuple[str, ...], personal: bool, with_max: bool, filter_key: FilterKey
+    category_ids: tuple[str, ...],
+    personal: bool,
+    with_max: bool,
+    filter_key: FilterKey,
+    usable_only: bool = True,
 ) -> Select[Any]:
     """The merged nearest statement for a shape (params: ``origin``, ``k``, ``max_d``)."""
     cats = tuple(REGISTRY[c] for c in category_ids)
@@ -160,21 +180,22 @@ def nearest_statement(
     k = _param("k", Integer)
     max_d = _param("max_d", Float) if with_max else None
     parts = [
-        nearest_select(c, k, filters.where(c), max_d, personal) for c in filters.categories(cats)
+        nearest_select(c, k, _where(filters, c, usable_only), max_d, personal)
+        for c in filters.categories(cats)
     ]
     return _merged(parts, k)
 
 
 @lru_cache(maxsize=512)
 def within_statement(
-    category_ids: tuple[str, ...], personal: bool, filter_key: FilterKey
+    category_ids: tuple[str, ...], personal: bool, filter_key: FilterKey, usable_only: bool = True
 ) -> Select[Any]:
     """The merged within statement for a shape (params: ``origin``, ``radius``, ``limit``)."""
     cats = tuple(REGISTRY[c] for c in category_ids)
     filters = category_filters(dict(filter_key), cats)
     radius, limit = _param("radius", Float), _param("limit", Integer)
     parts = [
-        within_select(c, radius, filters.where(c), limit, personal)
+        within_select(c, radius, _where(filters, c, usable_only), limit, personal)
         for c in filters.categories(cats)
     ]
     return _merged(parts, limit)
@@ -212,9 +233,13 @@ def _feature(row: Any) -> dict[str, Any]:
 class ProximityService:
     """Nearest-first searches over one or more categories."""
 
-    def __init__(self, session: Session, include_personal: bool = False) -> None:
+    def __init__(
+        self, session: Session, include_personal: bool = False, include_unusable: bool = False
+    ) -> None:
         self.session = session
         self.include_personal = include_personal
+        #: Also find expired/reserved stock and deployed/unavailable teams (default: usable only).
+        self.include_unusable = include_unusable
 
     def nearest(
         self,
@@ -229,7 +254,11 @@ class ProximityService:
             return Hits([], 0)
         ids = tuple(c.id for c in categories)
         stmt = nearest_statement(
-            ids, self.include_personal, max_distance_m is not None, filters.key
+            ids,
+            self.include_personal,
+            max_distance_m is not None,
+            filters.key,
+            not self.include_unusable,
         )
         params = {"origin": origin.ewkt, "k": k, "max_d": max_distance_m}
         rows = self.session.execute(stmt, params).all()
@@ -248,11 +277,12 @@ class ProximityService:
         if not chosen:
             return Hits([], 0)
         ids = tuple(c.id for c in categories)
-        stmt = within_statement(ids, self.include_personal, filters.key)
+        stmt = within_statement(ids, self.include_personal, filters.key, not self.include_unusable)
         params = {"origin": origin.ewkt, "radius": radius_m, "limit": limit}
         rows = self.session.execute(stmt, params).all()
         total = len(rows)
         if limit is not None and total >= limit:
-            counts = [within_count(c, radius_m, filters.where(c)) for c in chosen]
+            usable_only = not self.include_unusable
+            counts = [within_count(c, radius_m, _where(filters, c, usable_only)) for c in chosen]
             total = sum(self.session.execute(q, params).scalar_one() for q in counts)
         return Hits([_feature(r) for r in rows], total)

@@ -65,7 +65,7 @@ class IncidentCreate(PointInput):
     event_category: EventCategory
     event_type: str
     severity: Severity | None = Field(
-        default=None, description="I–IV; none for social_security events"
+        default=None, description="I–IV (local plans grade social_security events too)"
     )
     reported_at: datetime | None = Field(
         default=None, description="When it was reported (RFC 3339; naive = UTC+8)"
@@ -86,8 +86,6 @@ class IncidentCreate(PointInput):
     @model_validator(mode="after")
     def _consistent(self) -> IncidentCreate:
         _check_event(self.event_category, self.event_type)
-        if self.event_category == "social_security" and self.severity is not None:
-            raise ValueError("social_security events carry no severity level")
         return self
 
 
@@ -99,6 +97,10 @@ class SurroundingsRequest(PointInput):
     event_type: str | None = None
     k: int | None = Field(
         default=None, ge=1, le=MAX_K, description="Features per category (nearest first)"
+    )
+    include_unusable: bool = Field(
+        default=False,
+        description="Also list and count expired/reserved stock and deployed/unavailable teams",
     )
 
     @model_validator(mode="after")

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gis_onemap.categories import derived
-from gis_onemap.categories.events import EVENT_CATEGORIES, EVENT_TYPES
-from gis_onemap.categories.model import POINT_OR_AREA, Category, Choice, Field
+from gis_onemap.categories.events import EVENT_CATEGORIES, EVENT_TYPES, EVENT_TYPES_BY_VALUE
+from gis_onemap.categories.model import POINT_OR_AREA, Category, Choice, Field, Usability
 
 C = Choice
+
+
+def check_plan_area(session: Any, values: dict[str, Any]) -> None:
+    """A plan's ``area_codes`` must be known regions and its ``hazard_source_id`` must exist."""
+    from gis_onemap.analysis.jurisdiction import check_plan_references
+
+    check_plan_references(session, values.get("area_codes"), values.get("hazard_source_id"))
+
 
 ADMIN_LEVELS = (
     C("national", "国家级", "National"),
@@ -228,49 +238,88 @@ PROTECTED_TARGETS = Category(
     ),
 )
 
+#: Force tiers of the national emergency-rescue framework (DOMAIN.md, "Teams").
+TEAM_TIERS = (
+    C("main", "主力", "Main force (comprehensive fire and rescue)"),
+    C("professional", "协同", "Professional (coordinating) team"),
+    C("commando", "突击", "Shock force (military, armed police)"),
+    C("auxiliary", "辅助", "Auxiliary (social / volunteer)"),
+)
+
+#: Team specialties; a team may have several (replaces the old mixed ``team_type``).
+TEAM_SPECIALTIES = (
+    C("fire_rescue", "综合性消防救援", "Fire and rescue"),
+    C("full_time_fire", "专职消防", "Full-time fire brigade"),
+    C("forest_fire", "森林消防", "Forest fire"),
+    C("earthquake_geological", "地震地质灾害救援", "Earthquake & geological rescue"),
+    C("mine", "矿山救护", "Mine rescue"),
+    C("hazardous_chemicals", "危险化学品救援", "Hazardous chemicals rescue"),
+    C("flood", "防汛抗旱", "Flood control"),
+    C("medical", "医疗救护", "Medical rescue"),
+    C("epidemic_prevention", "卫生防疫", "Epidemic prevention"),
+    C("maritime", "水上搜救", "Maritime search & rescue"),
+    C("oil_spill", "溢油处置", "Oil spill response"),
+    C("aviation", "航空救援", "Aviation rescue"),
+    C("communications", "通信保障", "Communications support"),
+    C("power_repair", "电力抢修", "Power repair"),
+    C("engineering", "工程抢险", "Engineering rescue"),
+    C("militia", "民兵", "Militia"),
+    C("other", "其他", "Other"),
+)
+
+#: Team statuses; only ``on_duty`` and ``standby`` teams count as usable.
+TEAM_STATUSES = (
+    C("on_duty", "在岗待命", "On duty"),
+    C("standby", "备勤", "Standby"),
+    C("deployed", "执行任务中", "Deployed"),
+    C("unavailable", "不可用", "Unavailable"),
+)
+
 RESCUE_TEAMS = Category(
     id="rescue_teams",
     zh="救援队伍",
     en="Rescue teams",
-    description="Fire-and-rescue, professional and social rescue teams.",
+    description="Fire-and-rescue, professional and social rescue teams (tier + specialties).",
     color="#fdae61",
+    # Deployed or unavailable teams cannot be sent: left out of totals unless asked for.
+    usable=Usability(
+        reason_sql="CASE WHEN {t}.status IN ('deployed', 'unavailable') THEN {t}.status END",
+        unit="teams",
+        measure_column="headcount",
+        measure_name="people",
+    ),
     fields=(
         Field(
-            "team_type",
+            "tier",
             "string",
-            "队伍类型",
-            "Team type",
+            "力量类别",
+            "Force tier",
             required=True,
             in_tiles=True,
-            choices=(
-                C("fire_rescue", "综合性消防救援", "Fire and rescue"),
-                C("forest_fire", "森林消防", "Forest fire"),
-                C("earthquake_geological", "地震地质灾害救援", "Earthquake & geological rescue"),
-                C("mine", "矿山救护", "Mine rescue"),
-                C("hazardous_chemicals", "危险化学品救援", "Hazardous chemicals rescue"),
-                C("flood", "防汛抗旱", "Flood control"),
-                C("medical", "医疗救护", "Medical rescue"),
-                C("maritime", "水上搜救", "Maritime search & rescue"),
-                C("social_volunteer", "社会应急力量", "Social (volunteer) team"),
-                C("other", "其他", "Other"),
-            ),
+            choices=TEAM_TIERS,
+            description="主力/协同/突击/辅助 of the national emergency-rescue framework.",
+        ),
+        Field(
+            "specialties",
+            "string_list",
+            "专业类别",
+            "Specialties",
+            in_tiles=True,
+            choices=TEAM_SPECIALTIES,
         ),
         Field("team_level", "string", "队伍级别", "Team level", choices=ADMIN_LEVELS),
         Field("headcount", "integer", "人数", "Headcount", minimum=0, in_tiles=True),
         Field("equipment", "string", "主要装备", "Main equipment", max_length=2000),
         Field(
-            "readiness",
+            "status",
             "string",
             "战备状态",
-            "Readiness",
+            "Status",
             in_tiles=True,
-            choices=(
-                C("on_duty", "在岗待命", "On duty"),
-                C("standby", "备勤", "Standby"),
-                C("deployed", "执行任务中", "Deployed"),
-                C("unavailable", "不可用", "Unavailable"),
-            ),
+            choices=TEAM_STATUSES,
+            description="Deployed and unavailable teams are left out of totals by default.",
         ),
+        Field("status_updated_at", "datetime", "状态更新时间", "Status updated at"),
         Field("leader", "string", "负责人", "Leader", max_length=50, personal=True),
         Field("phone", "string", "联系电话", "Phone", pattern=PHONE_PATTERN, personal=True),
     ),
@@ -284,6 +333,18 @@ SUPPLIES = Category(
     color="#1a9641",
     derive=derived.derive_supply,
     stock_field="quantity",
+    # Expired (by date as of today, or marked so) and reserved/damaged stock cannot be handed out.
+    # A NULL status counts as available: records from before statuses existed stay counted.
+    usable=Usability(
+        reason_sql=(
+            "CASE WHEN {t}.status = 'expired' OR {t}.expiry_date < CURRENT_DATE THEN 'expired'"
+            " WHEN {t}.status IS NOT NULL AND {t}.status <> 'available' THEN {t}.status END"
+        ),
+        unit="records",
+        measure_column="quantity",
+        measure_name="quantity",
+        measure_per="unit",
+    ),
     fields=(
         Field(
             "item_name", "string", "物资名称", "Item", required=True, max_length=200, in_tiles=True
@@ -293,8 +354,8 @@ SUPPLIES = Category(
             "string",
             "物资编码",
             "Item code (GB/T 38565)",
-            pattern=r"^[1-3][0-9]{6}$",
-            description="7-digit code in 4 levels (1+2+2+2 digits; 99 = other).",
+            pattern=derived.SUPPLY_CODE_PATTERN,
+            description="7 digits: class 1–3, then three levels 01–99 (99 = other).",
         ),
         Field(
             "supply_class",
@@ -322,6 +383,20 @@ SUPPLIES = Category(
             description="A supply held at a depot takes the depot's location.",
         ),
         Field("expiry_date", "date", "有效期至", "Expiry date"),
+        Field(
+            "status",
+            "string",
+            "物资状态",
+            "Status",
+            in_tiles=True,
+            choices=(
+                C("available", "可用", "Available"),
+                C("reserved", "已预留", "Reserved"),
+                C("expired", "已过期", "Expired"),
+                C("damaged", "已损坏", "Damaged"),
+            ),
+            description="Only available, unexpired stock counts in totals by default.",
+        ),
         Field("owner_unit", "string", "管理单位", "Managing unit", max_length=200),
     ),
 )
@@ -395,7 +470,34 @@ SHELTERS = Category(
                 C("other", "其他", "Other"),
             ),
         ),
-        Field("area_m2", "number", "有效避难面积(㎡)", "Effective area (m²)", minimum=0),
+        Field(
+            "space_type",
+            "string",
+            "空间类型",
+            "Space type (GB/T 44013)",
+            in_tiles=True,
+            choices=(
+                C("indoor", "室内", "Indoor"),
+                C("outdoor", "室外", "Outdoor"),
+            ),
+            description="Outdoor sites (parks, squares) are of no use in a typhoon.",
+        ),
+        Field(
+            "hazards_served",
+            "string_list",
+            "避难种类",
+            "Hazards served (GB/T 44013)",
+            in_tiles=True,
+            choices=tuple(EVENT_TYPES_BY_VALUE[v].choice for v in derived.SHELTER_HAZARDS),
+        ),
+        Field(
+            "effective_area_m2",
+            "number",
+            "有效避难面积(㎡)",
+            "Effective area (m²)",
+            minimum=0,
+            description="GB 21734 §5.4: preferably > 2,000 m² and > 1.5 m² per person.",
+        ),
         Field(
             "capacity",
             "integer",
@@ -403,7 +505,7 @@ SHELTERS = Category(
             "Capacity (persons)",
             minimum=0,
             derived=True,
-            derived_from=("area_m2", "shelter_type"),
+            derived_from=("effective_area_m2", "shelter_type"),
             # GB 50413 sets a minimum area per person: area ÷ that is the most it may hold
             derived_at_most=True,
             recordable=True,
@@ -435,6 +537,17 @@ SHELTERS = Category(
                 C("toilet", "应急厕所", "Toilets"),
                 C("broadcast", "广播", "Broadcast"),
             ),
+        ),
+        Field(
+            "warnings",
+            "string_list",
+            "核查提示",
+            "Warnings",
+            derived=True,
+            derived_from=("effective_area_m2", "capacity"),
+            output_only=True,
+            choices=tuple(C(k, zh, en) for k, (zh, en) in derived.SHELTER_WARNINGS.items()),
+            description="GB 21734 §5.4 checks that fail (effective area, area per person).",
         ),
     ),
 )
@@ -490,6 +603,7 @@ PLANS = Category(
     geometry_types=POINT_OR_AREA,
     color="#e66101",
     derive=derived.derive_plan,
+    db_checks=(check_plan_area,),
     fields=(
         Field(
             "plan_type",
@@ -502,9 +616,39 @@ PLANS = Category(
                 C("overall", "总体应急预案", "Overall"),
                 C("special", "专项应急预案", "Special"),
                 C("departmental", "部门应急预案", "Departmental"),
-                C("enterprise", "单位和企业应急预案", "Unit / enterprise"),
+                C("enterprise_comprehensive", "综合应急预案", "Enterprise comprehensive plan"),
+                C("enterprise_special", "专项应急预案(企业)", "Enterprise special plan"),
+                C("enterprise_on_site", "现场处置方案", "On-site response scheme"),
                 C("grassroots", "基层应急预案", "Grassroots"),
             ),
+            description="Government types, and GB/T 29639-2020's three enterprise types.",
+        ),
+        Field(
+            "issuer_level",
+            "string",
+            "发布层级",
+            "Issuer level",
+            in_tiles=True,
+            choices=(*ADMIN_LEVELS, C("enterprise", "企业", "Enterprise")),
+            description="Plans for an incident are listed enterprise first, then county, city...",
+        ),
+        Field(
+            "area_codes",
+            "string_list",
+            "适用区域代码",
+            "Area codes",
+            description=(
+                "Region codes (GB/T 2260) the plan applies to; each must be a known region. "
+                "A plan applies to an incident inside any of them."
+            ),
+        ),
+        Field(
+            "hazard_source_id",
+            "integer",
+            "企业危险源",
+            "Enterprise hazard source id",
+            minimum=1,
+            description="Enterprise plans: the hazard source at whose site the plan applies.",
         ),
         Field(
             "event_types",

@@ -1,4 +1,5 @@
-"""Derived values: GB 18218-2018 S/R/level; shelter capacity (GB 50413-2007); supply class.
+"""Derived values: GB 18218-2018 S/R/level; shelter capacity (GB 50413-2007), shelter checks
+(GB 21734-2008 §5.4); supply class (GB/T 38565-2020).
 
 GB 18218 tables and lookups live in :mod:`gis_onemap.standards.gb18218`; other numbers come
 from ../shared/DOMAIN.md ("Categories and the numbers behind them").
@@ -52,6 +53,44 @@ SHELTER_PARAMS: dict[str, ShelterClassParams] = {
 }
 
 
+#: GB 21734-2008 §5.4: effective area preferably > 2,000 m² and > 1.5 m² per person.
+SHELTER_MIN_EFFECTIVE_AREA_M2 = 2_000.0
+SHELTER_MIN_AREA_PER_PERSON_M2 = 1.5
+#: Warning keys on a shelter feature when a check fails: (zh, en) labels.
+SHELTER_WARNINGS: dict[str, tuple[str, str]] = {
+    "effective_area_below_min": (
+        "有效避难面积不大于2000㎡(GB 21734 §5.4)",
+        "Effective area not above 2,000 m² (GB 21734 §5.4)",
+    ),
+    "area_per_person_below_min": (
+        "人均有效避难面积不大于1.5㎡(GB 21734 §5.4)",
+        "Effective area per person not above 1.5 m² (GB 21734 §5.4)",
+    ),
+}
+#: Hazards a shelter may serve (GB/T 44013-2024 避难种类), as event types of ``events.py``.
+SHELTER_HAZARDS = (
+    "earthquake", "typhoon", "flood", "storm_surge", "geological", "fire", "hazardous_chemicals",
+)  # fmt: skip
+
+
+def shelter_warnings(area_m2: float | None, capacity: int | None) -> list[str]:
+    """GB 21734 §5.4 checks that fail: effective area > 2,000 m², > 1.5 m² per person.
+
+    >>> shelter_warnings(2_000, 1_000)
+    ['effective_area_below_min']
+    >>> shelter_warnings(3_000, 2_000)
+    ['area_per_person_below_min']
+    >>> shelter_warnings(3_001, 2_000), shelter_warnings(None, None)
+    ([], [])
+    """
+    out = []
+    if area_m2 is not None and area_m2 <= SHELTER_MIN_EFFECTIVE_AREA_M2:
+        out.append("effective_area_below_min")
+    if area_m2 is not None and capacity and area_m2 / capacity <= SHELTER_MIN_AREA_PER_PERSON_M2:
+        out.append("area_per_person_below_min")
+    return out
+
+
 def shelter_capacity(area_m2: float, shelter_type: str) -> int:
     """Persons a shelter holds: effective area ÷ area per person of its type.
 
@@ -94,14 +133,25 @@ def _summary(problems: list[dict[str, str]]) -> str:
 
 
 def derive_shelter(props: dict[str, Any]) -> dict[str, Any]:
-    """Fill ``capacity`` from area and type when not given, and the type's service radius."""
+    """Fill ``capacity`` from area and type when not given, the type's service radius, and the
+    GB 21734 ``warnings``.
+
+    >>> derive_shelter({"shelter_type": "fixed", "effective_area_m2": 1500})["warnings"]
+    ['effective_area_below_min']
+    """
     stype = props.get("shelter_type")
+    area = props.get("effective_area_m2")
     if stype in SHELTER_PARAMS:
-        if props.get("capacity") is None and props.get("area_m2") is not None:
-            props["capacity"] = shelter_capacity(float(props["area_m2"]), stype)
+        if props.get("capacity") is None and area is not None:
+            props["capacity"] = shelter_capacity(float(area), stype)
         if props.get("service_radius_m") is None:
             props["service_radius_m"] = SHELTER_PARAMS[stype].service_radius_m
+    props["warnings"] = shelter_warnings(area, props.get("capacity"))
     return props
+
+
+#: GB/T 38565-2020 code: class 1–3, then three two-digit levels 01–99 (99 = other).
+SUPPLY_CODE_PATTERN = r"^[1-3](0[1-9]|[1-9][0-9]){3}$"
 
 
 def derive_supply(props: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ EVENT_CATEGORIES: tuple[Choice, ...] = (
     Choice("social_security", "社会安全事件", "Social security event"),
 )
 
-#: Severity levels I–IV (特别重大/重大/较大/一般); social-security events carry none.
+#: Severity levels I–IV (特别重大/重大/较大/一般). The law grades only the first three categories,
+#: but local plans grade social-security events too, so every category may carry one.
 SEVERITIES: tuple[Choice, ...] = (
     Choice("I", "特别重大", "Extremely serious"),
     Choice("II", "重大", "Serious"),

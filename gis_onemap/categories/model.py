@@ -66,6 +66,35 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Usability:
+    """When a row of a category can be used now, and why not (issue 13: totals count only usable
+    resources by default).
+
+    ``reason_sql`` is a SQL expression over the category's table written with ``{t}`` for the
+    table name: NULL when the row is usable, else a short reason key (``'expired'``,
+    ``'deployed'`` ...). One expression gives both the filter and the "excluded" breakdown, so
+    the two cannot disagree. ``unit`` names what is counted (``records``, ``teams``) and
+    ``measure`` the summed column reported with it (``quantity``, ``headcount`` as ``people``).
+    """
+
+    reason_sql: str
+    unit: str
+    measure_column: str
+    measure_name: str
+    #: Sum the measure separately per value of this column (e.g. supplies per ``unit``: adding
+    #: 箱 to 顶 means nothing).
+    measure_per: str | None = None
+
+    def reason(self, table: str) -> str:
+        """The reason expression for ``table`` (a trusted identifier, never client input)."""
+        return self.reason_sql.format(t=f'"{table}"')
+
+    def usable(self, table: str) -> str:
+        """SQL predicate: the row of ``table`` is usable."""
+        return f"({self.reason(table)}) IS NULL"
+
+
+@dataclass(frozen=True)
 class Category:
     """One of the 8 resource categories of the one map (collection id = ``id``)."""
 
@@ -79,6 +108,11 @@ class Category:
     color: str = "#3388ff"
     #: numeric field that ``POST .../items/{fid}/adjust`` changes atomically (stock counts)
     stock_field: str | None = None
+    #: What "usable" means for this category (``None``: every row is usable).
+    usable: Usability | None = None
+    #: Checks that need the database (e.g. referenced region codes exist); each gets the session
+    #: and the validated column values and raises ``ValidationFailed`` (422).
+    db_checks: tuple[Callable[[Any, dict[str, Any]], None], ...] = ()
     _by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

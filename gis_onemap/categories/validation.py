@@ -202,7 +202,7 @@ def validate_properties(
 
     >>> from gis_onemap.categories import get_category
     >>> p = validate_properties(get_category("shelters"),
-    ...     {"name": "人民广场", "shelter_type": "emergency", "area_m2": 5000})
+    ...     {"name": "人民广场", "shelter_type": "emergency", "effective_area_m2": 5000})
     >>> p["capacity"], p["service_radius_m"]
     (5000, 500.0)
     """
@@ -267,7 +267,7 @@ def derive_checked(category: Category, typed: dict[str, Any]) -> dict[str, Any]:
 
     >>> from gis_onemap.categories import get_category
     >>> shelters = get_category("shelters")
-    >>> base = {"name": "x", "shelter_type": "emergency", "area_m2": 1000}
+    >>> base = {"name": "x", "shelter_type": "emergency", "effective_area_m2": 1000}
     >>> derive_checked(shelters, {**base, "capacity": 1000})["capacity"]   # the computed value
     1000
     >>> derive_checked(shelters, {**base, "capacity": 800})["capacity"]    # fewer may be planned
@@ -490,9 +490,9 @@ def stale_derived(category: Category, changed: set[str]) -> set[str]:
 
     >>> from gis_onemap.categories import get_category as _cat
     >>> sorted(stale_derived(_cat("shelters"), {"name"}))
-    ['service_radius_m']
-    >>> sorted(stale_derived(_cat("shelters"), {"area_m2"}))
-    ['capacity', 'service_radius_m']
+    ['service_radius_m', 'warnings']
+    >>> sorted(stale_derived(_cat("shelters"), {"effective_area_m2"}))
+    ['capacity', 'service_radius_m', 'warnings']
     >>> sorted(stale_derived(_cat("hazard_sources"), {"substances"}))
     ['alpha', 'level', 'r_value', 'risk_color', 's_value', 'substance_terms']
     """

@@ -178,6 +178,8 @@ class FeatureRepository:
         # geometry errors are reported before property errors
         geom = None if at_depot else validate_geometry(self.category, geometry, self.limits)
         values = validate_properties(self.category, props, lenient=lenient, limits=self.limits)
+        for check in self.category.db_checks:  # e.g. plans: known region codes (issue 13)
+            check(self.session, values)
         depot_geom = self._depot_geometry(values.get("depot_id"))
         values["geom"] = depot_geom if geom is None else from_shape(geom, srid=4326)
         return values

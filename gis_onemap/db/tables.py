@@ -52,6 +52,9 @@ def _column(category: Category, f: Field) -> Column[Any]:
     kwargs: dict[str, Any] = {"nullable": not f.required, "comment": f"{f.zh} / {f.en}"}
     if f.name == "depot_id":
         return Column(f.name, BigInteger, ForeignKey("depots.id", ondelete="SET NULL"), **kwargs)
+    if f.name == "hazard_source_id":  # an enterprise plan's site (issue 13)
+        target = ForeignKey("hazard_sources.id", ondelete="SET NULL")
+        return Column(f.name, BigInteger, target, **kwargs)
     sql_type = _SQL_TYPES[f.type]
     return Column(f.name, sql_type() if isinstance(sql_type, type) else sql_type, **kwargs)
 
@@ -137,9 +140,6 @@ def _build_incidents_table() -> Table:
         ),
         CheckConstraint(f"event_type IN ({_in(e.value for e in EVENT_TYPES)})", name="event_type"),
         CheckConstraint(f"severity IN ({_in(s.value for s in SEVERITIES)})", name="severity"),
-        CheckConstraint(
-            "event_category <> 'social_security' OR severity IS NULL", name="no_social_severity"
-        ),
     )
     Index("ix_incidents_geom", table.c.geom, postgresql_using="gist")
     Index("ix_incidents_received_at", table.c.received_at)
@@ -194,6 +194,21 @@ AUDIT_LOG: Table = Table(
 Index("ix_audit_log_collection_fid", AUDIT_LOG.c.collection, AUDIT_LOG.c.fid)
 Index("ix_audit_log_at", AUDIT_LOG.c.at)
 Index("ix_audit_log_actor", AUDIT_LOG.c.actor)
+
+
+#: Administrative regions (GB/T 2260 code, name, level, WGS84 boundary) that plans apply to
+#: (issue 13); migration 0007 loads the shipped Zhanjiang boundaries (data/demo/districts.geojson).
+REGIONS: Table = Table(
+    "regions",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("parent_code", Text, nullable=True),
+    Column("geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False),
+    CheckConstraint("code ~ '^[1-9][0-9]{5}$'", name="code_format"),
+)
+Index("ix_regions_geom", REGIONS.c.geom, postgresql_using="gist")
 
 
 # ---- roads (issue 14): a pgRouting network; costs are travel times in seconds -------------------

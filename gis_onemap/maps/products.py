@@ -349,10 +349,12 @@ def render_shelter_coverage(
     """Standalone offline HTML of shelter service areas (geodesic circles of ``service_radius_m``).
 
     ``shelters`` is a FeatureCollection of shelters (points); each is drawn with its service
-    radius (GB 50413-2007 defaults when absent: emergency 500 m, fixed 2,000 m, central 3,000 m;
+    radius (when absent, the one table ``derived.SHELTER_PARAMS`` by shelter type, GB 50413-2007;
     DOMAIN.md, "Shelters"); ``targets`` (protected targets) are drawn green when covered.
     """
-    default_radius = {"emergency": 500.0, "fixed": 2000.0, "central": 3000.0}
+    from gis_onemap.categories.derived import SHELTER_PARAMS  # the one service-radius table
+
+    default_radius = {k: p.service_radius_m for k, p in SHELTER_PARAMS.items()}
     areas = []
     m = _map(110.36, 21.27, zoom=11)
     contents = _Contents()

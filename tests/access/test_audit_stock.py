@@ -25,9 +25,9 @@ def test_create_update_delete_import_are_audited(server, access_engine, make_tok
                        json={"properties": {"name": "新名"}}).status_code == 200  # fmt: skip
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["name", "region_code", "team_type", "headcount", "lon", "lat"])
+        w.writerow(["name", "region_code", "tier", "headcount", "lon", "lat"])
         for i in range(3):
-            w.writerow([f"审计队{i}", "440803", "flood", 10, 110.30 + i / 100, 21.20])
+            w.writerow([f"审计队{i}", "440803", "professional", 10, 110.30 + i / 100, 21.20])
         r = c.post("/collections/rescue_teams/import",
                    files={"file": ("t.csv", buf.getvalue().encode())})  # fmt: skip
         assert r.status_code in (200, 201), r.text

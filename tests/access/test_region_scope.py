@@ -63,9 +63,9 @@ def test_scoped_import_outside_region_writes_nothing(server, access_engine, make
     before = count()
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["name", "region_code", "team_type", "headcount", "lon", "lat"])
-    w.writerow(["甲队", "440803", "flood", 10, 110.30, 21.20])
-    w.writerow(["乙队", "440881", "flood", 10, 110.40, 21.60])
+    w.writerow(["name", "region_code", "tier", "headcount", "lon", "lat"])
+    w.writerow(["甲队", "440803", "professional", 10, 110.30, 21.20])
+    w.writerow(["乙队", "440881", "professional", 10, 110.40, 21.60])
     h = auth(make_token("editor", ["440803"]))
     r = httpx.post(f"{server}/collections/rescue_teams/import", headers=h,
                    files={"file": ("t.csv", buf.getvalue().encode())})  # fmt: skip
@@ -136,7 +136,9 @@ def test_import_update_of_a_duplicate_outside_the_region_is_403(server, access_e
     with access_engine.begin() as conn:
         conn.execute(text("UPDATE rescue_teams SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326)"
                           " WHERE id = :f"), {"x": lon, "y": lat, "f": fid})  # fmt: skip
-    body = f"name,region_code,team_type,headcount,lon,lat\n廉江重复队,440803,flood,99,{lon},{lat}\n"
+    body = (
+        f"name,region_code,tier,headcount,lon,lat\n廉江重复队,440803,professional,99,{lon},{lat}\n"
+    )
     h = auth(make_token("editor", ["440803"]))
     r = httpx.post(f"{server}/collections/rescue_teams/import", headers=h,
                    data={"on_duplicate": "update"},

@@ -16,7 +16,7 @@ GEOD = Geod(ellps="WGS84")
 MINIMAL: dict[str, dict[str, Any]] = {
     "hazard_sources": {"level": 2},
     "protected_targets": {"target_type": "school", "population": 100},
-    "rescue_teams": {"team_type": "fire_rescue", "headcount": 10},
+    "rescue_teams": {"tier": "main", "headcount": 10},
     "supplies": {"item_name": "帐篷", "quantity": 5.0, "unit": "顶"},
     "depots": {},
     "shelters": {"shelter_type": "emergency", "capacity": 100},

@@ -108,11 +108,11 @@ def _haversine(lon1, lat1, lon2, lat2, radius=6_371_008.8):
 
 def test_nearest_filters_and_all_categories(client, db_session):
     lon, lat = 110.36, 21.27
-    team = add(db_session, "rescue_teams", *offset(lon, lat, 10, 900), team_type="medical")
-    add(db_session, "rescue_teams", *offset(lon, lat, 10, 100), team_type="fire_rescue")
+    team = add(db_session, "rescue_teams", *offset(lon, lat, 10, 900), tier="professional")
+    add(db_session, "rescue_teams", *offset(lon, lat, 10, 100), tier="main")
     big = add(db_session, "shelters", *offset(lon, lat, 90, 700), capacity=5000)
     add(db_session, "shelters", *offset(lon, lat, 90, 50), capacity=10)
-    r = client.get("/analysis/nearest", params={"lon": lon, "lat": lat, "team_type": "medical"})
+    r = client.get("/analysis/nearest", params={"lon": lon, "lat": lat, "tier": "professional"})
     assert [f["id"] for f in r.json()["features"]] == [team]
     r = client.get("/analysis/nearest", params={"lon": lon, "lat": lat, "min_capacity": 1000})
     assert [f["id"] for f in r.json()["features"]] == [big]

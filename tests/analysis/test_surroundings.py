@@ -35,7 +35,7 @@ def scene(db_session):
         put("hazard_sources", level=rng.choice([1, 2, 3, 4, None]))
         put("protected_targets", target_type=rng.choice(["school", "hospital"]),
             population=rng.choice([None, rng.randint(1, 5000)]))  # fmt: skip
-        put("rescue_teams", team_type=rng.choice(["fire_rescue", "medical"]),
+        put("rescue_teams", tier=rng.choice(["main", "professional"]),
             headcount=rng.choice([None, rng.randint(1, 80)]))  # fmt: skip
         put("shelters", capacity=rng.choice([None, rng.randint(10, 3000)]))
         put("experts", specialties=[rng.choice(SPECIALTIES)])
@@ -82,9 +82,9 @@ def test_totals_equal_independent_sums(client, scene):
 
     teams: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "headcount": 0})
     for x in inside["rescue_teams"]:
-        teams[x["team_type"]]["count"] += 1
-        teams[x["team_type"]]["headcount"] += x["headcount"] or 0
-    assert s["rescue_teams_by_type"] == teams
+        teams[x["tier"]]["count"] += 1
+        teams[x["tier"]]["headcount"] += x["headcount"] or 0
+    assert s["rescue_teams_by_tier"] == teams
     assert s["team_headcount"] == sum(v["headcount"] for v in teams.values())
 
     assert s["shelters"]["capacity"] == sum(x["capacity"] or 0 for x in inside["shelters"])

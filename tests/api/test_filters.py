@@ -23,7 +23,7 @@ def shelters(trusted_client):
     for name, stype, area, geom, facilities in rows:
         f = sample_feature("shelters", geom)
         f["properties"].update(
-            name=name, shelter_type=stype, area_m2=area, facilities=facilities or None
+            name=name, shelter_type=stype, effective_area_m2=area, facilities=facilities or None
         )
         ids[name] = trusted_client.post("/collections/shelters/items", json=f).json()["id"]
     return ids

@@ -90,7 +90,7 @@ def test_patch_recomputes_derived_values(trusted_client):
         "/collections/shelters/items", json=sample_feature("shelters")
     ).json()["id"]
     r = trusted_client.patch(
-        f"/collections/shelters/items/{fid}", json={"properties": {"area_m2": 3000}}
+        f"/collections/shelters/items/{fid}", json={"properties": {"effective_area_m2": 3000}}
     )
     assert r.status_code == 200
     assert r.json()["properties"]["capacity"] == 1500  # 3000 m² / 2 m² per person

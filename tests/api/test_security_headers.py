@@ -16,7 +16,7 @@ from tests.conftest import bearer, bind_to_test_transaction
 FEATURE = {
     "type": "Feature",
     "geometry": {"type": "Point", "coordinates": [110.36, 21.27]},
-    "properties": {"name": "csrf 广场", "shelter_type": "fixed", "area_m2": 12000},
+    "properties": {"name": "csrf 广场", "shelter_type": "fixed", "effective_area_m2": 12000},
 }
 INCIDENT = {"lon": 110.36, "lat": 21.27, "event_category": "accident",
             "event_type": "hazardous_chemicals", "severity": "III"}  # fmt: skip

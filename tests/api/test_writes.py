@@ -112,7 +112,7 @@ def test_malformed_if_match_is_a_400(trusted_client):
 # ---- finding 10: derived values cannot be typed in ---------------------------------------------
 def _shelter(**props):
     f = sample_feature("shelters")
-    f["properties"].update({"shelter_type": "emergency", "area_m2": 1000, **props})
+    f["properties"].update({"shelter_type": "emergency", "effective_area_m2": 1000, **props})
     return f
 
 
@@ -122,7 +122,7 @@ def test_shelter_capacity_above_area_allows_is_refused(trusted_client):
     (detail,) = r.json()["details"]
     assert detail["property"] == "capacity"
     limit = shelter_capacity(1000, "emergency")  # 1 m² per person (GB 50413)
-    assert f"at most {limit}" in detail["message"] and "area_m2" in detail["message"]
+    assert f"at most {limit}" in detail["message"] and "effective_area_m2" in detail["message"]
     # the same through PATCH, on a stored shelter: refused, nothing changed
     fid = _create(trusted_client, "shelters")
     url = f"/collections/shelters/items/{fid}"
@@ -199,7 +199,7 @@ def test_patch_of_an_input_recomputes_and_keeps_recorded_values(trusted_client):
     r = trusted_client.patch(url, json={"properties": {"name": "改名"}})
     assert r.status_code == 200 and r.json()["properties"]["capacity"] == 5000
     # a new area recomputes it
-    r = trusted_client.patch(url, json={"properties": {"area_m2": 3000}})
+    r = trusted_client.patch(url, json={"properties": {"effective_area_m2": 3000}})
     assert r.json()["properties"]["capacity"] == shelter_capacity(3000, "fixed")
 
 

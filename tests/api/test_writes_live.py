@@ -82,7 +82,9 @@ def test_every_read_right_after_a_write_sees_it(http: httpx.Client) -> None:
     for i in range(300):
         fid = _create(http, name=f"轮次{i}")
         url = f"/collections/shelters/items/{fid}"
-        r = http.patch(url, json={"properties": {"address": f"地址{i}", "area_m2": 2000 + i}})
+        r = http.patch(
+            url, json={"properties": {"address": f"地址{i}", "effective_area_m2": 2000 + i}}
+        )
         assert r.status_code == 200, r.text
         got = http.get(url).json()["properties"]
         if (got["address"], got["capacity"]) != (f"地址{i}", (2000 + i) // 2):

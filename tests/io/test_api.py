@@ -12,8 +12,8 @@ from pyproj import Transformer
 from tests.io.helpers import count
 from tests.samples import sample_feature
 
-CSV_OK = "名称,队伍类型,人数,联系电话,经度,纬度\n甲队,fire_rescue,45,13800000000,110.30,21.20\n"
-CSV_BAD = CSV_OK + "乙队,fire_rescue,很多,13800000001,110.31,21.21\n"
+CSV_OK = "名称,力量类别,人数,联系电话,经度,纬度\n甲队,main,45,13800000000,110.30,21.20\n"
+CSV_BAD = CSV_OK + "乙队,main,很多,13800000001,110.31,21.21\n"
 
 
 def _upload(client, cid, name, data, **form):
@@ -62,7 +62,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
         ("t.csv", CSV_OK.encode(), {"on_duplicate": "merge"}, 400, "on_duplicate"),
         ("t.csv", CSV_OK.encode(), {"distance_m": "-5"}, 400, "distance_m"),
         ("t.geojson", b'{"type": "Feature"', {}, 400, "not valid JSON"),
-        ("t.csv", "名称,经度,纬度\n甲,110,21\n".encode(), {}, 400, "'team_type'"),
+        ("t.csv", "名称,经度,纬度\n甲,110,21\n".encode(), {}, 400, "'tier'"),
     ],
 )
 def test_bad_uploads_are_4xx_and_write_nothing(

@@ -62,8 +62,8 @@ def test_csv_export_from_the_cli_is_neutralised_too(db_session, tmp_path):
     from tests.io.helpers import load, write_csv
 
     src = write_csv(
-        tmp_path / "in.csv", ["name", "team_type", "lon", "lat"],
-        [["=1+2", "fire_rescue", "110.3", "21.2"]],
+        tmp_path / "in.csv", ["name", "tier", "lon", "lat"],
+        [["=1+2", "main", "110.3", "21.2"]],
     )  # fmt: skip
     load(db_session, "rescue_teams", src)
     out = tmp_path / "out.csv"

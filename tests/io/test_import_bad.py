@@ -10,21 +10,21 @@ from gis_onemap.errors import Conflict, InvalidInput, ValidationFailed
 from tests.io.helpers import count, load, write_csv
 from tests.samples import sample_feature
 
-HEADER = ["name", "team_type", "headcount", "lon", "lat"]
-GOOD = ["甲队", "fire_rescue", "45", "110.30", "21.20"]
+HEADER = ["name", "tier", "headcount", "lon", "lat"]
+GOOD = ["甲队", "main", "45", "110.30", "21.20"]
 
 
 @pytest.mark.parametrize(
     ("bad_row", "reason"),
     [
-        (["乙队", "fire_rescue", "45", "abc", "21.2"], "'lon' is not a number: 'abc'"),
-        (["乙队", "fire_rescue", "45", "250", "21.2"], "longitude must be within [-180, 180]"),
-        (["乙队", "fire_rescue", "45", "110.3", ""], "only one of the two coordinates"),
-        (["乙队", "fire_rescue", "45", "", ""], "missing coordinates"),
-        (["", "fire_rescue", "45", "110.3", "21.2"], "'name' is required"),
-        (["乙队", "fire_rescue", "四十五", "110.3", "21.2"], "'headcount' must be an integer"),
-        (["乙队", "spaceship", "45", "110.3", "21.2"], "'team_type' 'spaceship' is not one of"),
-        (["乙队", "fire_rescue", "-3", "110.3", "21.2"], "'headcount' must be ≥ 0"),
+        (["乙队", "main", "45", "abc", "21.2"], "'lon' is not a number: 'abc'"),
+        (["乙队", "main", "45", "250", "21.2"], "longitude must be within [-180, 180]"),
+        (["乙队", "main", "45", "110.3", ""], "only one of the two coordinates"),
+        (["乙队", "main", "45", "", ""], "missing coordinates"),
+        (["", "main", "45", "110.3", "21.2"], "'name' is required"),
+        (["乙队", "main", "四十五", "110.3", "21.2"], "'headcount' must be an integer"),
+        (["乙队", "spaceship", "45", "110.3", "21.2"], "'tier' 'spaceship' is not one of"),
+        (["乙队", "main", "-3", "110.3", "21.2"], "'headcount' must be ≥ 0"),
     ],
 )
 def test_one_bad_row_is_named_and_nothing_is_written(db_session, tmp_path, bad_row, reason):
@@ -40,7 +40,7 @@ def test_one_bad_row_is_named_and_nothing_is_written(db_session, tmp_path, bad_r
 
 
 def test_skip_invalid_writes_the_good_rows(db_session, tmp_path):
-    bad = ["乙队", "fire_rescue", "很多", "110.31", "21.21"]
+    bad = ["乙队", "main", "很多", "110.31", "21.21"]
     path = write_csv(tmp_path / "teams.csv", HEADER, [GOOD, bad])
     before = count(db_session, "rescue_teams")
     report = load(db_session, "rescue_teams", path, skip_invalid=True)
@@ -83,11 +83,11 @@ def _zip_without_shp(tmp_path):
          {"encoding": "utf-8"}, "not valid utf-8"),
         (lambda p: write_csv(p / "t.csv", HEADER, [GOOD]), {"encoding": "klingon"},
          "unknown encoding"),
-        (lambda p: write_csv(p / "t.csv", ["name", "team_type", "x"], [["a", "medical", "1"]]), {},
+        (lambda p: write_csv(p / "t.csv", ["name", "tier", "x"], [["a", "professional", "1"]]), {},
          "only one coordinate column"),
-        (lambda p: write_csv(p / "t.csv", ["name", "team_type"], [["a", "medical"]]), {},
+        (lambda p: write_csv(p / "t.csv", ["name", "tier"], [["a", "professional"]]), {},
          "no coordinate columns"),
-        (lambda p: write_csv(p / "t.csv", ["team_type", "lon", "lat"], [["medical", 1, 2]]), {},
+        (lambda p: write_csv(p / "t.csv", ["tier", "lon", "lat"], [["professional", 1, 2]]), {},
          "no column for the required properties 'name'"),
         (lambda p: (p / "t.geojson").write_text("{not json") and p / "t.geojson", {},
          "not valid JSON"),
@@ -118,9 +118,9 @@ def test_duplicates_skip_update_error(db_session, tmp_path):
     lon, lat = existing["geometry"]["coordinates"]
     [fid] = repo.insert_many([existing])
     rows = [
-        ["霞山消防救援站 ", "fire_rescue", "60", lon + 0.00005, lat],  # ≈ 5 m away, same name
-        ["霞山消防救援站", "fire_rescue", "60", lon + 0.001, lat],  # ≈ 100 m away: not a duplicate
-        ["赤坎医院", "medical", "10", lon, lat + 0.00003],  # 3 m away, another name
+        ["霞山消防救援站 ", "main", "60", lon + 0.00005, lat],  # ≈ 5 m away, same name
+        ["霞山消防救援站", "main", "60", lon + 0.001, lat],  # ≈ 100 m away: not a duplicate
+        ["赤坎医院", "professional", "10", lon, lat + 0.00003],  # 3 m away, another name
     ]
     path = write_csv(tmp_path / "t.csv", HEADER, rows)
     before = count(db_session, "rescue_teams")
@@ -147,7 +147,7 @@ def test_an_import_cannot_type_in_a_derived_value(editor_client, db_session):
     from sqlalchemy import text
 
     before = db_session.execute(text("SELECT count(*) FROM shelters")).scalar_one()
-    csv = "name,shelter_type,area_m2,capacity,lon,lat\n" + (
+    csv = "name,shelter_type,effective_area_m2,capacity,lon,lat\n" + (
         "广场A,emergency,1000,999999,110.36,21.27\n广场B,emergency,1000,800,110.37,21.27\n"
     )
     r = editor_client.post(

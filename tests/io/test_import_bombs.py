@@ -54,7 +54,7 @@ def _shapefile_parts(tmp_path: Path) -> dict[str, bytes]:
     folder = tmp_path / "shp"
     folder.mkdir()
     gpd.GeoDataFrame(
-        {"name": ["甲队"], "team_type": ["fire_rescue"], "headcount": [45]},
+        {"name": ["甲队"], "tier": ["main"], "headcount": [45]},
         geometry=[Point(110.3, 21.2)], crs=4326,
     ).to_file(folder / "teams.shp", encoding="UTF-8")  # fmt: skip
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
@@ -148,7 +148,7 @@ def test_only_the_layer_s_parts_are_extracted(tmp_path):
 @pytest.mark.parametrize("codec", ["zlib", "bz2", "base64", "hex", "rot13", "zip", "uu"])
 def test_non_text_codecs_are_refused(db_session, tmp_path, codec):
     path = tmp_path / "teams.csv"
-    path.write_text("name,team_type,headcount,lon,lat\n甲队,fire_rescue,45,110.3,21.2\n")
+    path.write_text("name,tier,headcount,lon,lat\n甲队,main,45,110.3,21.2\n")
     with pytest.raises(InvalidInput, match="not a text encoding|unknown encoding"):
         load(db_session, "rescue_teams", path, encoding=codec)
 
@@ -171,7 +171,7 @@ def test_codec_bomb_is_refused_fast_over_http(editor_client, db_session):
 
 def test_text_encodings_outside_the_allow_list_are_refused_and_configurable(db_session, tmp_path):
     path = tmp_path / "teams.csv"
-    path.write_text("name,team_type,headcount,lon,lat\n甲队,fire_rescue,45,110.3,21.2\n")
+    path.write_text("name,tier,headcount,lon,lat\n甲队,main,45,110.3,21.2\n")
     with pytest.raises(InvalidInput, match="not accepted"):
         load(db_session, "rescue_teams", path, encoding="utf-32", dry_run=True)
     limits = ImportLimits(import_encodings=("utf-8", "utf-32"))

@@ -14,13 +14,13 @@ from gis_onemap.errors import ImportTooLarge, ValidationFailed
 from gis_onemap.io.limits import ImportLimits
 from tests.io.helpers import count, load, write_csv
 
-HEADER = ["name", "team_type", "headcount", "lon", "lat"]
+HEADER = ["name", "tier", "headcount", "lon", "lat"]
 SMALL = ImportLimits(import_chunk_rows=100)
 
 
 def _rows(n: int) -> list[list[str]]:
     """``n`` valid teams about 200 m apart (no two are duplicates)."""
-    return [[f"队{i}", "fire_rescue", "45", f"{110 + i * 0.002:.4f}", "21.2"] for i in range(n)]
+    return [[f"队{i}", "main", "45", f"{110 + i * 0.002:.4f}", "21.2"] for i in range(n)]
 
 
 def test_an_invalid_row_in_a_late_chunk_writes_nothing(db_session, tmp_path):
@@ -50,12 +50,10 @@ def test_skip_invalid_across_chunks(db_session, tmp_path):
 def test_duplicates_are_the_same_whatever_the_chunk_size(db_session, tmp_path):
     """A row of a late chunk that duplicates an existing feature is found; rows of the file
     are not compared with the rows this import wrote from earlier chunks."""
-    existing = write_csv(
-        tmp_path / "old.csv", HEADER, [["老站", "fire_rescue", "9", "110.5", "21.3"]]
-    )
+    existing = write_csv(tmp_path / "old.csv", HEADER, [["老站", "main", "9", "110.5", "21.3"]])
     load(db_session, "rescue_teams", existing)
     rows = _rows(250)
-    rows[229] = ["老站", "fire_rescue", "45", "110.50002", "21.3"]  # ≈ 2 m from the old one
+    rows[229] = ["老站", "main", "45", "110.50002", "21.3"]  # ≈ 2 m from the old one
     rows[150] = list(rows[50])  # the same team twice in the file, in different chunks
     path = write_csv(tmp_path / "teams.csv", HEADER, rows)
     whole = load(db_session, "rescue_teams", path, dry_run=True)
@@ -78,7 +76,7 @@ def test_max_import_rows(db_session, tmp_path):
     assert count(db_session, "rescue_teams") == before
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [110 + i / 1000, 21.2]},
-         "properties": {"name": f"队{i}", "team_type": "fire_rescue", "headcount": 1}}
+         "properties": {"name": f"队{i}", "tier": "main", "headcount": 1}}
         for i in range(12)
     ]  # fmt: skip
     geojson = tmp_path / "teams.geojson"
@@ -122,7 +120,7 @@ def _child_import(url: str, path: Path) -> dict[str, int]:
 def test_a_50_mb_csv_imports_in_flat_memory(test_database_url, tmp_path):
     """Peak RSS growth over a tiny import stays under 4× the file size (it was ~20×)."""
     big = tmp_path / "big.csv"
-    header = "name,team_type,headcount,address,lon,lat,备注\n"
+    header = "name,tier,headcount,address,lon,lat,备注\n"
     note = "值班室位于主楼一层，装备定期检修，" * 16  # wide rows: 50 MB in ~65,000 rows
     with big.open("w", encoding="utf-8") as fh:
         fh.write(header)
@@ -132,7 +130,7 @@ def test_a_50_mb_csv_imports_in_flat_memory(test_database_url, tmp_path):
             for _ in range(10_000):
                 lon, lat = 100 + (i % 1000) * 0.01, 20 + (i // 1000) * 0.001
                 lines.append(
-                    f"救援队{i},fire_rescue,{i % 90},湛江市霞山区人民大道{i}号,"
+                    f"救援队{i},main,{i % 90},湛江市霞山区人民大道{i}号,"
                     f"{lon:.5f},{lat:.5f},{note}{i}\n"
                 )
                 i += 1

@@ -7,15 +7,15 @@ import pytest
 from gis_onemap.errors import ValidationFailed
 from tests.io.helpers import count, load, write_csv
 
-TEAM_HEADER = ["名称", "队伍类型", "人数", "经度", "纬度", "备注"]
+TEAM_HEADER = ["名称", "力量类别", "人数", "经度", "纬度", "备注"]
 
 
 def test_chinese_headers_and_extra_columns(db_session, tmp_path):
     path = write_csv(
         tmp_path / "teams.csv",
         TEAM_HEADER,
-        [["霞山消防救援站", "fire_rescue", "45", "110.3594", "21.2707", "24小时值守"],
-         ["赤坎医疗队", "medical", "", "110.36", "21.27", ""]],
+        [["霞山消防救援站", "main", "45", "110.3594", "21.2707", "24小时值守"],
+         ["赤坎医疗队", "professional", "", "110.36", "21.27", ""]],
     )  # fmt: skip
     before = count(db_session, "rescue_teams")
     report = load(db_session, "rescue_teams", path)
@@ -28,9 +28,9 @@ def test_one_bad_row_writes_nothing_and_names_the_row(db_session, tmp_path):
     path = write_csv(
         tmp_path / "teams.csv",
         TEAM_HEADER,
-        [["甲队", "fire_rescue", "45", "110.30", "21.20", ""],
-         ["乙队", "fire_rescue", "很多", "110.31", "21.21", ""],
-         ["丙队", "fire_rescue", "12", "110.32", "21.22", ""]],
+        [["甲队", "main", "45", "110.30", "21.20", ""],
+         ["乙队", "main", "很多", "110.31", "21.21", ""],
+         ["丙队", "main", "12", "110.32", "21.22", ""]],
     )  # fmt: skip
     before = count(db_session, "rescue_teams")
     with pytest.raises(ValidationFailed) as err:

@@ -41,8 +41,8 @@ def test_personal_columns_go_to_the_personal_fields(client, trusted_client, db_s
 def test_team_leader_phone_goes_to_the_team_phone(db_session, tmp_path):
     path = write_csv(
         tmp_path / "t.csv",
-        ["name", "team_type", "负责人", "负责人电话", "lon", "lat"],
-        [["孙队", "fire_rescue", "孙八", "13712345678", "110.3", "21.2"]],
+        ["name", "tier", "负责人", "负责人电话", "lon", "lat"],
+        [["孙队", "main", "孙八", "13712345678", "110.3", "21.2"]],
     )
     load(db_session, "rescue_teams", path)
     [feature] = _features(db_session, "rescue_teams", "孙队")

@@ -73,7 +73,7 @@ def scatter(session: Any, collection: str, n: int, seed: int = 7) -> list[Placed
         feature["properties"]["name"] = f"{collection} {i}"
         if collection == "rescue_teams":
             feature["properties"]["headcount"] = i
-            feature["properties"]["team_type"] = ("flood", "medical", "fire_rescue")[i % 3]
+            feature["properties"]["tier"] = ("professional", "commando", "main")[i % 3]
         features.append(feature)
         coords.append((lon, lat))
     ids = FeatureRepository(session, get_category(collection)).insert_many(features)

@@ -37,10 +37,10 @@ MVT = "/collections/rescue_teams/tiles/WebMercatorQuad"
         ("/tiles/WebMercatorQuad/3/8/0", 404),
         ("/tiles/WebMercatorQuad/3/1/1?collections=nope", 404),
         ("/tiles/WebMercatorQuad/3/1/1?collections=,", 400),
-        ("/tiles/WebMercatorQuad/3/1/1?team_type=flood", 400),
+        ("/tiles/WebMercatorQuad/3/1/1?tier=professional", 400),
         (f"{MVT}/3/1/1?bbox=1,2,3,4", 400),
         (f"{MVT}/3/1/1?nonsense=1", 400),
-        (f"{MVT}/3/1/1?team_type=volcano", 400),
+        (f"{MVT}/3/1/1?tier=volcano", 400),
         (f"{MVT}/3/1/1?headcount=many", 400),
         (f"{MVT}/3/1/1?filter=headcount >>> 2", 400),
         (f"{MVT}/3/1/1?filter=phone = '1'", 400),
@@ -111,7 +111,7 @@ def test_png_tile_fills_areas_translucently(client, db_session):
 
 @pytest.mark.parametrize(
     "query, status",
-    [("?team_type=volcano", 400), ("?filter=headcount >>> 2", 400), ("?nonsense=1", 400)],
+    [("?tier=volcano", 400), ("?filter=headcount >>> 2", 400), ("?nonsense=1", 400)],
 )
 def test_bad_filters_on_the_production_path(settings, query, status):
     """Without a session override, a bad filter is found when rendering on the pool: 400."""

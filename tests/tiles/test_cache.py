@@ -176,8 +176,9 @@ def test_production_path_sees_committed_edits_at_once(settings, engine, role_tok
     with engine.begin() as conn:
         fid = conn.execute(
             text(
-                "INSERT INTO rescue_teams (name, team_type, geom) VALUES "
-                "('committed', 'flood', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) RETURNING id"
+                "INSERT INTO rescue_teams (name, tier, geom) VALUES "
+                "('committed', 'professional', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
+                "RETURNING id"
             ),
             {"lon": lon, "lat": lat},
         ).scalar_one()

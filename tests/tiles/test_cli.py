@@ -26,8 +26,8 @@ def committed(engine):
         ids = [
             conn.execute(
                 text(
-                    "INSERT INTO rescue_teams (name, team_type, geom) VALUES "
-                    "('cli', 'flood', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) RETURNING id"
+                    "INSERT INTO rescue_teams (name, tier, geom) VALUES "
+                    "('cli', 'professional', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) RETURNING id"
                 ),
                 {"x": x, "y": y},
             ).scalar_one()

@@ -102,9 +102,9 @@ def test_tilejson_is_valid_and_its_template_serves_tiles(client, teams, path, la
 
 def test_tilejson_carries_the_filter_and_rejects_a_bad_one(client):
     base = "/collections/rescue_teams/tiles/WebMercatorQuad/tilejson.json"
-    doc = client.get(base, params={"team_type": "flood"}).json()
-    assert doc["tiles"][0].endswith("{z}/{x}/{y}?team_type=flood")
-    assert client.get(base, params={"team_type": "nonsense"}).status_code == 400
+    doc = client.get(base, params={"tier": "professional"}).json()
+    assert doc["tiles"][0].endswith("{z}/{x}/{y}?tier=professional")
+    assert client.get(base, params={"tier": "nonsense"}).status_code == 400
     assert client.get(base, params={"filter": "headcount >>> 3"}).status_code == 400
 
 

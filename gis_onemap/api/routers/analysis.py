@@ -30,6 +30,13 @@ from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
 router = APIRouter(prefix="/analysis", tags=["Analysis"])
 
 
+UNUSABLE_HELP = (
+    "Also find and count unusable resources (expired/reserved/damaged stock, deployed or "
+    "unavailable teams); by default only usable ones count"
+)
+IncludeUnusable = Annotated[bool, Query(description=UNUSABLE_HELP)]
+
+
 @dataclass
 class OriginParams:
     """The point to search around, in any CRS."""
@@ -49,6 +56,7 @@ class SurroundingsParams(OriginParams):
     event_category: Annotated[str | None, Query()] = None
     event_type: Annotated[str | None, Query()] = None
     k: Annotated[int | None, Query(description="Features per category")] = None
+    include_unusable: Annotated[bool, Query(description=UNUSABLE_HELP)] = False
 
 
 Categories = Annotated[
@@ -65,12 +73,13 @@ def nearest(
     category: Categories = None,
     k: Annotated[int, Query(description="How many (1–1000)")] = 10,
     max_distance_m: Annotated[float | None, Query(description="Search no farther (m)")] = None,
+    include_unusable: IncludeUnusable = False,
 ) -> GeoJSONResponse:
     origin = origin_from(at.lon, at.lat, at.crs)
     categories = resolve_categories(category)
     filters = category_filters(request.query_params, categories)
     limit = None if max_distance_m is None else check_radius(max_distance_m, "max_distance_m")
-    hits = ProximityService(session, viewer.sees_personal_data).nearest(
+    hits = ProximityService(session, viewer.sees_personal_data, include_unusable).nearest(
         origin, categories, filters, check_k(k), limit
     )
     return GeoJSONResponse(hits.collection())
@@ -86,6 +95,7 @@ def within(
     radius_m: Annotated[float, Query(description="Radius (m), up to 500 km")],
     category: Categories = None,
     limit: Annotated[int | None, Query(description="At most this many features")] = None,
+    include_unusable: IncludeUnusable = False,
 ) -> GeoJSONResponse:
     origin = origin_from(at.lon, at.lat, at.crs)
     categories = resolve_categories(category)
@@ -93,24 +103,29 @@ def within(
     if limit is not None and limit < 1:
         raise InvalidInput("limit must be at least 1")
     cap = min(limit or settings.max_limit, settings.max_limit)
-    hits = ProximityService(session, viewer.sees_personal_data).within(
+    hits = ProximityService(session, viewer.sees_personal_data, include_unusable).within(
         origin, categories, filters, check_radius(radius_m), cap
     )
     return GeoJSONResponse(hits.collection())
 
 
-def surroundings_of(session: Any, personal: bool, req: SurroundingsRequest) -> dict[str, Any]:
+def surroundings_of(
+    session: Any, personal: bool, req: SurroundingsRequest, site_radius_m: float
+) -> dict[str, Any]:
     """Run the surroundings service for a checked request."""
     origin = origin_from(req.lon, req.lat, req.crs)
-    return SurroundingsService(session, personal).surroundings(
-        origin, req.radius_m, req.event_category, req.event_type, req.k
+    return SurroundingsService(session, personal, site_radius_m).surroundings(
+        origin, req.radius_m, req.event_category, req.event_type, req.k, req.include_unusable
     )
 
 
 @router.post("/surroundings", summary="The 8 categories around a point, with totals")
-def surroundings(session: SessionDep, viewer: ViewerDep, body: JsonBody) -> FastJSONResponse:
+def surroundings(
+    session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
+) -> FastJSONResponse:
     req = parse_body(SurroundingsRequest, body)
-    return FastJSONResponse(surroundings_of(session, viewer.sees_personal_data, req))
+    result = surroundings_of(session, viewer.sees_personal_data, req, settings.plan_site_radius_m)
+    return FastJSONResponse(result)
 
 
 def _surroundings_request(p: SurroundingsParams) -> SurroundingsRequest:
@@ -124,11 +139,15 @@ def _surroundings_request(p: SurroundingsParams) -> SurroundingsRequest:
     response_class=HTMLResponse,
 )
 def surroundings_map(
-    session: SessionDep, viewer: ViewerDep, p: Annotated[SurroundingsParams, Depends()]
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    p: Annotated[SurroundingsParams, Depends()],
 ) -> HTMLResponse:
     from gis_onemap.maps.products import render_surroundings
 
-    result = surroundings_of(session, viewer.sees_personal_data, _surroundings_request(p))
+    req = _surroundings_request(p)
+    result = surroundings_of(session, viewer.sees_personal_data, req, settings.plan_site_radius_m)
     return html_product_response(render_surroundings(result))
 
 

@@ -16,7 +16,7 @@
       size: { field: "level", stops: [[1, 1.35], [4, 0.85]] },
     },
     protected_targets: { shape: "square", key: "target_type", size: { field: "population", stops: [[0, 0.75], [5000, 1.3]] } },
-    rescue_teams: { shape: "diamond", key: "team_type", size: { field: "headcount", stops: [[0, 0.8], [200, 1.35]] } },
+    rescue_teams: { shape: "diamond", key: "tier", size: { field: "headcount", stops: [[0, 0.8], [200, 1.35]] } },
     supplies: { shape: "hexagon", key: "supply_class", colors: { 1: "#1a9641", 2: "#d95f02", 3: "#7570b3" } },
     depots: { shape: "house", key: "depot_level" },
     shelters: {
