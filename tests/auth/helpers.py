@@ -11,11 +11,11 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from gis_onemap.api.app import create_app
-from gis_onemap.api.deps import get_session
 from gis_onemap.auth.principal import Role
 from gis_onemap.auth.tokens import create_token
 from gis_onemap.db.tables import API_TOKENS
 from gis_onemap.settings import Settings
+from tests.conftest import bind_to_test_transaction
 
 
 @contextmanager
@@ -23,13 +23,7 @@ def client_for(
     settings: Settings, db_session: Session, headers: dict[str, str] | None = None
 ) -> Iterator[TestClient]:
     """A client of ``create_app(settings)`` whose sessions use the test's rolled-back one."""
-    app = create_app(settings)
-
-    def _session() -> Iterator[Session]:
-        yield db_session
-        db_session.commit()
-
-    app.dependency_overrides[get_session] = _session
+    app = bind_to_test_transaction(create_app(settings), db_session)
     with TestClient(app, raise_server_exceptions=False, headers=headers or {}) as c:
         yield c
 

@@ -332,8 +332,8 @@ def test_one_service_radius_table_for_the_maps(monkeypatch):
     assert drawn == [p.service_radius_m for p in SHELTER_PARAMS.values()]
 
 
-def test_social_security_incidents_may_carry_a_severity(client):
-    r = client.post(
+def test_social_security_incidents_may_carry_a_severity(trusted_client):
+    r = trusted_client.post(
         "/incidents",
         json={"lon": LON, "lat": LAT, "event_category": "social_security",
               "event_type": "mass_incident", "severity": "III"},
