@@ -59,6 +59,17 @@ class Settings(BaseSettings):
         description="Hazard-zone radius (m) per hazard level 1-4, overriding the defaults in "
         "gis_onemap.analysis.hazard_zones (no standard maps level to radius).",
     )
+    road_max_snap_m: float = Field(
+        default=2000.0,
+        gt=0,
+        description="Farthest a point may lie from any road (m) to be routed from or to.",
+    )
+    road_hazard_zone_near_m: float = Field(
+        default=1000.0,
+        ge=0,
+        description="avoid=hazard_zones closes the zones that contain the incident or lie "
+        "within this distance (m) of it.",
+    )
     api_keys: list[str] = Field(
         default_factory=list,
         description="Keys (X-API-Key header) of trusted users, who also see personal data.",

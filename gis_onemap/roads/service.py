@@ -11,20 +11,24 @@ reachable ones with their straight-line distance and ``"reachable": false``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from gis_onemap.analysis.inputs import CategoryFilters, Origin
+from gis_onemap.analysis.hazard_zones import hazard_zone_radii
+from gis_onemap.analysis.inputs import CategoryFilters, Origin, category_filters
 from gis_onemap.analysis.proximity import within_statement
-from gis_onemap.categories import Category
+from gis_onemap.categories import Category, get_category
+from gis_onemap.db.tables import table_for
 from gis_onemap.errors import InvalidInput, NotFound
 from gis_onemap.roads import areas, routing
+from gis_onemap.roads.hazards import HazardAvoidance, avoid_hazard_zones
 from gis_onemap.roads.routing import Snap
+from gis_onemap.settings import Settings
 
 #: Time bounds tried in turn (seconds): the search widens until k resources arrive in time.
 TIME_BOUNDS_S = (900.0, 1800.0, 3600.0, 7200.0, 14400.0)
@@ -65,12 +69,94 @@ def parse_avoid(value: str | None) -> set[str]:
     return names
 
 
+#: The avoid names used when a request gives none: active closures are always respected.
+DEFAULT_AVOID = frozenset({"closures"})
+
+
 class RoadService:
     """Travel-time analyses on the loaded network."""
 
-    def __init__(self, session: Session, *, max_snap_m: float = 2000.0) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        max_snap_m: float = 2000.0,
+        hazard_radii: Mapping[int, float] | None = None,
+        hazard_near_m: float = 1000.0,
+    ) -> None:
         self.session = session
         self.max_snap_m = max_snap_m
+        self.hazard_radii = hazard_zone_radii(hazard_radii)
+        self.hazard_near_m = hazard_near_m
+
+    @classmethod
+    def from_settings(cls, session: Session, settings: Settings) -> RoadService:
+        """The service with the limits and hazard-zone radii of ``settings``."""
+        return cls(
+            session,
+            max_snap_m=settings.road_max_snap_m,
+            hazard_radii=settings.hazard_zone_radii_m,
+            hazard_near_m=settings.road_hazard_zone_near_m,
+        )
+
+    def prepare_avoid(
+        self, names: Set[str], incident: Origin | None, ends: Sequence[Origin]
+    ) -> tuple[Avoid, HazardAvoidance | None]:
+        """What this request's routes avoid. ``hazard_zones`` closes the zones near
+        ``incident`` (or, without one, near the first of ``ends``) for this transaction, except
+        a zone holding one of ``ends`` (see :mod:`gis_onemap.roads.hazards`)."""
+        hazards = None
+        if "hazard_zones" in names:
+            around = incident or (ends[0] if ends else None)
+            if around is None:
+                raise InvalidInput("avoid=hazard_zones needs an incident or a starting point")
+            hazards = avoid_hazard_zones(
+                self.session, around, self.hazard_radii, self.hazard_near_m, ends
+            )
+        return Avoid(closures="closures" in names, areas=hazards is not None), hazards
+
+    def feature_point(self, collection: str, fid: Any) -> Origin:
+        """Where to route to for a stored feature: its point, or its first vertex."""
+        category = get_category(collection)
+        try:
+            key = int(fid)
+        except (TypeError, ValueError):
+            raise NotFound(f"no feature '{fid}' in {collection}") from None
+        table = table_for(category.id)
+        row = self.session.execute(
+            select(func.ST_AsGeoJSON(table.c.geom)).where(table.c.id == key)
+        ).first()
+        if row is None or row[0] is None:
+            raise NotFound(f"no feature {key} in {collection}")
+        lon, lat = _point_of({"geometry": orjson.loads(row[0])})
+        return Origin(lon, lat)
+
+    def evacuation_route(
+        self, origin: Origin, people: int | None, avoid: Avoid = Avoid()
+    ) -> dict[str, Any]:
+        """The route from ``origin`` to the shelter reached first that has room for ``people``
+        (any shelter with a capacity when ``None``); :class:`NotFound` when none can be reached.
+        """
+        need = 1 if people is None else people
+        shelters = (get_category("shelters"),)
+        filters = category_filters({"min_capacity": str(need)}, shelters)
+        found = self.nearest_by_time(origin, shelters, filters, 1, to_origin=False, avoid=avoid)
+        hits = [f for f in found["features"] if f["properties"]["reachable"]]
+        if not hits:
+            raise NotFound(
+                f"no shelter with room for {need} people can be reached over the road network"
+            )
+        shelter = hits[0]
+        lon, lat = _point_of(shelter)
+        feature = self.route(origin, Origin(lon, lat), avoid)
+        props = shelter["properties"]
+        feature["properties"].update(
+            shelter_id=shelter.get("id"),
+            shelter_name=props.get("name"),
+            shelter_capacity=props.get("capacity"),
+            people=people,
+        )
+        return feature
 
     def snap(self, origin: Origin) -> Snap:
         return routing.snap(self.session, origin.lon, origin.lat, self.max_snap_m)
