@@ -7,10 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, pool
 from sqlalchemy.orm import Session
 
+from gis_onemap.api.app import create_app
+from gis_onemap.api.deps import get_session
 from gis_onemap.db.admin import recreate_database, sibling_url
+from gis_onemap.settings import Settings
 
 
 def helsinki_pbf() -> Path:
@@ -52,3 +56,27 @@ def roads_session(roads_engine: Engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         conn.close()
+
+
+@pytest.fixture
+def roads_settings(roads_url: str) -> Settings:
+    """Settings on the Helsinki database (hazard radii small enough for the extract)."""
+    return Settings(database_url=roads_url, hazard_zone_radii_m={4: 300.0})
+
+
+@pytest.fixture
+def roads_client(roads_settings: Settings, roads_session: Session) -> Iterator[TestClient]:
+    """An HTTP client whose requests run in the test's rolled-back Helsinki transaction."""
+    application = create_app(roads_settings)
+
+    def _session() -> Iterator[Session]:
+        try:
+            yield roads_session
+            roads_session.commit()  # releases the savepoint; the outer transaction remains
+        except BaseException:
+            roads_session.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = _session
+    with TestClient(application, raise_server_exceptions=False) as c:
+        yield c
