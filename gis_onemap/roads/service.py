@@ -196,6 +196,8 @@ class RoadService:
     def _costs(
         self, origin: Snap, vertices: list[int], within_s: float, to_origin: bool, avoid: Avoid
     ) -> dict[int, float]:
+        if not vertices:
+            return {}  # pgRouting refuses an empty target array
         if to_origin:
             return routing.costs_to(
                 self.session,

@@ -61,7 +61,7 @@ def roads_session(roads_engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def roads_settings(roads_url: str) -> Settings:
     """Settings on the Helsinki database (hazard radii small enough for the extract)."""
-    return Settings(database_url=roads_url, hazard_zone_radii_m={4: 300.0})
+    return Settings(database_url=roads_url, hazard_zone_radii_m={4: 100.0})
 
 
 @pytest.fixture

@@ -129,6 +129,12 @@ def test_nearest_by_time_order_equals_oracle(roads_client, roads_session, direct
         params={"lon": x, "lat": y, "category": "depots", "name": name, "direction": direction},
     )
     assert [f["properties"]["name"] for f in r.json()["features"]] == [name]
+    # nothing matches: an empty answer in either direction, not an error
+    none = roads_client.get(
+        "/analysis/nearest-by-time",
+        params={"lon": x, "lat": y, "category": "depots", "name": "无此库", "direction": direction},
+    )
+    assert none.status_code == 200 and none.json()["features"] == []
     bad = roads_client.get(
         "/analysis/nearest-by-time",
         params={"lon": x, "lat": y, "category": "depots", "no_such_property": "1"},
