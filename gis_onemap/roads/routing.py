@@ -178,6 +178,46 @@ def max_speed_mps(session: Session) -> float:
     return max(kmh / 3.6, 0.1)
 
 
+_REACHED_SQL = """
+SELECT d.node, d.agg_cost
+FROM pgr_drivingDistance(:sql, CAST(:start AS bigint), CAST(:within AS float8), true) d
+WHERE d.node = ANY(CAST(:wanted AS bigint[]))
+"""
+
+
+def costs_from(
+    session: Session,
+    start: int,
+    wanted: Sequence[int],
+    *,
+    within_s: float,
+    around: tuple[float, float],
+    reverse: bool = False,
+    avoid_closures: bool = True,
+    avoid_areas: bool = False,
+) -> dict[int, float]:
+    """Seconds from ``start`` to each of ``wanted`` (``reverse``: from each to ``start``), for
+    those within ``within_s``.
+
+    One Dijkstra bounded by the time (``pgr_drivingDistance``) over the edges within
+    ``within_s × v_max`` of ``around`` (the start's position), whatever the number of vertices
+    wanted: a many-to-one ``pgr_dijkstraCost`` runs one search per source instead, which is what
+    made 1,000 candidates slow (bench/roads.py). Exact for every time up to ``within_s``.
+    """
+    if not wanted:
+        return {}
+    box = Box.around(around[0], around[1], within_s * max_speed_mps(session) + 1.0)
+    sql = edges_sql(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas, reverse=reverse)
+    rows = session.execute(
+        text(_REACHED_SQL),
+        {"sql": sql, "start": start, "within": within_s, "wanted": sorted(set(wanted))},
+    ).all()
+    out = {int(v): float(c) for v, c in rows if c <= within_s}
+    if start in wanted:
+        out[start] = 0.0
+    return out
+
+
 def costs_to(
     session: Session,
     target: int,
@@ -188,26 +228,18 @@ def costs_to(
     avoid_closures: bool = True,
     avoid_areas: bool = False,
 ) -> dict[int, float]:
-    """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``).
-
-    One many-to-one ``pgr_dijkstraCost`` over the edges within ``within_s × v_max`` of ``around``
-    (the target's position); exact for every time up to ``within_s``.
-    """
-    if not sources:
-        return {}
-    box = Box.around(around[0], around[1], within_s * max_speed_mps(session) + 1.0)
-    sql = edges_sql(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas)
-    rows = session.execute(
-        text(
-            "SELECT start_vid, agg_cost FROM pgr_dijkstraCost(:sql, CAST(:src AS bigint[]),"
-            " CAST(:dst AS bigint), true)"
-        ),
-        {"sql": sql, "src": sorted(set(sources)), "dst": target},
-    ).all()
-    out = {int(s): float(c) for s, c in rows if c <= within_s}
-    if target in sources:
-        out[target] = 0.0
-    return out
+    """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``):
+    :func:`costs_from` on the reversed graph, ``around`` being the target's position."""
+    return costs_from(
+        session,
+        target,
+        sources,
+        within_s=within_s,
+        around=around,
+        reverse=True,
+        avoid_closures=avoid_closures,
+        avoid_areas=avoid_areas,
+    )
 
 
 @dataclass(frozen=True)
