@@ -361,6 +361,7 @@ def geodesic_lengths(geoms: np.ndarray) -> np.ndarray:
     _, _, d = _GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     return np.bincount(index[1:][same], weights=d, minlength=len(geoms))
 
+
 _REPLACE_SQL = """
 DELETE FROM road_edges;
 DELETE FROM road_vertices;
