@@ -64,6 +64,16 @@ class Settings(BaseSettings):
         gt=0,
         description="Farthest a point may lie from any road (m) to be routed from or to.",
     )
+    road_max_k: int = Field(
+        default=100, ge=1, le=1000, description="Most features one nearest-by-time request returns."
+    )
+    road_max_minutes: float = Field(
+        default=240.0, gt=0, description="Longest service-area band (minutes)."
+    )
+    road_max_bands: int = Field(default=12, ge=1, description="Most service-area bands a request.")
+    road_closure_max_vertices: int = Field(
+        default=10_000, ge=4, description="Most vertices of one road-closure polygon."
+    )
     road_hazard_zone_near_m: float = Field(
         default=1000.0,
         ge=0,

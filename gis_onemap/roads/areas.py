@@ -54,7 +54,9 @@ _AREA_SQL = (
 )
 
 
-def check_minutes(minutes: Sequence[float]) -> list[float]:
+def check_minutes(
+    minutes: Sequence[float], max_minutes: float = MAX_MINUTES, max_bands: int = MAX_BANDS
+) -> list[float]:
     """Bands in minutes: 0 < m ≤ 240, at most 12, sorted, distinct.
 
     >>> check_minutes([30, 10, 20, 10])
@@ -66,12 +68,12 @@ def check_minutes(minutes: Sequence[float]) -> list[float]:
     """
     if not minutes:
         raise InvalidInput("give at least one band in minutes, e.g. minutes=10,20,30")
-    if len(minutes) > MAX_BANDS:
-        raise InvalidInput(f"at most {MAX_BANDS} bands")
+    if len(minutes) > max_bands:
+        raise InvalidInput(f"at most {max_bands} bands")
     out = set()
     for m in minutes:
-        if not (0 < m <= MAX_MINUTES):
-            raise InvalidInput(f"minutes must be > 0 and ≤ {MAX_MINUTES:.0f} (got {m:g})")
+        if not (0 < m <= max_minutes):
+            raise InvalidInput(f"minutes must be > 0 and ≤ {max_minutes:g} (got {m:g})")
         out.add(float(m))
     return sorted(out)
 
@@ -85,10 +87,12 @@ def service_area(
     buffer_m: float = 5.0,
     avoid_closures: bool = True,
     avoid_areas: bool = False,
+    max_minutes: float = MAX_MINUTES,
+    max_bands: int = MAX_BANDS,
 ) -> dict[str, Any]:
     """A FeatureCollection with one polygon per band (cumulative: the 20-minute band holds the
     10-minute one). ``towards=True``: from where the origin can be reached within each band."""
-    bands = check_minutes(minutes)
+    bands = check_minutes(minutes, max_minutes, max_bands)
     cutoff = bands[-1] * 60
     box = Box.around(origin.lon, origin.lat, cutoff * max_speed_mps(session) + 1.0)
     edges = edges_sql(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas, reverse=towards)

@@ -175,8 +175,11 @@ def closures_add(
         valid_from=_when(valid_from, "--valid-from"),
         valid_to=_when(valid_to, "--valid-to"),
     )
+    from gis_onemap.settings import get_settings
+
+    limit = get_settings().road_closure_max_vertices
     with cli_session() as session:
-        feature = ClosureRepository(session).add(body, created_by="cli")
+        feature = ClosureRepository(session, max_vertices=limit).add(body, created_by="cli")
     typer.echo(json.dumps(feature, ensure_ascii=False))
 
 

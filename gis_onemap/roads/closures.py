@@ -52,8 +52,8 @@ class ClosureInput:
     valid_to: datetime | None = None
 
 
-def check_geometry(geometry: Any) -> shapely.Geometry:
-    """A closure area: a valid Polygon or MultiPolygon of ≤ 10,000 WGS84 vertices.
+def check_geometry(geometry: Any, max_vertices: int = MAX_VERTICES) -> shapely.Geometry:
+    """A closure area: a valid Polygon or MultiPolygon of ≤ ``max_vertices`` WGS84 vertices.
 
     >>> check_geometry({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}).area
     0.5
@@ -73,8 +73,8 @@ def check_geometry(geometry: Any) -> shapely.Geometry:
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException):
         raise ValidationFailed("the closure's geometry is not a valid GeoJSON polygon") from None
     n = shapely.get_num_coordinates(shape)
-    if n > MAX_VERTICES:
-        raise ValidationFailed(f"a closure polygon may have at most {MAX_VERTICES} vertices")
+    if n > max_vertices:
+        raise ValidationFailed(f"a closure polygon may have at most {max_vertices} vertices")
     if shape.is_empty or not shapely.is_valid(shape):
         reason = shapely.is_valid_reason(shape)
         raise ValidationFailed(f"the closure's polygon is not valid ({reason})")
@@ -85,14 +85,14 @@ def check_geometry(geometry: Any) -> shapely.Geometry:
 
 
 def check_closure(
-    session: Session, body: ClosureInput
+    session: Session, body: ClosureInput, max_vertices: int = MAX_VERTICES
 ) -> tuple[shapely.Geometry | None, list[int]]:
     """The checked area and edge ids; :class:`ValidationFailed` (422) names what is wrong."""
     if not body.reason or not body.reason.strip():
         raise ValidationFailed("a closure needs a reason")
     if len(body.reason) > MAX_REASON:
         raise ValidationFailed(f"the reason may be at most {MAX_REASON} characters")
-    shape = None if body.geometry is None else check_geometry(body.geometry)
+    shape = None if body.geometry is None else check_geometry(body.geometry, max_vertices)
     ids = sorted({int(i) for i in body.edge_ids})
     if shape is None and not ids:
         raise ValidationFailed("a closure needs a geometry (polygon) or edge_ids, or both")
@@ -121,12 +121,13 @@ def check_closure(
 class ClosureRepository:
     """Road closures in ``road_closures``."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, max_vertices: int = MAX_VERTICES) -> None:
         self.session = session
+        self.max_vertices = max_vertices
 
     def add(self, body: ClosureInput, created_by: str | None = None) -> dict[str, Any]:
         """Store a checked closure; returns it as a Feature with ``closed_edges``."""
-        shape, ids = check_closure(self.session, body)
+        shape, ids = check_closure(self.session, body, self.max_vertices)
         new_id = self.session.execute(
             text(
                 "INSERT INTO road_closures (reason, geom, edge_ids, valid_from, valid_to,"

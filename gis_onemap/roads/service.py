@@ -100,11 +100,15 @@ class RoadService:
         max_snap_m: float = 2000.0,
         hazard_radii: Mapping[int, float] | None = None,
         hazard_near_m: float = 1000.0,
+        max_minutes: float = areas.MAX_MINUTES,
+        max_bands: int = areas.MAX_BANDS,
     ) -> None:
         self.session = session
         self.max_snap_m = max_snap_m
         self.hazard_radii = hazard_zone_radii(hazard_radii)
         self.hazard_near_m = hazard_near_m
+        self.max_minutes = max_minutes
+        self.max_bands = max_bands
 
     @classmethod
     def from_settings(cls, session: Session, settings: Settings) -> RoadService:
@@ -114,6 +118,8 @@ class RoadService:
             max_snap_m=settings.road_max_snap_m,
             hazard_radii=settings.hazard_zone_radii_m,
             hazard_near_m=settings.road_hazard_zone_near_m,
+            max_minutes=settings.road_max_minutes,
+            max_bands=settings.road_max_bands,
         )
 
     def prepare_avoid(
@@ -208,6 +214,8 @@ class RoadService:
             towards=towards,
             avoid_closures=avoid.closures,
             avoid_areas=avoid.areas,
+            max_minutes=self.max_minutes,
+            max_bands=self.max_bands,
         )
 
     def _costs(

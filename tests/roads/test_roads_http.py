@@ -329,3 +329,33 @@ def test_bad_closure_is_refused_and_nothing_stored(
     assert r.status_code == status, r.text
     assert words in r.json()["description"] or words in str(r.json().get("details"))
     assert _closures(roads_session) == 0
+
+
+def test_limits_come_from_the_settings(roads_settings, roads_session, roads_url):
+    from fastapi.testclient import TestClient
+
+    from gis_onemap.api.app import create_app
+    from gis_onemap.api.deps import get_session
+
+    settings = roads_settings.model_copy(
+        update={"road_max_k": 3, "road_max_bands": 2, "road_max_minutes": 5.0,
+                "road_closure_max_vertices": 5, "road_max_snap_m": 1.0}
+    )  # fmt: skip
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = lambda: roads_session
+    x, y = roads_session.execute(
+        text("SELECT ST_X(geom), ST_Y(geom) FROM road_vertices ORDER BY id LIMIT 1")
+    ).one()
+    with TestClient(app, raise_server_exceptions=False) as c:
+        at = {"lon": x, "lat": y}
+        assert c.get("/analysis/nearest-by-time", params={**at, "k": 4}).status_code == 400
+        assert c.get("/analysis/nearest-by-time", params={**at, "k": 3}).status_code == 200
+        area = "/analysis/service-area"
+        assert c.get(area, params={**at, "minutes": "1,2,3"}).status_code == 400
+        assert c.get(area, params={**at, "minutes": "6"}).status_code == 400
+        assert c.get(area, params={**at, "minutes": "1,5"}).status_code == 200
+        r = c.post("/roads/closures", json={"geometry": _square(5), "reason": "x"})
+        assert r.status_code == 422 and "at most 5 vertices" in r.json()["description"]
+        r = c.get(area, params={"lon": x + 0.0001, "lat": y, "minutes": "1"})  # ≈ 5.6 m off
+        assert r.status_code == 400 and "at most 1 m" in r.json()["description"]
+    assert _closures(roads_session) == 0

@@ -27,8 +27,6 @@ from gis_onemap.roads.service import DEFAULT_AVOID, RoadService, parse_avoid, re
 
 router = APIRouter(tags=["Roads"])
 
-#: Most features one nearest-by-time request returns.
-MAX_K_BY_TIME = 100
 #: Query parameters of these endpoints that are not property filters.
 _OWN_PARAMS = frozenset({"direction", "avoid", "incident"}) | ANALYSIS_PARAMS
 
@@ -138,14 +136,14 @@ def nearest_by_time(
     category: Annotated[
         list[str] | None, Query(description="Category (collection id); repeat or comma-separate")
     ] = None,
-    k: Annotated[int, Query(description=f"How many (1–{MAX_K_BY_TIME})")] = 10,
+    k: Annotated[int, Query(description="How many (1 to ONEMAP_ROAD_MAX_K, default 100)")] = 10,
     direction: Annotated[Literal["to", "from"], Query()] = "to",
     crs: CRS = None,
     avoid: AVOID = None,
     incident: INCIDENT = None,
 ) -> GeoJSONResponse:
-    if not 1 <= k <= MAX_K_BY_TIME:
-        raise InvalidInput(f"k must be an integer from 1 to {MAX_K_BY_TIME}")
+    if not 1 <= k <= settings.road_max_k:
+        raise InvalidInput(f"k must be an integer from 1 to {settings.road_max_k}")
     origin = origin_from(lon, lat, crs)
     categories = resolve_categories(category)
     params = {key: v for key, v in request.query_params.items() if key not in _OWN_PARAMS}
@@ -233,7 +231,11 @@ def get_closure(session: SessionDep, closure_id: int) -> GeoJSONResponse:
 
 @router.post("/roads/closures", status_code=201, summary="Close roads (an area and/or edges)")
 def add_closure(
-    request: Request, session: SessionDep, viewer: ViewerDep, body: ClosureCreate
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    body: ClosureCreate,
 ) -> GeoJSONResponse:
     closure = ClosureInput(
         reason=body.reason,
@@ -242,7 +244,8 @@ def add_closure(
         valid_from=body.valid_from,
         valid_to=body.valid_to,
     )
-    feature = ClosureRepository(session).add(closure)
+    repo = ClosureRepository(session, max_vertices=settings.road_closure_max_vertices)
+    feature = repo.add(closure)
     session.commit()  # a 201 means stored
     location = str(request.url_for("get_closure", closure_id=feature["id"]))
     return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
