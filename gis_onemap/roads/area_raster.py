@@ -5,7 +5,7 @@ grows faster than linearly: 26,000 road parts took 6.6 s and a 30-minute band of
 city minutes (bench/roads.py). Above :data:`gis_onemap.roads.areas.MAX_VECTOR_PARTS` parts the
 band is drawn here instead:
 
-1. every reached edge is sampled every half cell; each sample's arrival time is the earlier of
+1. every reached edge is sampled every cell; each sample's arrival time is the earlier of
    "enter at the source end, move along" and "enter at the target end, move against", from the
    Dijkstra times of both ends (the same rule as the SQL: a one-way edge only one way);
 2. a band is the set of grid cells holding a sample reached within its time, grown by one cell;
@@ -51,24 +51,30 @@ def sample_times(
     >>> x.tolist(), t.tolist()
     ([0.0, 0.0005, 0.001], [100.0, 105.0, 110.0])
     """
-    dense = shapely.segmentize(geoms, spacing_deg)
-    coords, idx = shapely.get_coordinates(dense, return_index=True)
-    same = np.zeros(len(idx), dtype=bool)
-    same[1:] = idx[1:] == idx[:-1]
-    coslat = np.cos(np.radians(coords[:, 1]))
-    step = np.zeros(len(idx))
-    step[1:] = np.hypot(np.diff(coords[:, 0]) * coslat[1:], np.diff(coords[:, 1]))
-    step[~same] = 0.0
-    cum = np.cumsum(step)
-    first = np.searchsorted(idx, idx)  # idx is sorted: where each line's vertices start
-    along = cum - cum[first]
-    total = np.bincount(idx, weights=step, minlength=len(geoms))[idx]
-    frac = np.divide(along, total, out=np.zeros_like(along), where=total > 0)
+    # numpy instead of shapely.segmentize (0.65 s for 170,000 edges): each segment of each line
+    # is cut into n equal steps no longer than the spacing; the samples are the step starts
+    # and every segment's end
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    valid = idx[1:] == idx[:-1]
+    a, b, line = coords[:-1][valid], coords[1:][valid], idx[1:][valid]
+    d = b - a
+    seglen = np.hypot(d[:, 0] * np.cos(np.radians(a[:, 1])), d[:, 1])
+    cs = np.cumsum(seglen) - seglen  # along-line offset of each segment's start, per line ...
+    start = cs - cs[np.searchsorted(line, line)]  # ... relative to the line's first segment
+    total = np.bincount(line, weights=seglen, minlength=len(geoms))
+    n = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / spacing_deg)).astype(np.int64)
+    rep = np.repeat(np.arange(len(n)), n)
+    u = (np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)) / n[rep]
+    pts = np.concatenate([a[rep] + d[rep] * u[:, None], b])
+    along = np.concatenate([start[rep] + seglen[rep] * u, start + seglen])
+    idx = np.concatenate([line[rep], line])
+    tot = total[idx]
+    frac = np.divide(along, tot, out=np.zeros_like(along), where=tot > 0)
     inf = np.inf
     c, rc, a, b = cost[idx], rcost[idx], at_source[idx], at_target[idx]
     forward = np.where(~np.isnan(a) & (c >= 0), a + frac * np.maximum(c, 0), inf)
     backward = np.where(~np.isnan(b) & (rc >= 0), b + (1 - frac) * np.maximum(rc, 0), inf)
-    return coords[:, 0], coords[:, 1], np.minimum(forward, backward)
+    return pts[:, 0], pts[:, 1], np.minimum(forward, backward)
 
 
 def cell_size_m(extent_m: float) -> float:
