@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from gis_onemap.errors import InvalidInput
 from gis_onemap.roads import area_raster
-from gis_onemap.roads.routing import Box, Snap, edges_sql, max_speed_mps
+from gis_onemap.roads.routing import Box, Snap, edges_sql, edges_where, max_speed_mps
 
 #: Longest band one request may ask for (minutes): bounds the work of one request.
 MAX_MINUTES = 240.0
@@ -42,11 +42,10 @@ WITH dd AS (
 r AS (
     SELECT e.geom, {c} AS c, {rc} AS rc, coalesce(a.agg_cost, 'NaN') AS ca,
            coalesce(b.agg_cost, 'NaN') AS cb
-    FROM ({edges}) es
-    JOIN road_edges e ON e.id = es.id
+    FROM road_edges e
     LEFT JOIN dd a ON a.node = e.source
     LEFT JOIN dd b ON b.node = e.target
-    WHERE a.node IS NOT NULL OR b.node IS NOT NULL
+    WHERE (a.node IS NOT NULL OR b.node IS NOT NULL) AND {where}
 )
 -- one row of arrays, not a row per edge (170,000 rows cost a second in Python); the
 -- aggregates of one plain aggregation see the rows in the same order
@@ -104,9 +103,10 @@ def service_area(
     cutoff = bands[-1] * 60
     box = Box.around(origin.lon, origin.lat, cutoff * max_speed_mps(session) + 1.0)
     edges = edges_sql(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas, reverse=towards)
+    open_edges = edges_where(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas)
     c, rc = ("e.reverse_cost_s", "e.cost_s") if towards else ("e.cost_s", "e.reverse_cost_s")
     parts = session.execute(
-        text(_PARTS_SQL.format(c=c, rc=rc, edges=edges)),
+        text(_PARTS_SQL.format(c=c, rc=rc, where=open_edges)),
         {"sql": edges, "start": origin.vertex, "cutoff": cutoff},
     ).one()
     if parts[0] > MAX_VECTOR_PARTS:

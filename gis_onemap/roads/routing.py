@@ -136,21 +136,14 @@ def set_avoid_areas(session: Session, wkb_hex: Sequence[str]) -> None:
         )
 
 
-def edges_sql(
-    box: Box | None = None,
-    *,
-    avoid_closures: bool = True,
-    avoid_areas: bool = False,
-    reverse: bool = False,
+def edges_where(
+    box: Box | None = None, *, avoid_closures: bool = True, avoid_areas: bool = False
 ) -> str:
-    """The pgRouting edges query: optionally inside ``box``, without closed or avoided edges.
+    """The condition on ``road_edges e`` of the open edges (inside ``box``, not closed or avoided).
 
-    >>> "road_closures" in edges_sql(), "road_avoid" in edges_sql(avoid_areas=True)
-    (True, True)
-    >>> "reverse_cost_s AS cost" in edges_sql(reverse=True)
-    True
+    >>> edges_where(avoid_closures=False)
+    'TRUE'
     """
-    cost, rcost = ("reverse_cost_s", "cost_s") if reverse else ("cost_s", "reverse_cost_s")
     where = ["TRUE"]
     if box is not None:
         vals = [float(v) for v in (box.xmin, box.ymin, box.xmax, box.ymax)]
@@ -166,9 +159,28 @@ def edges_sql(
         )
     if avoid_areas:
         where.append("NOT EXISTS (SELECT 1 FROM road_avoid a WHERE ST_Intersects(a.geom, e.geom))")
+    return " AND ".join(where)
+
+
+def edges_sql(
+    box: Box | None = None,
+    *,
+    avoid_closures: bool = True,
+    avoid_areas: bool = False,
+    reverse: bool = False,
+) -> str:
+    """The pgRouting edges query: optionally inside ``box``, without closed or avoided edges.
+
+    >>> "road_closures" in edges_sql(), "road_avoid" in edges_sql(avoid_areas=True)
+    (True, True)
+    >>> "reverse_cost_s AS cost" in edges_sql(reverse=True)
+    True
+    """
+    cost, rcost = ("reverse_cost_s", "cost_s") if reverse else ("cost_s", "reverse_cost_s")
+    where = edges_where(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas)
     return (
         f"SELECT id, source, target, {cost} AS cost, {rcost} AS reverse_cost"
-        f" FROM road_edges e WHERE {' AND '.join(where)}"
+        f" FROM road_edges e WHERE {where}"
     )
 
 
