@@ -359,3 +359,14 @@ def test_limits_come_from_the_settings(roads_settings, roads_session, roads_url)
         r = c.get(area, params={"lon": x + 0.0001, "lat": y, "minutes": "1"})  # ≈ 5.6 m off
         assert r.status_code == 400 and "at most 1 m" in r.json()["description"]
     assert _closures(roads_session) == 0
+
+
+def test_openapi_shows_the_roads_request_bodies_and_tag(client):
+    doc = client.get("/api").json()
+    for path in ("/roads/closures", "/analysis/evacuation-route"):
+        body = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"], path
+        assert "Roads" in doc["paths"][path]["post"]["tags"]
+    assert "minutes" in {
+        p["name"] for p in doc["paths"]["/analysis/service-area"]["get"]["parameters"]
+    }
