@@ -97,3 +97,22 @@ def test_service_area_command_equals_oracle(cli_roads):
     assert all(area.contains(shapely.Point(xy[n])) for n in in_time)
     r = _run("service-area", "--lon", repr(x), "--lat", repr(y), "--minutes", "0")
     assert r.exit_code == 2 and "minutes" in r.output
+
+
+def test_a_load_leaves_the_road_indexes_in_place(roads_engine):
+    """load_network drops the indexes while it writes and builds them again."""
+    with roads_engine.connect() as conn:
+        names = set(
+            conn.execute(
+                text(
+                    "SELECT indexname FROM pg_indexes"
+                    " WHERE tablename IN ('road_edges', 'road_vertices')"
+                )
+            ).scalars()
+        )
+    assert {
+        "ix_road_edges_geom",
+        "ix_road_edges_source",
+        "ix_road_edges_target",
+        "ix_road_vertices_geom",
+    } <= names
