@@ -73,6 +73,27 @@ class Settings(BaseSettings):
         description="Hazard-zone radius (m) per hazard level 1-4, overriding the defaults in "
         "gis_onemap.analysis.hazard_zones (no standard maps level to radius).",
     )
+    road_max_snap_m: float = Field(
+        default=2000.0,
+        gt=0,
+        description="Farthest a point may lie from any road (m) to be routed from or to.",
+    )
+    road_max_k: int = Field(
+        default=100, ge=1, le=1000, description="Most features one nearest-by-time request returns."
+    )
+    road_max_minutes: float = Field(
+        default=240.0, gt=0, description="Longest service-area band (minutes)."
+    )
+    road_max_bands: int = Field(default=12, ge=1, description="Most service-area bands a request.")
+    road_closure_max_vertices: int = Field(
+        default=10_000, ge=4, description="Most vertices of one road-closure polygon."
+    )
+    road_hazard_zone_near_m: float = Field(
+        default=1000.0,
+        ge=0,
+        description="avoid=hazard_zones closes the zones that contain the incident or lie "
+        "within this distance (m) of it.",
+    )
     plan_site_radius_m: float = Field(
         default=1000.0,
         gt=0,

@@ -21,6 +21,7 @@ from gis_onemap.api.routers import (
     incidents,
     io,
     items,
+    roads,
     stock,
     tiles,
     web,
@@ -87,5 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
     for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
+    app.include_router(roads.router)
     install_api_docs(app)
     return app

@@ -1,9 +1,11 @@
-"""``onemap roads load|info|route``: the road network from the command line (thin adapters over
-:mod:`gis_onemap.roads.load` and :class:`gis_onemap.roads.service.RoadService`)."""
+"""``onemap roads load|info|route|service-area|closures``: the road network from the command line
+(thin adapters over :mod:`gis_onemap.roads.load`, :class:`gis_onemap.roads.service.RoadService`
+and :class:`gis_onemap.roads.closures.ClosureRepository`)."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -108,6 +110,108 @@ def route(
     with cli_session() as session:
         feature = RoadService(session).route(point(from_, "--from"), point(to, "--to"))
     typer.echo(json.dumps(feature, ensure_ascii=False))
+
+
+@roads_app.command("service-area")
+def service_area(
+    lon: Annotated[float, typer.Option(help="Longitude (or easting in --crs)")],
+    lat: Annotated[float, typer.Option(help="Latitude (or northing in --crs)")],
+    minutes: Annotated[str, typer.Option(help="Bands in minutes, e.g. 10,20,30")] = "10,20,30",
+    direction: Annotated[
+        str, typer.Option(help="from: where one gets to; to: from where")
+    ] = "from",
+    crs: Annotated[str | None, typer.Option(help="CRS of the point (default WGS84)")] = None,
+    avoid: Annotated[str, typer.Option(help="closures and/or hazard_zones")] = "closures",
+) -> None:
+    """Service-area bands around a point as a GeoJSON FeatureCollection."""
+    from gis_onemap.roads.service import RoadService, parse_avoid, require_network
+    from gis_onemap.settings import get_settings
+
+    if direction not in ("from", "to"):
+        raise typer.BadParameter("--direction must be from or to")
+    try:
+        bands = [float(m) for m in minutes.split(",") if m.strip()]
+    except ValueError:
+        raise typer.BadParameter("--minutes must be numbers, e.g. 10,20,30") from None
+    with cli_session() as session:
+        service = RoadService.from_settings(session, get_settings())
+        origin = origin_from(lon, lat, crs)
+        require_network(session)
+        chosen, _ = service.prepare_avoid(parse_avoid(avoid), None, [origin])
+        result = service.service_area(origin, bands, towards=direction == "to", avoid=chosen)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+closures_app = typer.Typer(help="Road closures: add, list, remove.")
+roads_app.add_typer(closures_app, name="closures")
+
+
+@closures_app.command("add")
+def closures_add(
+    reason: Annotated[str, typer.Option(help="Why the roads are closed")],
+    geometry: Annotated[
+        str | None, typer.Option(help="Polygon GeoJSON: a file, or the JSON text itself")
+    ] = None,
+    edge: Annotated[list[int] | None, typer.Option(help="An edge id to close (repeat)")] = None,
+    valid_from: Annotated[_Text, typer.Option(help="RFC 3339 start (default: now)")] = None,
+    valid_to: Annotated[_Text, typer.Option(help="RFC 3339 end (default: until removed)")] = None,
+) -> None:
+    """Close the roads in an area and/or edges by id; prints the closure."""
+    from gis_onemap.roads.closures import ClosureInput, ClosureRepository
+
+    geom = None
+    if geometry is not None:
+        raw = Path(geometry).read_text("utf-8") if Path(geometry).is_file() else geometry
+        try:
+            geom = json.loads(raw)
+        except ValueError:
+            raise typer.BadParameter("--geometry must be GeoJSON (a file or the text)") from None
+        if isinstance(geom, dict) and geom.get("type") == "Feature":
+            geom = geom.get("geometry")
+    body = ClosureInput(
+        reason=reason,
+        geometry=geom,
+        edge_ids=edge or [],
+        valid_from=_when(valid_from, "--valid-from"),
+        valid_to=_when(valid_to, "--valid-to"),
+    )
+    from gis_onemap.settings import get_settings
+
+    limit = get_settings().road_closure_max_vertices
+    with cli_session() as session:
+        feature = ClosureRepository(session, max_vertices=limit).add(body, created_by="cli")
+    typer.echo(json.dumps(feature, ensure_ascii=False))
+
+
+def _when(value: str | None, what: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{what} must be an RFC 3339 time") from None
+
+
+@closures_app.command("list")
+def closures_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include expired closures")] = False,
+) -> None:
+    """Active and future closures as a GeoJSON FeatureCollection."""
+    from gis_onemap.roads.closures import ClosureRepository
+
+    with cli_session() as session:
+        result = ClosureRepository(session).list(include_expired=all_)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@closures_app.command("remove")
+def closures_remove(closure_id: Annotated[int, typer.Argument(help="Closure id")]) -> None:
+    """Remove a closure: its roads open again."""
+    from gis_onemap.roads.closures import ClosureRepository
+
+    with cli_session() as session:
+        ClosureRepository(session).remove(closure_id)
+    typer.echo(f"removed closure {closure_id}")
 
 
 def register(app: typer.Typer) -> None:

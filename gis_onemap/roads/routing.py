@@ -2,7 +2,7 @@
 
 pgRouting takes the edges as an SQL text. :func:`edges_sql` builds it from numbers formatted by
 Python (never client text), so it cannot be injected; closures and areas to avoid live in tables
-(``road_closures``, and the per-transaction temp table ``road_avoid``) that the text refers to.
+(``road_closures``) that the text refers to, or hex WKB checked to be hex (areas to avoid).
 
 Costs are seconds. Directions: ``cost`` is the time along the edge's digitised direction,
 ``reverse_cost`` against it (negative = one-way). For "time from each resource *to* the
@@ -17,7 +17,9 @@ path and are left out without changing any result up to ``T``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,40 +119,30 @@ def snap_many(
     return out
 
 
+#: The areas (hex WKB, WGS84) the current request's routes avoid. A context variable, not a temp
+#: table: analyses run in read-only transactions (issue 10), where PostgreSQL refuses even
+#: CREATE TEMP TABLE; FastAPI runs each request in a copied context, so requests never share it.
+_AVOID_AREAS: ContextVar[tuple[str, ...]] = ContextVar("road_avoid_areas", default=())
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+
+
 def set_avoid_areas(session: Session, wkb_hex: Sequence[str]) -> None:
-    """Areas (WGS84 polygons, hex WKB) whose roads this transaction's routes must not use."""
-    session.execute(
-        text(
-            "CREATE TEMP TABLE IF NOT EXISTS road_avoid (geom geometry(Geometry, 4326))"
-            " ON COMMIT DROP"
-        )
-    )
-    session.execute(text("DELETE FROM road_avoid"))
-    if wkb_hex:
-        session.execute(
-            text(
-                "INSERT INTO road_avoid SELECT ST_SetSRID(ST_GeomFromWKB(decode(w, 'hex')), 4326)"
-                " FROM unnest(CAST(:w AS text[])) w"
-            ),
-            {"w": list(wkb_hex)},
-        )
+    """Areas (WGS84 polygons, hex WKB) whose roads the routes of this request must not use
+    (read by :func:`edges_where` with ``avoid_areas=True``); ``session`` is kept for callers."""
+    areas = tuple(wkb_hex)
+    if not all(_HEX.fullmatch(w) for w in areas):  # they are inlined into the edges SQL
+        raise ValueError("avoid areas must be hex WKB")
+    _AVOID_AREAS.set(areas)
 
 
-def edges_sql(
-    box: Box | None = None,
-    *,
-    avoid_closures: bool = True,
-    avoid_areas: bool = False,
-    reverse: bool = False,
+def edges_where(
+    box: Box | None = None, *, avoid_closures: bool = True, avoid_areas: bool = False
 ) -> str:
-    """The pgRouting edges query: optionally inside ``box``, without closed or avoided edges.
+    """The condition on ``road_edges e`` of the open edges (inside ``box``, not closed or avoided).
 
-    >>> "road_closures" in edges_sql(), "road_avoid" in edges_sql(avoid_areas=True)
-    (True, True)
-    >>> "reverse_cost_s AS cost" in edges_sql(reverse=True)
-    True
+    >>> edges_where(avoid_closures=False)
+    'TRUE'
     """
-    cost, rcost = ("reverse_cost_s", "cost_s") if reverse else ("cost_s", "reverse_cost_s")
     where = ["TRUE"]
     if box is not None:
         vals = [float(v) for v in (box.xmin, box.ymin, box.xmax, box.ymax)]
@@ -164,11 +156,35 @@ def edges_sql(
             " AND (c.valid_to IS NULL OR c.valid_to > now())"
             " AND (e.id = ANY(c.edge_ids) OR ST_Intersects(c.geom, e.geom)))"
         )
-    if avoid_areas:
-        where.append("NOT EXISTS (SELECT 1 FROM road_avoid a WHERE ST_Intersects(a.geom, e.geom))")
+    areas = _AVOID_AREAS.get() if avoid_areas else ()
+    if areas:  # hex digits only (checked when set): safe to inline
+        values = ", ".join(f"('{w}')" for w in areas)
+        where.append(
+            f"NOT EXISTS (SELECT 1 FROM (VALUES {values}) a(w) WHERE ST_Intersects("
+            "ST_SetSRID(ST_GeomFromWKB(decode(a.w, 'hex')), 4326), e.geom))"
+        )
+    return " AND ".join(where)
+
+
+def edges_sql(
+    box: Box | None = None,
+    *,
+    avoid_closures: bool = True,
+    avoid_areas: bool = False,
+    reverse: bool = False,
+) -> str:
+    """The pgRouting edges query: optionally inside ``box``, without closed or avoided edges.
+
+    >>> "road_closures" in edges_sql(), "VALUES" in edges_sql(avoid_areas=True)
+    (True, False)
+    >>> "reverse_cost_s AS cost" in edges_sql(reverse=True)
+    True
+    """
+    cost, rcost = ("reverse_cost_s", "cost_s") if reverse else ("cost_s", "reverse_cost_s")
+    where = edges_where(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas)
     return (
         f"SELECT id, source, target, {cost} AS cost, {rcost} AS reverse_cost"
-        f" FROM road_edges e WHERE {' AND '.join(where)}"
+        f" FROM road_edges e WHERE {where}"
     )
 
 
@@ -176,6 +192,46 @@ def max_speed_mps(session: Session) -> float:
     """The fastest edge's speed (m/s), from the last load's report."""
     kmh = float(network_info(session).get("max_speed_kmh") or 0.0)
     return max(kmh / 3.6, 0.1)
+
+
+_REACHED_SQL = """
+SELECT d.node, d.agg_cost
+FROM pgr_drivingDistance(:sql, CAST(:start AS bigint), CAST(:within AS float8), true) d
+WHERE d.node = ANY(CAST(:wanted AS bigint[]))
+"""
+
+
+def costs_from(
+    session: Session,
+    start: int,
+    wanted: Sequence[int],
+    *,
+    within_s: float,
+    around: tuple[float, float],
+    reverse: bool = False,
+    avoid_closures: bool = True,
+    avoid_areas: bool = False,
+) -> dict[int, float]:
+    """Seconds from ``start`` to each of ``wanted`` (``reverse``: from each to ``start``), for
+    those within ``within_s``.
+
+    One Dijkstra bounded by the time (``pgr_drivingDistance``) over the edges within
+    ``within_s × v_max`` of ``around`` (the start's position), whatever the number of vertices
+    wanted: a many-to-one ``pgr_dijkstraCost`` runs one search per source instead, which is what
+    made 1,000 candidates slow (bench/roads.py). Exact for every time up to ``within_s``.
+    """
+    if not wanted:
+        return {}
+    box = Box.around(around[0], around[1], within_s * max_speed_mps(session) + 1.0)
+    sql = edges_sql(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas, reverse=reverse)
+    rows = session.execute(
+        text(_REACHED_SQL),
+        {"sql": sql, "start": start, "within": within_s, "wanted": sorted(set(wanted))},
+    ).all()
+    out = {int(v): float(c) for v, c in rows if c <= within_s}
+    if start in wanted:
+        out[start] = 0.0
+    return out
 
 
 def costs_to(
@@ -188,26 +244,18 @@ def costs_to(
     avoid_closures: bool = True,
     avoid_areas: bool = False,
 ) -> dict[int, float]:
-    """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``).
-
-    One many-to-one ``pgr_dijkstraCost`` over the edges within ``within_s × v_max`` of ``around``
-    (the target's position); exact for every time up to ``within_s``.
-    """
-    if not sources:
-        return {}
-    box = Box.around(around[0], around[1], within_s * max_speed_mps(session) + 1.0)
-    sql = edges_sql(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas)
-    rows = session.execute(
-        text(
-            "SELECT start_vid, agg_cost FROM pgr_dijkstraCost(:sql, CAST(:src AS bigint[]),"
-            " CAST(:dst AS bigint), true)"
-        ),
-        {"sql": sql, "src": sorted(set(sources)), "dst": target},
-    ).all()
-    out = {int(s): float(c) for s, c in rows if c <= within_s}
-    if target in sources:
-        out[target] = 0.0
-    return out
+    """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``):
+    :func:`costs_from` on the reversed graph, ``around`` being the target's position."""
+    return costs_from(
+        session,
+        target,
+        sources,
+        within_s=within_s,
+        around=around,
+        reverse=True,
+        avoid_closures=avoid_closures,
+        avoid_areas=avoid_areas,
+    )
 
 
 @dataclass(frozen=True)

@@ -3,31 +3,41 @@ service areas and closures.
 
 Nearest by time is exact, not a re-ranking of straight-line neighbours: for a time bound ``T``
 every resource that can arrive within ``T`` lies within ``T × v_max`` in a straight line, so all
-of them are candidates; their times come from one many-to-one ``pgr_dijkstraCost``. When fewer
-than ``k`` arrive within ``T`` the bound doubles (up to 4 hours). Resources farther than the
-snapping limit from any road, or that cannot reach the incident at all, are listed after the
-reachable ones with their straight-line distance and ``"reachable": false``.
+of them are candidates; their times come from one Dijkstra bounded by ``T``
+(``pgr_drivingDistance``). The first ``T`` is guessed from the k-th nearest straight-line
+distance; when fewer than ``k`` arrive within ``T`` the bound doubles (up to 4 hours).
+Resources farther than the snapping limit from any road, or that cannot reach the incident at
+all, are listed after the reachable ones with their straight-line distance and
+``"reachable": false``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from gis_onemap.analysis.inputs import CategoryFilters, Origin
-from gis_onemap.analysis.proximity import within_statement
-from gis_onemap.categories import Category
+from gis_onemap.analysis.hazard_zones import hazard_zone_radii
+from gis_onemap.analysis.inputs import CategoryFilters, Origin, category_filters
+from gis_onemap.analysis.proximity import nearest_statement, within_statement
+from gis_onemap.categories import Category, get_category
+from gis_onemap.db.tables import table_for
 from gis_onemap.errors import InvalidInput, NotFound
 from gis_onemap.roads import areas, routing
+from gis_onemap.roads.hazards import HazardAvoidance, avoid_hazard_zones
 from gis_onemap.roads.routing import Snap
+from gis_onemap.settings import Settings
 
-#: Time bounds tried in turn (seconds): the search widens until k resources arrive in time.
-TIME_BOUNDS_S = (900.0, 1800.0, 3600.0, 7200.0, 14400.0)
+#: Longest time bound (seconds): the search widens up to 4 hours.
+MAX_BOUND_S = 14400.0
+#: First bound = this × (straight-line distance of the k-th nearest) / v_max. Roads are longer
+#: than the straight line and slower than v_max; 3 covers a grid at half the top speed. A guess
+#: too small costs one more round (the bound doubles), never a wrong answer.
+FIRST_BOUND_FACTOR = 3.0
 #: Most candidate features read per bound (the nearest in a straight line come first).
 MAX_CANDIDATES = 5000
 
@@ -38,11 +48,6 @@ JOIN road_edges e ON e.id = p.edge
 GROUP BY p.start_vid
 """
 
-_FROM_COSTS_SQL = """
-SELECT end_vid, agg_cost FROM pgr_dijkstraCost(:sql, CAST(:src AS bigint),
-    CAST(:dst AS bigint[]), true)
-"""
-
 
 @dataclass(frozen=True)
 class Avoid:
@@ -50,6 +55,22 @@ class Avoid:
 
     closures: bool = True
     areas: bool = False
+
+
+def time_bounds(kth_distance_m: float, vmax_mps: float) -> list[float]:
+    """Time bounds tried in turn: a first guess from the k-th nearest straight-line distance,
+    doubled until 4 hours (each bound is exact: every resource arriving within it is found).
+
+    >>> time_bounds(1000.0, 20.0)
+    [150.0, 300.0, 600.0, 1200.0, 2400.0, 4800.0, 9600.0, 14400.0]
+    >>> time_bounds(0.0, 20.0)[:2]
+    [60.0, 120.0]
+    """
+    first = min(max(FIRST_BOUND_FACTOR * kth_distance_m / vmax_mps, 60.0), MAX_BOUND_S)
+    out = [first]
+    while out[-1] < MAX_BOUND_S:
+        out.append(min(out[-1] * 2, MAX_BOUND_S))
+    return out
 
 
 def parse_avoid(value: str | None) -> set[str]:
@@ -65,12 +86,100 @@ def parse_avoid(value: str | None) -> set[str]:
     return names
 
 
+#: The avoid names used when a request gives none: active closures are always respected.
+DEFAULT_AVOID = frozenset({"closures"})
+
+
 class RoadService:
     """Travel-time analyses on the loaded network."""
 
-    def __init__(self, session: Session, *, max_snap_m: float = 2000.0) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        max_snap_m: float = 2000.0,
+        hazard_radii: Mapping[int, float] | None = None,
+        hazard_near_m: float = 1000.0,
+        max_minutes: float = areas.MAX_MINUTES,
+        max_bands: int = areas.MAX_BANDS,
+    ) -> None:
         self.session = session
         self.max_snap_m = max_snap_m
+        self.hazard_radii = hazard_zone_radii(hazard_radii)
+        self.hazard_near_m = hazard_near_m
+        self.max_minutes = max_minutes
+        self.max_bands = max_bands
+
+    @classmethod
+    def from_settings(cls, session: Session, settings: Settings) -> RoadService:
+        """The service with the limits and hazard-zone radii of ``settings``."""
+        return cls(
+            session,
+            max_snap_m=settings.road_max_snap_m,
+            hazard_radii=settings.hazard_zone_radii_m,
+            hazard_near_m=settings.road_hazard_zone_near_m,
+            max_minutes=settings.road_max_minutes,
+            max_bands=settings.road_max_bands,
+        )
+
+    def prepare_avoid(
+        self, names: Set[str], incident: Origin | None, ends: Sequence[Origin]
+    ) -> tuple[Avoid, HazardAvoidance | None]:
+        """What this request's routes avoid. ``hazard_zones`` closes the zones near
+        ``incident`` (or, without one, near the first of ``ends``) for this transaction, except
+        a zone holding one of ``ends`` (see :mod:`gis_onemap.roads.hazards`)."""
+        hazards = None
+        if "hazard_zones" in names:
+            around = incident or (ends[0] if ends else None)
+            if around is None:
+                raise InvalidInput("avoid=hazard_zones needs an incident or a starting point")
+            hazards = avoid_hazard_zones(
+                self.session, around, self.hazard_radii, self.hazard_near_m, ends
+            )
+        return Avoid(closures="closures" in names, areas=hazards is not None), hazards
+
+    def feature_point(self, collection: str, fid: Any) -> Origin:
+        """Where to route to for a stored feature: its point, or its first vertex."""
+        category = get_category(collection)
+        try:
+            key = int(fid)
+        except (TypeError, ValueError):
+            raise NotFound(f"no feature '{fid}' in {collection}") from None
+        table = table_for(category.id)
+        row = self.session.execute(
+            select(func.ST_AsGeoJSON(table.c.geom)).where(table.c.id == key)
+        ).first()
+        if row is None or row[0] is None:
+            raise NotFound(f"no feature {key} in {collection}")
+        lon, lat = _point_of({"geometry": orjson.loads(row[0])})
+        return Origin(lon, lat)
+
+    def evacuation_route(
+        self, origin: Origin, people: int | None, avoid: Avoid = Avoid()
+    ) -> dict[str, Any]:
+        """The route from ``origin`` to the shelter reached first that has room for ``people``
+        (any shelter with a capacity when ``None``); :class:`NotFound` when none can be reached.
+        """
+        need = 1 if people is None else people
+        shelters = (get_category("shelters"),)
+        filters = category_filters({"min_capacity": str(need)}, shelters)
+        found = self.nearest_by_time(origin, shelters, filters, 1, to_origin=False, avoid=avoid)
+        hits = [f for f in found["features"] if f["properties"]["reachable"]]
+        if not hits:
+            raise NotFound(
+                f"no shelter with room for {need} people can be reached over the road network"
+            )
+        shelter = hits[0]
+        lon, lat = _point_of(shelter)
+        feature = self.route(origin, Origin(lon, lat), avoid)
+        props = shelter["properties"]
+        feature["properties"].update(
+            shelter_id=shelter.get("id"),
+            shelter_name=props.get("name"),
+            shelter_capacity=props.get("capacity"),
+            people=people,
+        )
+        return feature
 
     def snap(self, origin: Origin) -> Snap:
         return routing.snap(self.session, origin.lon, origin.lat, self.max_snap_m)
@@ -105,33 +214,23 @@ class RoadService:
             towards=towards,
             avoid_closures=avoid.closures,
             avoid_areas=avoid.areas,
+            max_minutes=self.max_minutes,
+            max_bands=self.max_bands,
         )
 
     def _costs(
         self, origin: Snap, vertices: list[int], within_s: float, to_origin: bool, avoid: Avoid
     ) -> dict[int, float]:
-        if to_origin:
-            return routing.costs_to(
-                self.session,
-                origin.vertex,
-                vertices,
-                within_s=within_s,
-                around=(origin.lon, origin.lat),
-                avoid_closures=avoid.closures,
-                avoid_areas=avoid.areas,
-            )
-        box = routing.Box.around(
-            origin.lon, origin.lat, within_s * routing.max_speed_mps(self.session) + 1.0
+        return routing.costs_from(
+            self.session,
+            origin.vertex,
+            vertices,
+            within_s=within_s,
+            around=(origin.lon, origin.lat),
+            reverse=to_origin,  # to the origin = from it on the reversed graph
+            avoid_closures=avoid.closures,
+            avoid_areas=avoid.areas,
         )
-        sql = routing.edges_sql(box, avoid_closures=avoid.closures, avoid_areas=avoid.areas)
-        rows = self.session.execute(
-            text(_FROM_COSTS_SQL),
-            {"sql": sql, "src": origin.vertex, "dst": sorted(set(vertices))},
-        ).all()
-        out = {int(v): float(c) for v, c in rows if c <= within_s}
-        if origin.vertex in vertices:
-            out[origin.vertex] = 0.0
-        return out
 
     def _lengths(
         self, origin: Snap, vertices: list[int], to_origin: bool, avoid: Avoid, within_s: float
@@ -173,11 +272,20 @@ class RoadService:
         if not chosen:
             return _collection([], start)
         ids = tuple(c.id for c in categories)
+        # the k nearest in a straight line give the first time bound (a cheap KNN query); a
+        # tight bound keeps the edges read, the candidates snapped and the search small
+        near = self.session.execute(
+            nearest_statement(ids, include_personal, False, filters.key),
+            {"origin": origin.ewkt, "k": k},
+        ).all()
+        if not near:
+            return _collection([], start, direction="to" if to_origin else "from")
+        bounds = time_bounds(max(float(r.distance_m) for r in near), vmax)
         stmt = within_statement(ids, include_personal, filters.key)
         rows: list[Any] = []
         snaps: list[Snap | None] = []
         costs: dict[int, float] = {}
-        for bound in TIME_BOUNDS_S:
+        for bound in bounds:
             params = {"origin": origin.ewkt, "radius": bound * vmax + 1.0, "limit": MAX_CANDIDATES}
             rows = list(self.session.execute(stmt, params).all())
             points = [_point_of(r.feature) for r in rows]
@@ -185,13 +293,15 @@ class RoadService:
             vertices = [s.vertex for s in snaps if s is not None]
             costs = self._costs(start, vertices, bound, to_origin, avoid)
             arrived = sum(1 for s in snaps if s is not None and s.vertex in costs)
-            if arrived >= k or bound == TIME_BOUNDS_S[-1] or len(rows) == MAX_CANDIDATES:
+            if arrived >= k or bound == bounds[-1] or len(rows) == MAX_CANDIDATES:
                 break
         ranked = sorted(
             (costs[s.vertex], i) for i, s in enumerate(snaps) if s is not None and s.vertex in costs
         )[:k]
         chosen_vertices = [snaps[i].vertex for _, i in ranked]  # type: ignore[union-attr]
-        lengths = self._lengths(start, chosen_vertices, to_origin, avoid, bound) if ranked else {}
+        # the route lengths need only the edges within the k-th ETA, not the whole bound
+        reach = ranked[-1][0] + 1.0 if ranked else 0.0
+        lengths = self._lengths(start, chosen_vertices, to_origin, avoid, reach) if ranked else {}
         features = []
         for eta, i in ranked:
             s = snaps[i]

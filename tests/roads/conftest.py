@@ -7,10 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, pool
 from sqlalchemy.orm import Session
 
+from gis_onemap.api.app import create_app
 from gis_onemap.db.admin import recreate_database, sibling_url
+from gis_onemap.settings import Settings
+from tests.conftest import bind_to_test_transaction
 
 
 def helsinki_pbf() -> Path:
@@ -52,3 +56,30 @@ def roads_session(roads_engine: Engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         conn.close()
+
+
+@pytest.fixture
+def roads_settings(roads_url: str) -> Settings:
+    """Settings on the Helsinki database (hazard radii small enough for the extract)."""
+    return Settings(database_url=roads_url, hazard_zone_radii_m={4: 100.0})
+
+
+@pytest.fixture(scope="session")
+def roads_editor(roads_engine: Engine) -> dict[str, str]:
+    """An editor's Authorization header for the Helsinki database (closures are writes)."""
+    from gis_onemap.auth.principal import Role
+    from gis_onemap.auth.tokens import create_token
+
+    with roads_engine.begin() as conn:
+        return {"Authorization": f"Bearer {create_token(conn, 'roads-editor', Role.editor)}"}
+
+
+@pytest.fixture
+def roads_client(
+    roads_settings: Settings, roads_session: Session, roads_editor: dict[str, str]
+) -> Iterator[TestClient]:
+    """An editor's HTTP client whose requests run in the test's rolled-back Helsinki
+    transaction."""
+    application = bind_to_test_transaction(create_app(roads_settings), roads_session)
+    with TestClient(application, raise_server_exceptions=False, headers=roads_editor) as c:
+        yield c

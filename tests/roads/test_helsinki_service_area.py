@@ -43,3 +43,33 @@ def test_bad_minutes_are_refused(roads_session):
     for bad in ([0], [-5], [241], []):
         with pytest.raises(InvalidInput):
             service_area(roads_session, origin, bad)
+
+
+@pytest.mark.parametrize("towards", [False, True])
+def test_large_bands_drawn_on_a_grid_hold_every_node_reached_in_time(
+    roads_session, monkeypatch, towards
+):
+    """The grid drawing used for large areas (forced here on Helsinki): every node reachable
+    within a band lies inside it, few late nodes do, and bands are nested."""
+    from gis_onemap.roads import areas
+
+    monkeypatch.setattr(areas, "MAX_VECTOR_PARTS", 10)
+    graph, xy = _oracle(roads_session)
+    nodes = sorted(graph.nodes)
+    origin = nodes[len(nodes) // 3]
+    search = graph.reverse() if towards else graph
+    cost = nx.single_source_dijkstra_path_length(search, origin, weight="w")
+    fc = service_area(roads_session, _snap_of(origin, xy), [1, 3], towards=towards)
+    previous = None
+    for feature in fc["features"]:
+        assert feature["properties"]["resolution_m"] == 10.0  # a small area: the finest cell
+        t = feature["properties"]["minutes"] * 60
+        area = shapely.geometry.shape(feature["geometry"])
+        inside = {n for n in xy if area.contains(shapely.Point(xy[n]))}
+        in_time = {n for n, c in cost.items() if c <= t}
+        assert in_time <= inside, sorted(in_time - inside)[:5]
+        late = {n for n in inside if cost.get(n, float("inf")) > t + 60}
+        assert len(late) <= 0.1 * len(inside), (len(late), len(inside))
+        if previous is not None:
+            assert area.buffer(1e-9).contains(previous)
+        previous = area
