@@ -74,8 +74,10 @@ ISLAND_ROADS: tuple[tuple[str, str, tuple[float, float], tuple[float, float]], .
     ("南三大道", "县道", (110.480, 21.195), (110.570, 21.140)),
     ("硇洲大道", "县道", (110.566, 20.925), (110.610, 20.900)),
 )
-URBAN_NAMES = "人民 解放 海滨 建设 中山 新华 文明 友谊 观海 南华 东风 椰林 金沙 湖光 海湾 民主 " \
+URBAN_NAMES = (
+    "人民 解放 海滨 建设 中山 新华 文明 友谊 观海 南华 东风 椰林 金沙 湖光 海湾 民主 "
     "寸金 海田 椹川 军民 绿华 洪屋 百园 东堤 北桥 怡福 乐山 青年 体育 康宁 泉庄 逸仙"
+)
 
 
 @dataclass
@@ -338,7 +340,7 @@ def build_roads(
         for end in (a, b):
             net.connect(end, "县道" if "轮渡" not in name else "乡道", f"{name[:2]}码头路"
                         if "轮渡" in name else f"{name[:-2] or name}引道", rank=3)  # fmt: skip
-    for i, (code, zh, x, y, pop) in enumerate(sorted(towns, key=lambda t: -t[4])):
+    for i, (_code, zh, x, y, pop) in enumerate(sorted(towns, key=lambda t: -t[4])):
         stem = zh[:-1] if zh.endswith(("镇", "街道")) else zh
         stem = stem[:-1] if stem.endswith("街") else stem
         cls = "省道" if pop >= 30_000 else "县道" if pop >= 8_000 else "乡道"
