@@ -259,7 +259,8 @@ class Network:
 def bay_water(districts: dict[str, Any]) -> Any:
     """The inner 湛江湾: a strip around the boundary between 赤坎/霞山 and 坡头."""
     west = shapely.union(districts["440802"].geom, districts["440803"].geom)
-    shared = shapely.intersection(west.boundary, districts["440804"].geom.boundary)
+    # 坡头's shore within ~55 m of 赤坎/霞山: the simplified outlines do not share every vertex
+    shared = shapely.intersection(districts["440804"].geom.boundary, west.buffer(0.0005))
     return shared.buffer(BAY_HALF_WIDTH_M / M_PER_DEG_LAT)
 
 
