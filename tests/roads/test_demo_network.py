@@ -175,8 +175,8 @@ def test_every_road_but_bridges_and_ferries_lies_on_land(demo_session):
 def test_the_ferry_reaches_naozhou_island(demo_session):
     naozhou, donghai = _part("440811", NAOZHOU), _part("440811", DONGHAI)
     ferries = demo_session.execute(
-        text("SELECT name, cost_s, ST_AsGeoJSON(ST_StartPoint(geom)), ST_AsGeoJSON(ST_EndPoint(geom))"
-             " FROM road_edges WHERE ferry")
+        text("SELECT name, cost_s, ST_AsGeoJSON(ST_StartPoint(geom)),"
+             " ST_AsGeoJSON(ST_EndPoint(geom)) FROM road_edges WHERE ferry")
     ).all()  # fmt: skip
     assert len(ferries) == 1
     name, cost_s, a, b = ferries[0]
