@@ -18,6 +18,7 @@ from gis_onemap.api.routers import (
     incidents,
     io,
     items,
+    streets,
     tiles,
     web,
 )
@@ -59,5 +60,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     for module in (core, collections, items, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
+    app.include_router(streets.router)
     install_api_docs(app)
     return app
