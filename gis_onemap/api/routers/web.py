@@ -148,6 +148,7 @@ def page_config(request: Request) -> dict[str, Any]:
         "basemap": {"tiles": "/map/basemap/{z}/{x}/{y}.mvt", "maxzoom": basemap.MAX_ZOOM},
         "external_basemap": external,
         "streets": streets_config(settings),
+        "roads_api": _has_router("roads"),
     }
 
 

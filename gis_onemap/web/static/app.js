@@ -229,6 +229,7 @@
     OM.Basemap.addDistrictLabels(map, config);
     map.on("click", onMapClick);
     OM.Panels.init();
+    if (OM.Roads) OM.Roads.init();
     if (OM.state.mode === "geojson") await loadGeoJSON();
     await loadTotals();
     map.on("moveend", () => map.once("idle", countInView));
