@@ -77,20 +77,18 @@ def test_by_travel_time_etas_route_service_area(live_server, desktop_page, phone
     assert minutes == sorted(minutes)  # ordered by travel time
     first = page.locator('.sur-cat[data-category="rescue_teams"] li a').first
     first.tap() if tap else first.click()
-    page.wait_for_function(
-        "() => { const s = OneMap.map.getSource('road-route');"
-        " return s && s._data && s._data.features && s._data.features.length === 1; }",
-        timeout=60_000,
-    )
-    route = page.evaluate("() => OneMap.map.getSource('road-route')._data.features[0]")
+    page.wait_for_function("() => OneMap.Roads.drawn().route !== null", timeout=60_000)
+    wait_idle(page)
+    route = page.evaluate("() => OneMap.Roads.drawn().route")
+    drawn = page.evaluate("() => OneMap.map.queryRenderedFeatures({layers: ['road-route']}).length")
+    assert drawn > 0  # the line is on the map, not only fetched
     assert route["geometry"]["type"] == "LineString" and route["properties"]["eta_s"] > 0
     _open_panel(page, tap)
     assert "min" in page.locator("#route-info").inner_text()
     area = page.locator("#service-area")
     area.tap() if tap else area.click()
     page.wait_for_function(
-        "() => { const s = OneMap.map.getSource('service-area');"
-        " return s && s._data && s._data.features && s._data.features.length === 3; }",
+        "() => OneMap.Roads.drawn().area && OneMap.Roads.drawn().area.features.length === 3",
         timeout=60_000,
     )
     assert page.evaluate("() => !document.getElementById('closures-block').hidden")

@@ -15,6 +15,7 @@
   let etas = {}; // "category/id" → {eta_s, reachable}
   let etaFor = null; // the incident ("lon,lat") the ETAs belong to
   let loading = false;
+  let drawn = { route: null, area: null }; // what is on the map (for the panel and the tests)
 
   function api() { return !!OM.config.roads_api; }
   const key = (cat, id) => cat + "/" + id;
@@ -101,6 +102,7 @@
     const q = "from=" + at[0] + "," + at[1] + "&to=" + inc.lon + "," + inc.lat;
     try {
       const route = await OM.api("/analysis/route?" + q);
+      drawn.route = route;
       const fresh = source("road-route", { type: "FeatureCollection", features: [route] });
       if (fresh) {
         OM.map.addLayer({ id: "road-route-casing", type: "line", source: "road-route", layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#ffffff", "line-width": 8 } });
@@ -140,6 +142,7 @@
       const fc = await OM.api("/analysis/service-area?" + q);
       // the widest band first, so the nearer ones are drawn on top
       fc.features.sort((a, b) => b.properties.minutes - a.properties.minutes);
+      drawn.area = fc;
       if (source("service-area", fc)) {
         const color = ["match", ["get", "minutes"]];
         MINUTES.forEach((m, i) => color.push(m, BAND_COLORS[i]));
@@ -185,7 +188,7 @@
   }
 
   function clear() {
-    etas = {}; etaFor = null;
+    etas = {}; etaFor = null; drawn = { route: null, area: null };
     ["road-route", "service-area"].forEach((id) => { if (OM.map.getSource(id)) OM.map.getSource(id).setData(EMPTY); });
     $("route-info").hidden = true;
     $("service-legend").hidden = true;
@@ -211,5 +214,5 @@
     loadClosures();
   }
 
-  OM.Roads = { init, fetchEtas, serviceArea, loadClosures, etas: () => etas };
+  OM.Roads = { init, fetchEtas, serviceArea, loadClosures, etas: () => etas, drawn: () => drawn };
 })();
