@@ -191,3 +191,30 @@ def test_the_ferry_reaches_naozhou_island(demo_session):
     route = RoadService(demo_session).route(Origin(*INCIDENT), Origin(*on_island))["properties"]
     assert name in route["road_names"]
     assert route["eta_s"] > cost_s
+
+
+def test_onemap_demo_loads_the_roads_into_empty_road_tables_only(test_database_url):
+    from gis_onemap.demo import load_demo_if_empty
+    from gis_onemap.settings import Settings
+
+    name = f"{make_url(test_database_url).database}_demoload"
+    url = recreate_database(sibling_url(test_database_url, name))
+    settings = Settings(database_url=url)
+    eng = create_engine(url, poolclass=pool.NullPool)
+    file_edges = len(read_features("roads"))
+    try:
+        said = load_demo_if_empty(settings)
+        assert "synthetic road network" in said
+        with eng.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM road_edges")).scalar() == file_edges
+            loads = conn.execute(text("SELECT count(*) FROM road_loads")).scalar()
+        assert "road" not in load_demo_if_empty(settings)  # loaded: nothing is replaced
+        with eng.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM road_loads")).scalar() == loads
+            conn.execute(text("DELETE FROM road_edges"))  # a database from before the roads
+        said = load_demo_if_empty(settings)
+        assert said.startswith("already loaded") and "synthetic road network" in said
+        with eng.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM road_edges")).scalar() == file_edges
+    finally:
+        eng.dispose()
