@@ -93,3 +93,27 @@ def test_by_travel_time_etas_route_service_area(live_server, desktop_page, phone
     )
     assert page.evaluate("() => !document.getElementById('closures-block').hidden")
     assert_clean(watch)
+
+
+def test_a_street_name_shows_on_hover(live_server, desktop_page):
+    page = desktop_page
+    watch = open_map(page, live_server)
+    roads = _streets_in_view(page)
+    named = next(r for r in roads if r["class"] == "arterial" and r.get("name"))
+    # hover the middle of a drawn arterial: its name appears (no glyphs needed)
+    at = page.evaluate(
+        """(name) => { const f = OneMap.map.queryRenderedFeatures({layers: ['st-roads']})
+             .find(f => f.properties.name === name);
+           const c = f.geometry.coordinates; const mid = c[Math.floor(c.length / 2)];
+           const a = c[0], b = c[c.length - 1];
+           const at = c.length > 2 ? mid : [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+           return OneMap.map.project(at); }""",
+        named["name"],
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+    page.wait_for_selector(".road-tip", timeout=10_000)
+    tip = page.locator(".road-tip").inner_text()
+    names = {r.get("name") for r in _streets_in_view(page)}
+    assert tip in names
+    assert_clean(watch)

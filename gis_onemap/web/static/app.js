@@ -227,6 +227,7 @@
   map.on("load", async () => {
     addCategoryLayers();
     OM.Basemap.addDistrictLabels(map, config);
+    OM.Basemap.addStreetNames(map);
     map.on("click", onMapClick);
     OM.Panels.init();
     if (OM.Roads) OM.Roads.init();

@@ -145,6 +145,18 @@
     update();
   }
 
+  // road names: the page has no glyph files, so a street's name shows as a tooltip on hover
+  function addStreetNames(map) {
+    if (!map.getLayer("st-roads")) return;
+    const tip = new window.maplibregl.Popup({ closeButton: false, closeOnClick: false, className: "road-tip", offset: 8 });
+    map.on("mousemove", "st-roads", (e) => {
+      const p = (e.features && e.features[0] && e.features[0].properties) || {};
+      if (!p.name) { tip.remove(); return; }
+      tip.setLngLat(e.lngLat).setText(p.name).addTo(map);
+    });
+    map.on("mouseleave", "st-roads", () => tip.remove());
+  }
+
   function setExternal(map, on) {
     if (!map.getLayer("bg-external")) return;
     map.setLayoutProperty("bg-external", "visibility", on ? "visible" : "none");
@@ -154,5 +166,5 @@
   }
 
   window.OneMap = window.OneMap || {};
-  window.OneMap.Basemap = { style, install, addDistrictLabels, setExternal, gcjPixelOffset };
+  window.OneMap.Basemap = { style, install, addDistrictLabels, addStreetNames, setExternal, gcjPixelOffset };
 })();
