@@ -212,6 +212,11 @@
       fetchEtas();
     }).observe($("surroundings-list"), { childList: true });
     loadClosures();
+    // texts made here follow the language switch (the panel re-renders the list itself)
+    I18N.onChange(() => {
+      if (byTime && etaFor) $("travel-note").textContent = I18N.t("eta_note");
+      loadClosures();
+    });
   }
 
   OM.Roads = { init, fetchEtas, serviceArea, loadClosures, etas: () => etas, drawn: () => drawn };
