@@ -52,6 +52,9 @@ from demo_geography import (  # noqa: E402
     geometry_json,
     load_districts,
 )
+from demo_roads import NOTE as ROADS_NOTE  # noqa: E402
+from demo_roads import build_roads  # noqa: E402
+from demo_roads import features as road_features  # noqa: E402
 from demo_tables import (  # noqa: E402
     BRANDS,
     DEPOT_KINDS,
@@ -667,15 +670,29 @@ def main(out_dir: Path | str | None = None) -> dict[str, int]:
         for d in districts.values()
     ]  # fmt: skip
     _write_collection(out / "districts.geojson", feats)
+    roads = demo_roads(districts, gen)
+    _write_collection(out / "roads.geojson", roads, head=f'"synthetic":true,"note":"{ROADS_NOTE}",')
     (out / "README.md").write_text(
-        readme(counts, len(gen.anchors), SEED, SIMPLIFY_DEG), encoding="utf-8"
+        readme(counts, len(gen.anchors), SEED, SIMPLIFY_DEG, roads), encoding="utf-8"
     )
     return counts
 
 
-def _write_collection(path: Path, feats: list[dict[str, Any]]) -> None:
+def demo_roads(districts: dict[str, District], gen: Generator) -> list[dict[str, Any]]:
+    """The synthetic road network (``data/demo_roads.py``) joining the seats and the towns."""
+    seats = {
+        code: next((a.lon, a.lat) for a in gen.anchors if a.pinyin == place and a.code == code)
+        for code, place in SEATS.items()
+    }
+    towns = [(a.code, a.zh, a.lon, a.lat, a.pop) for a in gen.anchors
+             if a.pinyin not in SEATS.values()]  # fmt: skip
+    roads, _land = build_roads(districts, CITY, seats, towns)
+    return road_features(roads)
+
+
+def _write_collection(path: Path, feats: list[dict[str, Any]], head: str = "") -> None:
     lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in feats]
-    text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+    text = '{"type":"FeatureCollection",' + head + '"features":[\n' + ",\n".join(lines) + "\n]}\n"
     path.write_text(text, encoding="utf-8")
 
 

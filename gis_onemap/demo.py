@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import CATEGORY_IDS, get_category
 from gis_onemap.db.engine import make_engine, make_session_factory, session_scope
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.errors import ValidationFailed
+from gis_onemap.roads.load import LayerMapping, load_network, read_layer
 from gis_onemap.settings import DEMO_DATA_DIR, Settings
 
 #: Folder of the demo GeoJSON files, one ``<collection id>.geojson`` per category.
@@ -76,6 +78,33 @@ def _resolve_hazard_sources(
     return out
 
 
+#: The demo city's road network: SYNTHETIC (see ``data/demo/README.md``), one layer whose
+#: fields are the Chinese class names, names, one-way and bridge flags and ferry minutes.
+ROADS_FILE = "roads.geojson"
+ROADS_MAPPING = LayerMapping(
+    class_field="road_class",
+    name_field="name",
+    oneway_field="oneway",
+    bridge_field="bridge",
+    ferry_minutes_field="ferry_minutes",
+)
+
+
+def road_edges_count(session: Session) -> int:
+    """Edges in the loaded road network (0 when none is loaded)."""
+    return int(session.execute(text("SELECT count(*) FROM road_edges")).scalar_one())
+
+
+def load_demo_roads(session: Session, data_dir: Path = DEMO_DIR) -> dict[str, Any]:
+    """Load the demo's synthetic road network (``roads.geojson``) with the bureau-layer reader.
+
+    The caller commits; returns :func:`gis_onemap.roads.load.load_network`'s report.
+    """
+    path = data_dir / ROADS_FILE
+    frame = read_layer(path, ROADS_MAPPING)
+    return load_network(session, frame, f"demo: {ROADS_FILE} (synthetic)")
+
+
 def total_features(session: Session) -> int:
     """Features in all 8 category tables together."""
     return sum(FeatureRepository(session, get_category(c)).count() for c in CATEGORY_IDS)
@@ -128,15 +157,24 @@ def load_demo_if_empty(settings: Settings, data_dir: Path | None = None) -> str:
     Returns
     -------
     str
-        ``"loaded 3,086 features"`` or ``"already loaded (N features)"``.
+        ``"loaded 3,086 features"`` or ``"already loaded (N features)"``, plus the road
+        network's size when the (empty) road tables were filled from ``roads.geojson``.
     """
     engine = make_engine(settings)
+    folder = data_dir or DEMO_DIR
     try:
         with session_scope(make_session_factory(engine)) as session:
             existing = total_features(session)
             if existing:
-                return f"already loaded ({existing:,} features)"
-            counts = load_demo(session, data_dir or DEMO_DIR)
-        return f"loaded {sum(counts.values()):,} features"
+                said = f"already loaded ({existing:,} features)"
+            else:
+                counts = load_demo(session, folder)
+                said = f"loaded {sum(counts.values()):,} features"
+        # the roads separately: a database loaded before the demo had roads gets them too
+        with session_scope(make_session_factory(engine)) as session:
+            if road_edges_count(session) == 0 and (folder / ROADS_FILE).is_file():
+                report = load_demo_roads(session, folder)
+                said += f"; synthetic road network: {report['edges']:,} edges, {report['km']:,} km"
+        return said
     finally:
         engine.dispose()

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         default=None, description="Optional external XYZ base-map URL template."
     )
     basemap_crs: str = Field(default="wgs84", description="CRS of the external base map.")
+    basemap_file: Path | None = Field(
+        default=None,
+        description="Street base-map archive (.pmtiles/.mbtiles from `onemap basemap build`) "
+        "served at /map/basemap/streets/{z}/{x}/{y}.mvt; unset = streets from the loaded road "
+        "network. The district base map stays underneath either way.",
+    )
     tile_cache_dir: Path | None = None
     tile_cache_size: int = 4096
     cluster_below_zoom: int = 12

@@ -14,6 +14,9 @@ ls /usr/share/postgresql/*/extension/pgrouting.control >/dev/null 2>&1 || {
     ver=$(ls /usr/lib/postgresql/ 2>/dev/null | sort -n | tail -1)
     need+=("postgresql-${ver:-15}-pgrouting")
 }
+# the street base map (onemap basemap build): tilemaker renders OSM extracts, osmium prepares them
+command -v tilemaker >/dev/null 2>&1 || need+=(tilemaker)
+command -v osmium >/dev/null 2>&1 || need+=(osmium-tool)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # a CJK font, so that headless Chromium draws the Chinese map page (screenshots, PNG export)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)

@@ -23,6 +23,7 @@ from gis_onemap.api.routers import (
     items,
     roads,
     stock,
+    streets,
     tiles,
     web,
 )
@@ -89,5 +90,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
     app.include_router(roads.router)
+    app.include_router(streets.router)
     install_api_docs(app)
     return app

@@ -104,8 +104,9 @@ def _register_capability_commands() -> None:
     from gis_onemap.io import cli as io_cli
     from gis_onemap.roads import cli as roads_cli
     from gis_onemap.tiles import cli as tiles_cli
+    from gis_onemap.web import cli as basemap_cli
 
-    for module in (io_cli, analysis_cli, tiles_cli, roads_cli, backup_cli):
+    for module in (io_cli, analysis_cli, tiles_cli, roads_cli, backup_cli, basemap_cli):
         module.register(app)
 
 

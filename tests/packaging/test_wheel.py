@@ -55,6 +55,9 @@ def test_wheel_holds_what_a_site_needs(wheel: Path) -> None:
     assert "gis_onemap/web/static/vendor/maplibre-gl/dist/maplibre-gl.js" in names
     assert "gis_onemap/web/static/vendor/maplibre-gl/LICENSE.txt" in names
     assert "gis_onemap/py.typed" in names
+    assert "gis_onemap/data/demo/roads.geojson" in names  # the synthetic demo roads
+    assert "gis_onemap/web/basemap/process.lua" in names  # onemap basemap build's profile
+    assert "gis_onemap/web/basemap/config.json" in names
     assert not [n for n in names if "node_modules" in n]
 
 
@@ -113,6 +116,9 @@ def test_installed_wheel_migrates_and_serves_the_map(
             assert sorted(c["id"] for c in collections) == sorted(CATEGORY_IDS)
             shelters = http.get("/collections/shelters/items?limit=1").json()
             assert shelters["numberMatched"] > 0  # the demo data came from the wheel
+            # and its synthetic road network: streets on the base map at the city centre
+            street = http.get("/map/basemap/streets/14/13214/7200.mvt")
+            assert street.status_code == 200 and len(street.content) > 100
     finally:
         server.terminate()
         server.wait(timeout=30)

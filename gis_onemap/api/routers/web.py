@@ -18,6 +18,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from gis_onemap.api.routers.streets import streets_config
 from gis_onemap.categories import CATEGORIES, Category
 from gis_onemap.categories.events import EVENT_CATEGORIES, EVENT_TYPES
 from gis_onemap.errors import InvalidInput, NotFound
@@ -146,6 +147,8 @@ def page_config(request: Request) -> dict[str, Any]:
         "gpkg_export": _has_router("io"),
         "basemap": {"tiles": "/map/basemap/{z}/{x}/{y}.mvt", "maxzoom": basemap.MAX_ZOOM},
         "external_basemap": external,
+        "streets": streets_config(settings),
+        "roads_api": _has_router("roads"),
     }
 
 

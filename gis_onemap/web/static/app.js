@@ -244,8 +244,10 @@
   map.on("load", async () => {
     addCategoryLayers();
     OM.Basemap.addDistrictLabels(map, config);
+    OM.Basemap.addStreetNames(map);
     map.on("click", onMapClick);
     OM.Panels.init();
+    if (OM.Roads) OM.Roads.init();
     if (OM.state.mode === "geojson") await loadGeoJSON();
     await loadTotals();
     map.on("moveend", () => map.once("idle", countInView));

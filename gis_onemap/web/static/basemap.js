@@ -34,7 +34,38 @@
       { id: "bg-districts", type: "line", source: "basemap", "source-layer": "districts", paint: { "line-color": EDGE, "line-width": ["interpolate", ["linear"], ["zoom"], 7, 0.6, 12, 1.5], "line-dasharray": [3, 2] } },
       { id: "bg-city-edge", type: "line", source: "basemap", "source-layer": "city", paint: { "line-color": "#6f6353", "line-width": ["interpolate", ["linear"], ["zoom"], 7, 1.2, 12, 2.5] } },
     );
+    if (config.streets) addStreets(config.streets, sources, layers, origin, hideIfExternal);
     return { version: 8, sources: sources, layers: layers };
+  }
+
+  // --- streets: an archive built from OSM (roads, water, land use) or the loaded road network ---
+  // one vocabulary either way: layer "roads", "class" = gis_onemap road class id
+  const ROAD_COLOR = ["match", ["get", "class"],
+    ["expressway", "urban_expressway"], "#e07b39", "national", "#eda046", "provincial", "#f2c45a",
+    "county", "#f6da86", "ferry", "#4a90c2", "#ffffff"];
+  const ROAD_WIDTH = ["match", ["get", "class"],
+    ["expressway", "urban_expressway"], 3, ["national", "provincial"], 2.4, ["county", "arterial"], 1.8,
+    ["township", "secondary"], 1.4, 1];
+  function zoomed(base) {
+    return ["interpolate", ["exponential", 1.6], ["zoom"], 6, ["*", base, 0.35], 12, base, 16, ["*", base, 3]];
+  }
+
+  function addStreets(streets, sources, layers, origin, hideIfExternal) {
+    sources.streets = {
+      type: "vector", tiles: [origin + streets.tiles], minzoom: streets.minzoom || 0, maxzoom: streets.maxzoom,
+      attribution: streets.source === "archive" ? "© OpenStreetMap contributors (ODbL)" : "",
+    };
+    const vis = { visibility: hideIfExternal };
+    const isArea = ["match", ["geometry-type"], ["Polygon", "MultiPolygon"], true, false];
+    const notFerry = ["!=", ["get", "class"], "ferry"];
+    layers.push(
+      { id: "st-landuse", type: "fill", source: "streets", "source-layer": "landuse", layout: vis, paint: { "fill-color": ["match", ["get", "class"], ["park", "grass", "forest"], "#dcebd0", "industrial", "#ece3ef", "#f1ece2"], "fill-opacity": 0.8 } },
+      { id: "st-water", type: "fill", source: "streets", "source-layer": "water", filter: isArea, layout: vis, paint: { "fill-color": SEA } },
+      { id: "st-river", type: "line", source: "streets", "source-layer": "water", filter: ["!", isArea], layout: vis, paint: { "line-color": SEA, "line-width": 2 } },
+      { id: "st-roads-casing", type: "line", source: "streets", "source-layer": "roads", filter: notFerry, layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#b3a58c", "line-width": zoomed(["+", ROAD_WIDTH, 1.2]) } },
+      { id: "st-roads", type: "line", source: "streets", "source-layer": "roads", filter: notFerry, layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": ROAD_COLOR, "line-width": zoomed(ROAD_WIDTH) } },
+      { id: "st-ferry", type: "line", source: "streets", "source-layer": "roads", filter: ["==", ["get", "class"], "ferry"], paint: { "line-color": "#4a90c2", "line-width": 1.5, "line-dasharray": [3, 2] } },
+    );
   }
 
   // --- GCJ-02 warp ---------------------------------------------------------------------------
@@ -114,12 +145,26 @@
     update();
   }
 
+  // road names: the page has no glyph files, so a street's name shows as a tooltip on hover
+  function addStreetNames(map) {
+    if (!map.getLayer("st-roads")) return;
+    const tip = new window.maplibregl.Popup({ closeButton: false, closeOnClick: false, className: "road-tip", offset: 8 });
+    map.on("mousemove", "st-roads", (e) => {
+      const p = (e.features && e.features[0] && e.features[0].properties) || {};
+      if (!p.name) { tip.remove(); return; }
+      tip.setLngLat(e.lngLat).setText(p.name).addTo(map);
+    });
+    map.on("mouseleave", "st-roads", () => tip.remove());
+  }
+
   function setExternal(map, on) {
     if (!map.getLayer("bg-external")) return;
     map.setLayoutProperty("bg-external", "visibility", on ? "visible" : "none");
-    ["bg-land", "bg-city", "bg-land-edge"].forEach((id) => map.setLayoutProperty(id, "visibility", on ? "none" : "visible"));
+    ["bg-land", "bg-city", "bg-land-edge", "st-landuse", "st-water", "st-river"].forEach((id) => {
+      if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", on ? "none" : "visible");
+    });
   }
 
   window.OneMap = window.OneMap || {};
-  window.OneMap.Basemap = { style, install, addDistrictLabels, setExternal, gcjPixelOffset };
+  window.OneMap.Basemap = { style, install, addDistrictLabels, addStreetNames, setExternal, gcjPixelOffset };
 })();

