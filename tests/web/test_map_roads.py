@@ -68,7 +68,7 @@ def test_by_travel_time_etas_route_service_area(live_server, desktop_page, phone
     toggle = page.locator("#by-time")
     toggle.tap() if tap else toggle.click()
     page.wait_for_function(
-        "document.querySelectorAll('#surroundings-list .eta').length > 0", timeout=60_000
+        "() => document.querySelectorAll('#surroundings-list .eta').length > 0", timeout=60_000
     )
     teams = page.locator('.sur-cat[data-category="rescue_teams"] li')
     etas = [t for t in teams.locator(".eta").all_inner_texts()]
