@@ -20,6 +20,7 @@ from gis_onemap.analysis.inputs import (
 from gis_onemap.analysis.proximity import ProximityService
 from gis_onemap.analysis.schemas import BufferRequest, SurroundingsRequest, parse_body
 from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsService
+from gis_onemap.api.bodies import model_schema, request_body
 from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.responses import FastJSONResponse, GeoJSONResponse
 from gis_onemap.api.security import html_product_response
@@ -119,7 +120,14 @@ def surroundings_of(
     )
 
 
-@router.post("/surroundings", summary="The 8 categories around a point, with totals")
+@router.post(
+    "/surroundings",
+    summary="The 8 categories around a point, with totals",
+    openapi_extra=request_body(
+        model_schema(SurroundingsRequest),
+        {"lon": 110.36, "lat": 21.27, "radius_m": 5000, "event_type": "hazardous_chemicals"},
+    ),
+)
 def surroundings(
     session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
 ) -> FastJSONResponse:
@@ -151,7 +159,18 @@ def surroundings_map(
     return html_product_response(render_surroundings(result))
 
 
-@router.post("/buffer", summary="Geodesic buffer rings, optionally with the features inside")
+_BUFFER_BODY = request_body(
+    model_schema(BufferRequest),
+    {"source": {"collection": "hazard_sources", "filter": "level = 1"},
+     "distances_m": [1000, 3000], "intersect": ["protected_targets"]},
+)  # fmt: skip
+
+
+@router.post(
+    "/buffer",
+    summary="Geodesic buffer rings, optionally with the features inside",
+    openapi_extra=_BUFFER_BODY,
+)
 def buffer(
     session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
 ) -> GeoJSONResponse:
@@ -160,7 +179,11 @@ def buffer(
     return GeoJSONResponse(BufferService(session, viewer.sees_personal_data, limits).buffer(req))
 
 
-@router.post("/buffer/map", summary="Buffer rings as a standalone offline HTML map")
+@router.post(
+    "/buffer/map",
+    summary="Buffer rings as a standalone offline HTML map",
+    openapi_extra=_BUFFER_BODY,
+)
 def buffer_map(
     session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
 ) -> HTMLResponse:

@@ -12,6 +12,7 @@ from gis_onemap.analysis.incidents import IncidentRepository
 from gis_onemap.analysis.inputs import MAX_K, MAX_RADIUS_M, check_k, check_radius
 from gis_onemap.analysis.schemas import EventCategory, IncidentCreate, parse_body
 from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsService
+from gis_onemap.api.bodies import model_schema, request_body
 from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep, WriteSessionDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
@@ -40,6 +41,17 @@ def _with_links(request: Request, feature: dict[str, Any]) -> dict[str, Any]:
     status_code=201,
     summary="Report an incident (stored with server time)",
     dependencies=[EDITOR],
+    openapi_extra=request_body(
+        model_schema(IncidentCreate),
+        {
+            "lon": 110.3649,
+            "lat": 21.2681,
+            "crs": "gcj02",
+            "event_category": "accident",
+            "event_type": "hazardous_chemicals",
+            "severity": "III",
+        },
+    ),  # fmt: skip
 )
 def create_incident(request: Request, session: WriteSessionDep, body: JsonBody) -> GeoJSONResponse:
     repo = IncidentRepository(session)

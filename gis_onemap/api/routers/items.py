@@ -7,6 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from gis_onemap.api.bodies import (
+    FEATURE_EXAMPLE,
+    FEATURE_SCHEMA,
+    FEATURE_TYPES,
+    PATCH_SCHEMA,
+    request_body,
+)
 from gis_onemap.api.deps import (
     CategoryDep,
     IfMatchDep,
@@ -162,6 +169,7 @@ def item(
     summary="Add a feature (GeoJSON)",
     responses=WRITE_RESPONSES,
     dependencies=[EDITOR],
+    openapi_extra=request_body(FEATURE_SCHEMA, FEATURE_EXAMPLE, FEATURE_TYPES),
 )
 def create_item(
     request: Request,
@@ -182,6 +190,7 @@ def create_item(
     summary="Replace a feature (If-Match: its ETag, else 412)",
     responses=WRITE_RESPONSES,
     dependencies=[EDITOR],
+    openapi_extra=request_body(FEATURE_SCHEMA, FEATURE_EXAMPLE, FEATURE_TYPES),
 )
 def replace_item(
     request: Request,
@@ -203,6 +212,11 @@ def replace_item(
     summary="Update a feature (JSON merge: null removes a property; If-Match: its ETag)",
     responses=WRITE_RESPONSES,
     dependencies=[EDITOR],
+    openapi_extra=request_body(
+        PATCH_SCHEMA,
+        {"properties": {"address": "赤坎区人民大道北1号", "extra": {"manager": None}}},
+        ("application/merge-patch+json", "application/json"),
+    ),
 )
 def patch_item(
     request: Request,
