@@ -20,6 +20,8 @@ SCRIPTS = [
     "web_first_load.py",
     "adjust.py",
     "auth.py",
+    "roads.py",
+    "fuzz_openapi.py",
 ]
 
 
