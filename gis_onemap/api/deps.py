@@ -23,7 +23,7 @@ from gis_onemap.auth.dbcontext import apply_principal
 from gis_onemap.auth.deps import PrincipalDep, get_principal
 from gis_onemap.auth.principal import Principal
 from gis_onemap.categories import Category, get_category
-from gis_onemap.db.engine import commit
+from gis_onemap.db.engine import session_scope
 from gis_onemap.errors import InvalidInput
 from gis_onemap.settings import Settings
 
@@ -48,16 +48,9 @@ def get_write_session(request: Request, principal: PrincipalDep) -> Iterator[Ses
     ``scope="function"``, so that happens before the response is sent), rolled back when
     the handler or the COMMIT fails (the COMMIT's error is mapped by ``db.engine.commit``).
     It runs as the caller: row-level security and the audit log's actor."""
-    session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         apply_principal(session, principal, request.app.state.settings.region_read_scope)
         yield session
-        commit(session)
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 async def get_category_dep(

@@ -10,27 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from gis_onemap.auth.principal import Principal, Role
 from gis_onemap.db.tables import AUDIT_LOG
-from gis_onemap.errors import Forbidden, Unauthorized
-
-
-def require_role(principal: Principal, role: Role) -> None:
-    """401 for anonymous callers, 403 for a role below ``role``.
-
-    Stand-in until helper E's ``require_role`` dependency lands in ``auth/deps.py``.
-
-    >>> require_role(Principal("a", Role.admin), Role.editor)
-    >>> require_role(Principal("v", Role.viewer), Role.admin)
-    Traceback (most recent call last):
-    ...
-    gis_onemap.errors.Forbidden: this needs the admin role
-    """
-    if principal.role >= role:
-        return
-    if principal.role == Role.anonymous:
-        raise Unauthorized("this needs a token ('Authorization: Bearer <token>')")
-    raise Forbidden(f"this needs the {role.name} role")
 
 
 @dataclass

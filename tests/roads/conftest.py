@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gis_onemap.api.app import create_app
 from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
-from tests.conftest import bind_to_test_transaction
+from tests.conftest import bind_to_test_transaction, rolled_back_session
 
 
 def helsinki_pbf() -> Path:
@@ -47,15 +47,8 @@ def roads_engine(roads_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def roads_session(roads_engine: Engine) -> Iterator[Session]:
     """A session on the Helsinki database, rolled back after the test."""
-    conn = roads_engine.connect()
-    outer = conn.begin()
-    session = Session(bind=conn, join_transaction_mode="create_savepoint")
-    try:
+    with rolled_back_session(roads_engine) as session:
         yield session
-    finally:
-        session.close()
-        outer.rollback()
-        conn.close()
 
 
 @pytest.fixture

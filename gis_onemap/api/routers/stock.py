@@ -16,9 +16,7 @@ from sqlalchemy import func, select, text, update
 
 from gis_onemap.api.deps import CategoryDep, WriteSessionDep
 from gis_onemap.api.responses import FastJSONResponse
-from gis_onemap.auth.audit import require_role
-from gis_onemap.auth.deps import PrincipalDep
-from gis_onemap.auth.principal import Role
+from gis_onemap.auth.deps import EDITOR, PrincipalDep
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -40,6 +38,7 @@ class Adjustment(BaseModel):
     "/collections/{collection_id}/items/{feature_id}/adjust",
     summary="Add to or take from a stock quantity, atomically (editor)",
     responses={409: {"description": "Not enough stock: the answer gives the current quantity"}},
+    dependencies=[EDITOR],
 )
 def adjust(
     session: WriteSessionDep,
@@ -48,7 +47,6 @@ def adjust(
     feature_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     body: Adjustment,
 ) -> FastJSONResponse:
-    require_role(principal, Role.editor)
     if category.stock_field is None:
         raise NotFound(f"{category.id} has no stock quantity to adjust")
     if body.delta == 0 or not math.isfinite(body.delta):
