@@ -217,6 +217,54 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Largest page of GET /audit (the limit parameter)."
     )
 
+    # ---- release zones and the four-colour risk map (issue 16, gis_onemap/hazards) ----
+    release_table_file: Path | None = Field(
+        default=None,
+        description="JSON replacing the shipped release-distance table "
+        "(gis_onemap/hazards/data/release_distances.json, same shape).",
+    )
+    release_large_spill_t: float = Field(
+        default=0.2,
+        gt=0,
+        description="A release of more tonnes than this is a large spill (ERG: > 208 L).",
+    )
+    release_calm_wind_ms: float = Field(
+        default=0.5,
+        ge=0,
+        description="Below this wind speed (m/s) the protective-action zone is a circle.",
+    )
+    risk_min_cell_m: float = Field(default=100.0, gt=0, description="Smallest risk-map cell (m).")
+    risk_max_cell_m: float = Field(default=50_000.0, gt=0, description="Largest risk-map cell (m).")
+    risk_max_cells: int = Field(
+        default=250_000, gt=0, description="Most cells one risk map may have (else 413)."
+    )
+    risk_class_breaks: dict[str, float] = Field(
+        default_factory=lambda: {"red": 12.0, "orange": 8.0, "yellow": 4.0},
+        description="Lowest risk score (likelihood x consequence, 0-16) of each class; "
+        "below yellow is blue.",
+    )
+    risk_population_breaks: list[float] = Field(
+        default_factory=lambda: [500.0, 5000.0, 20000.0],
+        description="Exposed residents from which consequence is grade 2, 3 and 4.",
+    )
+    risk_count_step: int = Field(
+        default=3, gt=0, description="This many hazard sources reaching a cell raise likelihood."
+    )
+    risk_shelter_reach_m: float = Field(
+        default=2000.0, gt=0, description="Shelters within this distance (m) serve a cell."
+    )
+    risk_shelter_share: float = Field(
+        default=0.2, ge=0, le=1,
+        description="Share of the exposed residents the shelters in reach should hold.",
+    )
+    risk_vulnerable_types: list[str] = Field(
+        default_factory=lambda: ["school", "kindergarten", "hospital", "nursing_home"],
+        description="Protected-target types that raise a cell's consequence by one grade.",
+    )
+    risk_tile_cache_size: int = Field(
+        default=2000, ge=0, description="Risk-map tiles kept in memory (keyed by data version)."
+    )
+
     def resolved_database_url(self) -> str:
         """The URL to connect to: ``database_url`` or the local cluster's socket URL."""
         if self.database_url:

@@ -18,6 +18,7 @@ from gis_onemap.api.routers import (
     audit,
     collections,
     core,
+    hazards,
     incidents,
     io,
     items,
@@ -91,5 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(roads.router)
     app.include_router(streets.router)
+    app.include_router(hazards.router)
     install_api_docs(app)
     return app

@@ -1,0 +1,170 @@
+"""``/analysis/release-zones`` (chemical release zones, optionally closing roads) and
+``/analysis/risk-map`` (the four-colour risk map as GeoJSON and as MVT tiles)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import text
+
+from gis_onemap.analysis.schemas import parse_body
+from gis_onemap.api.bodies import model_schema, request_body
+from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep, WriteSessionDep
+from gis_onemap.api.responses import GeoJSONResponse
+from gis_onemap.auth.deps import EDITOR
+from gis_onemap.errors import InvalidInput
+from gis_onemap.hazards.release import (
+    ReleaseOptions,
+    ReleaseRequest,
+    ReleaseZoneService,
+    close_roads,
+)
+from gis_onemap.hazards.risk import RiskMapService, RiskMethod, parse_risk_bbox
+from gis_onemap.hazards.risk_tiles import risk_tile
+from gis_onemap.hazards.table import release_table
+
+router = APIRouter(prefix="/analysis", tags=["Hazard analysis"])
+
+_RELEASE_BODY = request_body(
+    model_schema(ReleaseRequest),
+    {"lon": 110.36, "lat": 21.27, "substance": "液氯", "amount": "large", "time": "night",
+     "wind_from_deg": 45, "wind_speed_ms": 3},
+)  # fmt: skip
+
+
+def release_zones_of(session: Any, settings: Any, body: Any) -> dict[str, Any]:
+    """Check the body and compute the zones."""
+    req = parse_body(ReleaseRequest, body)
+    table = release_table(str(settings.release_table_file) if settings.release_table_file else None)
+    options = ReleaseOptions(settings.release_large_spill_t, settings.release_calm_wind_ms)
+    return ReleaseZoneService(session, table, options).zones(req)
+
+
+@router.post(
+    "/release-zones",
+    summary="Initial isolation and downwind protective-action zones of a chemical release",
+    openapi_extra=_RELEASE_BODY,
+)
+def release_zones(session: SessionDep, settings: SettingsDep, body: JsonBody) -> GeoJSONResponse:
+    return GeoJSONResponse(release_zones_of(session, settings, body))
+
+
+@router.post(
+    "/release-zones/closures",
+    status_code=201,
+    summary="Release zones, stored as road closures (editor)",
+    dependencies=[EDITOR],
+    openapi_extra=_RELEASE_BODY,
+)
+def release_zones_closures(
+    session: WriteSessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
+) -> GeoJSONResponse:
+    fc = release_zones_of(session, settings, body)
+    fc["road_closure_ids"] = close_roads(session, fc, viewer.name)  # committed before the 201
+    return GeoJSONResponse(fc, status_code=201)
+
+
+@dataclass
+class RiskParams:
+    """Which units, how big, where."""
+
+    cell: Annotated[Literal["hex", "square"], Query(description="Cell shape")] = "hex"
+    size_m: Annotated[
+        float, Query(description="Square side / hexagon edge (m), 100 m – 50 km")
+    ] = 500.0
+    unit: Annotated[
+        Literal["cell", "district"] | None,
+        Query(description="'district': administrative units instead of cells"),
+    ] = None
+    bbox: Annotated[
+        str | None, Query(description="minlon,minlat,maxlon,maxlat (default: the data's extent)")
+    ] = None
+
+
+def check_size(settings: Any, size_m: float) -> float:
+    """The cell size within the configured range."""
+    lo, hi = settings.risk_min_cell_m, settings.risk_max_cell_m
+    if not lo <= size_m <= hi:
+        raise InvalidInput(f"size_m must be between {lo:g} and {hi:g} m (got {size_m:g})")
+    return size_m
+
+
+def risk_map_of(session: Any, settings: Any, p: RiskParams) -> dict[str, Any]:
+    """The risk map for checked parameters."""
+    service = RiskMapService(session, RiskMethod.from_settings(settings), settings.risk_max_cells)
+    if p.unit == "district":
+        box = None if p.bbox is None else parse_risk_bbox(p.bbox, session)
+        grid, names = service.districts(box)
+        return service.compute(grid, names)
+    size = check_size(settings, p.size_m)
+    return service.compute(service.grid(p.cell, size, parse_risk_bbox(p.bbox, session)))
+
+
+@router.get("/risk-map", summary="The four-colour risk map (红橙黄蓝) per cell or district")
+def risk_map(
+    session: SessionDep, settings: SettingsDep, p: Annotated[RiskParams, Depends()]
+) -> GeoJSONResponse:
+    return GeoJSONResponse(risk_map_of(session, settings, p))
+
+
+_TILE_CACHE_ATTR = "risk_tile_cache"
+
+
+@router.get(
+    "/risk-map/tiles/{z}/{x}/{y}.mvt",
+    summary="The risk map as Mapbox vector tiles (layer 'risk'), cached by data version",
+    response_class=Response,
+)
+def risk_map_tile(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    z: Annotated[int, Path(ge=0, le=22)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+    cell: Annotated[Literal["hex", "square"], Query()] = "hex",
+    size_m: Annotated[float, Query()] = 500.0,
+) -> Response:
+    if x >= 2**z or y >= 2**z:
+        raise InvalidInput(f"tile {z}/{x}/{y} is outside the tile matrix")
+    size = check_size(settings, size_m)
+    versions = tuple(
+        (str(r[0]), int(r[1]))
+        for r in session.execute(
+            text(
+                "SELECT collection, version FROM tile_versions WHERE collection IN"
+                " ('hazard_sources', 'protected_targets', 'shelters', 'population')"
+                " ORDER BY collection"
+            )
+        ).all()
+    )
+    key = (z, x, y, cell, size, versions, repr(sorted(settings.hazard_zone_radii_m.items())))
+    cache: OrderedDict[Any, bytes] | None = getattr(request.app.state, _TILE_CACHE_ATTR, None)
+    if cache is None:
+        cache = OrderedDict()
+        setattr(request.app.state, _TILE_CACHE_ATTR, cache)
+    etag = '"risk-' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    data = cache.get(key)
+    hit = data is not None
+    if data is None:
+        service = RiskMapService(
+            session, RiskMethod.from_settings(settings), settings.risk_max_cells
+        )
+        data = risk_tile(service, z, x, y, cell, size)
+        if settings.risk_tile_cache_size:
+            cache[key] = data
+            while len(cache) > settings.risk_tile_cache_size:
+                cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return Response(
+        data,
+        media_type="application/vnd.mapbox-vector-tile",
+        headers={"ETag": etag, "X-Cache": "hit" if hit else "miss"},
+    )
