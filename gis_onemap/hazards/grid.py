@@ -62,9 +62,9 @@ def cell_count(kind: CellKind, size_m: float, width_m: float, height_m: float) -
     return int(math.ceil(max(0.0, width_m * height_m) / per_cell))
 
 
-def hex_centres(size_m: float, x0: float, y0: float, x1: float, y1: float) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray
-]:
+def hex_centres(
+    size_m: float, x0: float, y0: float, x1: float, y1: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Centres and (column, row) indices of flat-topped hexagons of edge ``size_m`` whose
     cells may touch the box; column spacing 1.5·s, row spacing √3·s, odd columns shifted up.
 
@@ -75,8 +75,8 @@ def hex_centres(size_m: float, x0: float, y0: float, x1: float, y1: float) -> tu
     dx, dy = 1.5 * size_m, SQRT3 * size_m
     cols = np.arange(math.floor((x0 - size_m) / dx), math.ceil((x1 + size_m) / dx) + 1)
     rows = np.arange(math.floor((y0 - dy) / dy), math.ceil((y1 + dy) / dy) + 1)
-    ii, jj = np.meshgrid(cols, rows, indexing="ij")
-    ii, jj = ii.ravel(), jj.ravel()
+    grid_i, grid_j = np.meshgrid(cols, rows, indexing="ij")
+    ii, jj = grid_i.ravel(), grid_j.ravel()
     x = ii * dx
     y = jj * dy + (ii % 2) * dy / 2
     return x, y, ii, jj

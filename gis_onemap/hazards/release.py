@@ -186,9 +186,7 @@ class ReleaseZoneService:
             else:
                 geom = downwind_square(lon, lat, azimuth, downwind_m)
                 shape = "square oriented downwind (ERG)"
-            zones.append(
-                ("protective_action", geom, {"distance_m": downwind_m, "shape": shape})
-            )
+            zones.append(("protective_action", geom, {"distance_m": downwind_m, "shape": shape}))
         model: dict[str, Any] = {}
         if substance.kind == "flammable":
             model = self._flammable(substance, tonnes, point, zones)
@@ -240,7 +238,9 @@ class ReleaseZoneService:
         return {"fireball": fb, "overpressure": blast,
                 "fire_isolation_m": self.table.fire_isolation_m}  # fmt: skip
 
-    def _inside(self, zone: shapely.Geometry, population: PopulationLayer, time: str) -> dict[str, Any]:
+    def _inside(
+        self, zone: shapely.Geometry, population: PopulationLayer, time: str
+    ) -> dict[str, Any]:
         targets = HazardZoneService(self.session).targets_inside(zone)
         sh = table_for("shelters")
         z = func.ST_GeomFromWKB(bindparam("zone", type_=LargeBinary), 4326)

@@ -44,6 +44,9 @@ COLOURS = {
     "yellow": ("#ffd92f", "黄", "moderate"),
     "blue": ("#2c7bb6", "蓝", "low"),
 }
+#: ``unit=`` → the ``regions.level`` it reads: districts are the county-level divisions (区/县/
+#: 县级市) of GB/T 2260; townships and villages have no boundaries loaded yet.
+UNIT_LEVELS = {"district": "county"}
 #: Source ids listed per cell (all are counted).
 LISTED_SOURCES = 20
 
@@ -171,16 +174,16 @@ class RiskMapService:
         return make_grid(kind, size_m, bbox, self.max_cells)
 
     def districts(self, bbox: tuple[float, float, float, float] | None) -> tuple[Grid, list[str]]:
-        """Administrative units (``regions`` of level district) as cells; their names."""
+        """County-level administrative units (``regions``) as cells; their names."""
         from pyproj import Transformer
 
         from gis_onemap.hazards.grid import utm_crs
 
-        where = "level = 'district'"
-        params: dict[str, Any] = {}
+        where = "level = :level"
+        params: dict[str, Any] = {"level": UNIT_LEVELS["district"]}
         if bbox is not None:
             where += " AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
-            params = dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))
+            params.update(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))
         rows = self.session.execute(
             text(f"SELECT code, name, ST_AsBinary(geom) FROM regions WHERE {where} ORDER BY code"),
             params,
@@ -211,7 +214,8 @@ class RiskMapService:
         m = self.method
         n = len(grid.cells)
         wgs = grid.wgs84()
-        bbox = tuple(float(v) for v in shapely.total_bounds(wgs))
+        b = [float(v) for v in shapely.total_bounds(wgs)]
+        bbox = (b[0], b[1], b[2], b[3])
         tree = shapely.STRtree(grid.cells)
 
         def project(rows: list, xi: int = 0) -> np.ndarray:
@@ -281,7 +285,9 @@ class RiskMapService:
         counts = dict.fromkeys(CLASSES, 0)
         coords = shapely.get_coordinates(wgs)
         offsets = np.cumsum([0, *shapely.get_num_coordinates(wgs).tolist()])
-        single = all(shapely.get_type_id(wgs) == 3) and all(shapely.get_num_interior_rings(wgs) == 0)
+        single = all(shapely.get_type_id(wgs) == 3) and all(
+            shapely.get_num_interior_rings(wgs) == 0
+        )
         for i in range(n):
             lvl = int(best[i]) if count[i] else None
             L = likelihood(lvl, int(count[i]), int(unmon[i]), m.count_step)
@@ -291,7 +297,7 @@ class RiskMapService:
             counts[cls] += 1
             colour, zh, en = COLOURS[cls]
             if single:
-                ring = np.round(coords[offsets[i]: offsets[i + 1]], 7).tolist()
+                ring = np.round(coords[offsets[i] : offsets[i + 1]], 7).tolist()
                 geometry: dict[str, Any] = {"type": "Polygon", "coordinates": [ring]}
             else:
                 geometry = shapely.geometry.mapping(wgs[i])
@@ -322,13 +328,20 @@ class RiskMapService:
             "numberReturned": n,
             "classes": counts,
             "legend": [
-                {"class": c, "colour": COLOURS[c][0], "zh": COLOURS[c][1], "en": COLOURS[c][2],
-                 "min_score": m.class_breaks.get(c, 0)}
+                {
+                    "class": c,
+                    "colour": COLOURS[c][0],
+                    "zh": COLOURS[c][1],
+                    "en": COLOURS[c][2],
+                    "min_score": m.class_breaks.get(c, 0),
+                }
                 for c in CLASSES
             ],  # fmt: skip
             "method": m.as_dict(),
             "population_layer": pop.present,
-            "notes": [] if pop.present else [
+            "notes": []
+            if pop.present
+            else [
                 "population layer not loaded: population unknown; exposure is the occupancy "
                 "of the protected targets in each cell"
             ],

@@ -29,7 +29,9 @@ SELECT ST_AsMVT(t, 'risk', 4096, 'geom') FROM (
 """
 
 
-def risk_tile(service: RiskMapService, z: int, x: int, y: int, kind: CellKind, size_m: float) -> bytes:
+def risk_tile(
+    service: RiskMapService, z: int, x: int, y: int, kind: CellKind, size_m: float
+) -> bytes:
     """The MVT bytes of tile z/x/y (an empty tile when no cell touches it)."""
     b = TMS.bounds(morecantile.Tile(x, y, z))
     bbox = (b.left, max(b.bottom, -85.0), b.right, min(b.top, 85.0))

@@ -63,7 +63,9 @@ def test_downwind_zone_points_downwind(client, db_session, wind_from):
     pad = table_row("1017")["large"]["day_m"]
     downwind = (wind_from + 180) % 360
     ids = {
-        "down": add(db_session, "protected_targets", *offset(LON, LAT, downwind, 0.6 * pad), "down"),
+        "down": add(
+            db_session, "protected_targets", *offset(LON, LAT, downwind, 0.6 * pad), "down"
+        ),
         "up": add(db_session, "protected_targets", *offset(LON, LAT, wind_from, 0.6 * pad), "up"),
         "cross": add(
             db_session, "protected_targets", *offset(LON, LAT, wind_from + 90, 0.6 * pad), "cross"
@@ -84,9 +86,7 @@ def test_downwind_zone_points_downwind(client, db_session, wind_from):
 def test_calm_wind_makes_a_circle(client, db_session):
     pad = table_row("1005")["small"]["night_m"]
     up = add(db_session, "protected_targets", *offset(LON, LAT, 0, 0.8 * pad), "upwind")
-    fc = _post(
-        client, substance="液氨", amount="small", time="night", wind_speed_ms=0.1
-    ).json()
+    fc = _post(client, substance="液氨", amount="small", time="night", wind_speed_ms=0.1).json()
     assert fc["release"]["calm"] is True
     zone = _zone(fc, "protective_action")
     assert [t["id"] for t in zone["properties"]["targets"]] == [up]
@@ -174,8 +174,9 @@ def test_zones_become_road_closures_for_editors(client, editor_client):
     zone = shape(_zone(r.json(), "protective_action")["geometry"])
     assert shape(stored["geometry"]).symmetric_difference(zone).area < 1e-4 * zone.area
     assert "release" in stored["properties"]["reason"]
-    assert Point(LON, LAT).within(shape(editor_client.get(f"/roads/closures/{ids[0]}").json()[
-        "geometry"]))
+    assert Point(LON, LAT).within(
+        shape(editor_client.get(f"/roads/closures/{ids[0]}").json()["geometry"])
+    )
 
 
 @pytest.mark.parametrize(

@@ -73,9 +73,9 @@ class RiskParams:
     """Which units, how big, where."""
 
     cell: Annotated[Literal["hex", "square"], Query(description="Cell shape")] = "hex"
-    size_m: Annotated[
-        float, Query(description="Square side / hexagon edge (m), 100 m – 50 km")
-    ] = 500.0
+    size_m: Annotated[float, Query(description="Square side / hexagon edge (m), 100 m – 50 km")] = (
+        500.0
+    )
     unit: Annotated[
         Literal["cell", "district"] | None,
         Query(description="'district': administrative units instead of cells"),
