@@ -145,6 +145,49 @@ def risk_class(score: float, breaks: Mapping[str, float]) -> str:
     return "blue"
 
 
+def likelihood_grades(
+    best: np.ndarray, count: np.ndarray, unmonitored: np.ndarray, count_step: int
+) -> np.ndarray:
+    """:func:`likelihood` for arrays (``best`` is ignored where ``count`` is 0).
+
+    >>> likelihood_grades(np.array([99, 1, 3, 2, 4]), np.array([0, 1, 3, 1, 1]),
+    ...                   np.array([0, 1, 3, 0, 0]), 3).tolist()
+    [0, 4, 3, 2, 1]
+    """
+    grade = np.where(count > 0, 5 - np.minimum(best, 4), 0)
+    grade = grade + (count >= count_step)
+    grade = np.where((count > 0) & (unmonitored == 0), np.maximum(1, grade - 1), grade)
+    return np.minimum(4, grade).astype(np.int64)
+
+
+def consequence_grades(
+    exposed: np.ndarray, vulnerable: np.ndarray, capacity: np.ndarray, method: RiskMethod
+) -> np.ndarray:
+    """:func:`consequence` for arrays.
+
+    >>> consequence_grades(np.array([0, 600, 6000]), np.array([0, 0, 1]),
+    ...                    np.array([0, 200, 0]), RiskMethod()).tolist()
+    [1, 2, 4]
+    """
+    grade = 1 + sum((exposed >= b).astype(np.int64) for b in method.population_breaks)
+    grade = grade + (vulnerable > 0)
+    grade = grade + ((exposed > 0) & (capacity < method.shelter_share * exposed))
+    return np.minimum(4, grade).astype(np.int64)
+
+
+def class_indices(score: np.ndarray, breaks: Mapping[str, float]) -> np.ndarray:
+    """Index into :data:`CLASSES` of each score (:func:`risk_class` for arrays).
+
+    >>> class_indices(np.array([16, 12, 9, 4, 3, 0]), {"red": 12, "orange": 8, "yellow": 4})
+    array([0, 0, 1, 2, 3, 3])
+    """
+    return np.select(
+        [score >= breaks["red"], score >= breaks["orange"], score >= breaks["yellow"]],
+        [0, 1, 2],
+        default=3,
+    )
+
+
 def _pairs_dwithin(tree: shapely.STRtree, pts: np.ndarray, distance: float) -> np.ndarray:
     if len(pts) == 0:
         return np.empty((2, 0), dtype=np.intp)
@@ -281,41 +324,54 @@ class RiskMapService:
         s_idx, c_idx = _pairs_dwithin(tree, project(sh_rows), m.shelter_reach_m)
         np.add.at(capacity, c_idx, [float(sh_rows[i][2]) for i in s_idx])
 
+        L = likelihood_grades(best, count, unmon, m.count_step)
+        C = consequence_grades(exposed, vulnerable, capacity, m)
+        score = L * C
+        cls_idx = class_indices(score, m.class_breaks)
         features = []
-        counts = dict.fromkeys(CLASSES, 0)
-        coords = shapely.get_coordinates(wgs)
-        offsets = np.cumsum([0, *shapely.get_num_coordinates(wgs).tolist()])
+        counts = {c: int((cls_idx == k).sum()) for k, c in enumerate(CLASSES)}
+        # one conversion to Python lists, sliced per cell (per-cell numpy calls are the cost)
+        coords = np.round(shapely.get_coordinates(wgs), 7).tolist()
+        offsets = np.cumsum([0, *shapely.get_num_coordinates(wgs).tolist()]).tolist()
         single = all(shapely.get_type_id(wgs) == 3) and all(
             shapely.get_num_interior_rings(wgs) == 0
         )
+        cols = {
+            "L": L.tolist(), "C": C.tolist(), "score": score.tolist(), "cls": cls_idx.tolist(),
+            "count": count.tolist(), "best": best.tolist(), "unmon": unmon.tolist(),
+            "residents": np.round(residents).astype(np.int64).tolist(),
+            "exposed": np.round(exposed).astype(np.int64).tolist(),
+            "targets": targets.tolist(), "vulnerable": vulnerable.tolist(),
+            "occupancy": np.round(occupancy).astype(np.int64).tolist(),
+            "capacity": np.round(capacity).astype(np.int64).tolist(),
+        }  # fmt: skip
+        exposed_from = "population" if pop.present else "protected_targets"
         for i in range(n):
-            lvl = int(best[i]) if count[i] else None
-            L = likelihood(lvl, int(count[i]), int(unmon[i]), m.count_step)
-            C = consequence(float(exposed[i]), int(vulnerable[i]), float(capacity[i]), m)
-            score = L * C
-            cls = risk_class(score, m.class_breaks)
-            counts[cls] += 1
+            cls = CLASSES[cols["cls"][i]]
             colour, zh, en = COLOURS[cls]
             if single:
-                ring = np.round(coords[offsets[i] : offsets[i + 1]], 7).tolist()
-                geometry: dict[str, Any] = {"type": "Polygon", "coordinates": [ring]}
+                geometry: dict[str, Any] = {
+                    "type": "Polygon",
+                    "coordinates": [coords[offsets[i] : offsets[i + 1]]],
+                }
             else:
                 geometry = shapely.geometry.mapping(wgs[i])
+            c = cols["count"][i]
             props: dict[str, Any] = {
                 "cell": grid.ids[i],
                 "risk_class": cls, "colour": colour, "class_zh": zh, "class_en": en,
-                "score": score, "likelihood": L, "consequence": C,
+                "score": cols["score"][i], "likelihood": cols["L"][i],
+                "consequence": cols["C"][i],
                 "inputs": {
-                    "hazard_sources": int(count[i]), "best_level": lvl,
-                    "unmonitored_sources": int(unmon[i]),
-                    "source_ids": sorted(listed.get(i, []))[:LISTED_SOURCES],
-                    "residents": None if not pop.present else round(float(residents[i])),
-                    "exposed": round(float(exposed[i])),
-                    "exposed_from": "population" if pop.present else "protected_targets",
-                    "protected_targets": int(targets[i]),
-                    "vulnerable_targets": int(vulnerable[i]),
-                    "target_occupancy": round(float(occupancy[i])),
-                    "shelter_capacity_in_reach": round(float(capacity[i])),
+                    "hazard_sources": c, "best_level": cols["best"][i] if c else None,
+                    "unmonitored_sources": cols["unmon"][i],
+                    "source_ids": sorted(listed[i])[:LISTED_SOURCES] if i in listed else [],
+                    "residents": cols["residents"][i] if pop.present else None,
+                    "exposed": cols["exposed"][i], "exposed_from": exposed_from,
+                    "protected_targets": cols["targets"][i],
+                    "vulnerable_targets": cols["vulnerable"][i],
+                    "target_occupancy": cols["occupancy"][i],
+                    "shelter_capacity_in_reach": cols["capacity"][i],
                 },
             }  # fmt: skip
             if names is not None:
