@@ -124,3 +124,13 @@ _register_token_commands()
 
 if __name__ == "__main__":
     app()
+
+
+def _register_hazards_commands() -> None:
+    """``onemap hazards``: release zones and the risk map (issue 16)."""
+    from gis_onemap.hazards import cli as hazards_cli
+
+    hazards_cli.register(app)
+
+
+_register_hazards_commands()
