@@ -123,6 +123,7 @@ def risk_map_tile(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    viewer: ViewerDep,
     z: Annotated[int, Path(ge=0, le=22)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
@@ -142,7 +143,10 @@ def risk_map_tile(
             )
         ).all()
     )
-    key = (z, x, y, cell, size, versions, repr(sorted(settings.hazard_zone_radii_m.items())))
+    # a region-limited reader sees only its regions' rows (row-level security): its tiles differ
+    scope = tuple(viewer.region_codes) if settings.region_read_scope else ()
+    radii = repr(sorted(settings.hazard_zone_radii_m.items()))
+    key = (z, x, y, cell, size, versions, radii, scope)
     cache: OrderedDict[Any, bytes] | None = getattr(request.app.state, _TILE_CACHE_ATTR, None)
     if cache is None:
         cache = OrderedDict()
