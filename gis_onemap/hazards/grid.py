@@ -22,6 +22,9 @@ from pyproj import CRS, Transformer
 from gis_onemap.errors import InvalidInput, LimitExceeded
 
 CellKind = Literal["hex", "square"]
+#: Widest area (degrees of longitude or latitude) one grid may span: one UTM zone is 6° wide,
+#: and 3° beyond its edges the scale error is still under 1 %; wider areas → 400.
+MAX_SPAN_DEG = 12.0
 SQRT3 = math.sqrt(3.0)
 
 
@@ -94,6 +97,11 @@ def make_grid(
     Raises :class:`LimitExceeded` when more than ``max_cells`` would be drawn, before drawing.
     """
     lon0, lat0, lon1, lat1 = bbox
+    if lon1 - lon0 > MAX_SPAN_DEG or lat1 - lat0 > MAX_SPAN_DEG or max(abs(lat0), abs(lat1)) > 84:
+        raise InvalidInput(
+            f"the area may span at most {MAX_SPAN_DEG:g}° (one grid in metres) between 84° S and "
+            "84° N; map a smaller area"
+        )
     crs = utm_crs((lon0 + lon1) / 2, (lat0 + lat1) / 2)
     to_proj = Transformer.from_crs(4326, crs, always_xy=True)
     to_wgs84 = Transformer.from_crs(crs, 4326, always_xy=True)

@@ -30,6 +30,8 @@ from gis_onemap.hazards.population import PopulationLayer
 from gis_onemap.hazards.table import ReleaseTable, Substance, fireball, overpressure_radii
 
 GEOD = Geod(ellps="WGS84")
+#: Largest release mass accepted (t): the biggest LNG carriers hold about this much.
+MAX_TONNES = 100_000.0
 #: Vertices along each side of the protective-action square (geodesic edges, not chords).
 EDGE_POINTS = 16
 
@@ -45,7 +47,9 @@ class ReleaseRequest(BaseModel):
     hazard_source_id: int | None = Field(
         default=None, description="Release at this hazard source (its point/centroid) instead"
     )
-    substance: str = Field(description="GB 18218 name/alias, CAS or UN number, e.g. '液氯'")
+    substance: str = Field(
+        max_length=200, description="GB 18218 name/alias, CAS or UN number, e.g. '液氯'"
+    )
     amount: Literal["small", "large"] | None = Field(
         default=None, description="ERG spill size; or give tonnes"
     )
@@ -59,6 +63,8 @@ class ReleaseRequest(BaseModel):
     def _tonnes(cls, value: float | None) -> float | None:
         if value is not None and not (math.isfinite(value) and value > 0):
             raise ValueError("tonnes must be a positive number")
+        if value is not None and value > MAX_TONNES:
+            raise ValueError(f"tonnes above {MAX_TONNES:,.0f} is beyond any single release")
         return value
 
     @field_validator("wind_speed_ms")

@@ -192,6 +192,9 @@ def test_zones_become_road_closures_for_editors(client, editor_client):
         ({"substance": "液氯", "amount": "small", "lat": 95}, 400, "latitude"),
         ({"substance": "液氯", "amount": "small", "hazard_source_id": 1}, 400, "either"),
         ({"substance": "", "amount": "small"}, 400, "substance"),
+        ({"substance": "液氯", "tonnes": 1e9}, 400, "beyond any single release"),
+        ({"substance": "x" * 5000, "amount": "small"}, 400, "substance"),
+        ({"substance": "液氯", "amount": "small", "wind_from_deg": 400}, 400, "wind_from_deg"),
     ],
 )
 def test_bad_input_is_a_clear_4xx(client, body, status, words):

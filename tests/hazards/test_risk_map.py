@@ -157,9 +157,11 @@ def test_tiles_are_cached_by_data_version(client, db_session):
         ({"size_m": 50, "bbox": "104,30,104.1,30.1"}, 400, "size_m must be between 100 and 50000"),
         ({"size_m": 60000, "bbox": "104,30,104.1,30.1"}, 400, "size_m must be between"),
         ({"bbox": "104,30,104,30.1"}, 400, "the area is empty"),
-        ({"bbox": "100,20,120,40", "size_m": 100}, 413, "use larger cells"),
+        ({"bbox": "100,20,110,30", "size_m": 100}, 413, "use larger cells"),
         ({"cell": "circle", "bbox": "104,30,104.1,30.1"}, 400, "cell"),
         ({"bbox": "104,30,x,30.1"}, 400, "bbox"),
+        ({"bbox": "-180,-90,180,90", "size_m": 50000}, 400, "at most 12°"),
+        ({"size_m": "nan", "bbox": "104,30,104.1,30.1"}, 400, "size_m must be between"),
     ],
 )
 def test_bad_input_is_a_clear_4xx(client, params, status, words):
