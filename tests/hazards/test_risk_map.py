@@ -180,3 +180,38 @@ def test_no_data_and_no_bbox_is_an_empty_area(client, db_session):
 def test_tile_bad_input(client):
     assert client.get("/analysis/risk-map/tiles/3/9/1.mvt").status_code == 400
     assert client.get("/analysis/risk-map/tiles/12/3000/1500.mvt?size_m=20").status_code == 400
+
+
+def test_population_layer_drives_exposure_when_present(db_session):
+    db_session.execute(
+        text(
+            "CREATE TABLE population (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+            " name text, region_code text, population integer NOT NULL,"
+            " population_day integer, population_night integer, kind text,"
+            " synthetic boolean, extra jsonb, geom geometry(Geometry, 4326))"
+        )
+    )
+    x, y = _centre(0, 0, 150)
+    db_session.execute(
+        text(
+            "INSERT INTO population (population, kind, geom)"
+            " VALUES (25000, 'village', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+        ),
+        {"x": x, "y": y},
+    )
+    add(db_session, "hazard_sources", *_centre(0, 0), "sw", level=4)
+    # a target's occupancy no longer counts as the exposure once the layer is there
+    add(db_session, "protected_targets", *_centre(1, 0), "office", target_type="government",
+        population=30000)  # fmt: skip
+    method = RiskMethod(radii={1: 300.0, 2: 300.0, 3: 300.0, 4: 300.0}, shelter_reach_m=300.0)
+    service = RiskMapService(db_session, method, max_cells=100)
+    fc = service.compute(service.grid("square", SIZE, _bbox()))
+    assert fc["population_layer"] is True and fc["notes"] == []
+    got = {f["properties"]["cell"]: f["properties"] for f in fc["features"]}
+    c0, r0 = int(X0 // SIZE), int(Y0 // SIZE)
+    sw, se = got[f"s1000:{c0}:{r0}"], got[f"s1000:{c0 + 1}:{r0}"]
+    assert sw["inputs"]["residents"] == 25000 and sw["inputs"]["exposed_from"] == "population"
+    # L = 1 (level 4), C = 1 + 3 breaks → 4 (capped; no shelter) → score 4, yellow
+    assert (sw["likelihood"], sw["consequence"], sw["risk_class"]) == (1, 4, "yellow")
+    assert se["inputs"]["residents"] == 0 and se["inputs"]["target_occupancy"] == 30000
+    assert se["consequence"] == 1
