@@ -74,14 +74,13 @@ def fill(url: str, b: tuple[float, float, float, float]) -> None:
 
 def main() -> None:
     settings = Settings()
-    url = (
-        sibling_url(settings.resolved_database_url(), DB) if REUSE else bench_database(DB)
-    )
+    url = sibling_url(settings.resolved_database_url(), DB) if REUSE else bench_database(DB)
     b = box()
     if not REUSE:
         fill(url, b)
     run_settings = Settings(database_url=url)
     engine = create_engine(make_url(url))
+
     def run() -> tuple[dict, bytes]:
         with Session(engine) as session:
             service = RiskMapService(session, RiskMethod.from_settings(run_settings), 1_000_000)

@@ -254,7 +254,9 @@ class Settings(BaseSettings):
         default=2000.0, gt=0, description="Shelters within this distance (m) serve a cell."
     )
     risk_shelter_share: float = Field(
-        default=0.2, ge=0, le=1,
+        default=0.2,
+        ge=0,
+        le=1,
         description="Share of the exposed residents the shelters in reach should hold.",
     )
     risk_vulnerable_types: list[str] = Field(
