@@ -46,8 +46,8 @@ def release_zones_cmd(
     out: Annotated[Path | None, typer.Option(help="Write .geojson or .gpkg here")] = None,
 ) -> None:
     """Isolation circle and downwind protective-action zone of a release, with what is inside."""
-    from gis_onemap.api.routers.hazards import release_zones_of
     from gis_onemap.hazards.release import close_roads as store_closures
+    from gis_onemap.hazards.usecases import release_zones_of
     from gis_onemap.settings import get_settings
 
     body = {k: v for k, v in {
@@ -72,7 +72,7 @@ def risk_map_cmd(
     out: Annotated[Path | None, typer.Option(help="Write .geojson or .gpkg here")] = None,
 ) -> None:
     """The four-colour risk map (红橙黄蓝) with every cell's inputs."""
-    from gis_onemap.api.routers.hazards import RiskParams, risk_map_of
+    from gis_onemap.hazards.usecases import RiskRequest, risk_map_of
     from gis_onemap.settings import get_settings
 
     if cell not in ("hex", "square") or unit not in (None, "cell", "district"):
@@ -80,7 +80,7 @@ def risk_map_cmd(
         raise typer.Exit(2)
     settings = get_settings()
     with cli_session(settings) as session:
-        params = RiskParams(cell=cell, size_m=size_m, unit=unit, bbox=bbox)  # type: ignore[arg-type]
+        params = RiskRequest(cell=cell, size_m=size_m, unit=unit, bbox=bbox)  # type: ignore[arg-type]
         fc = risk_map_of(session, settings, params)
     if out is not None and out.suffix.lower() == ".gpkg":
         for f in fc["features"]:  # flat columns in the GeoPackage

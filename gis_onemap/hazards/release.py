@@ -28,6 +28,7 @@ from gis_onemap.db.tables import table_for
 from gis_onemap.errors import InvalidInput, NotFound
 from gis_onemap.hazards.population import PopulationLayer
 from gis_onemap.hazards.table import ReleaseTable, Substance, fireball, overpressure_radii
+from gis_onemap.standards.gb18218 import gb18218
 
 GEOD = Geod(ellps="WGS84")
 #: Largest release mass accepted (t): the biggest LNG carriers hold about this much.
@@ -151,8 +152,6 @@ class ReleaseZoneService:
 
     def _tonnes_at_source(self, source: dict[str, Any], substance: Substance) -> float | None:
         """The q (t) the hazard source records for this substance, if it lists it."""
-        from gis_onemap.standards.gb18218 import gb18218
-
         std = gb18218()
         for item in source.get("subs") or []:
             rows = []

@@ -11,21 +11,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import text
 
-from gis_onemap.analysis.schemas import parse_body
 from gis_onemap.api.bodies import model_schema, request_body
 from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep, WriteSessionDep
 from gis_onemap.api.responses import GeoJSONResponse
 from gis_onemap.auth.deps import EDITOR
 from gis_onemap.errors import InvalidInput
-from gis_onemap.hazards.release import (
-    ReleaseOptions,
-    ReleaseRequest,
-    ReleaseZoneService,
-    close_roads,
-)
-from gis_onemap.hazards.risk import RiskMapService, RiskMethod, parse_risk_bbox
+from gis_onemap.hazards.release import ReleaseRequest, close_roads
+from gis_onemap.hazards.risk import RiskMethod
 from gis_onemap.hazards.risk_tiles import risk_tile
-from gis_onemap.hazards.table import release_table
+from gis_onemap.hazards.usecases import (
+    RiskRequest,
+    check_size,
+    release_zones_of,
+    risk_map_of,
+    risk_service,
+)
 
 router = APIRouter(prefix="/analysis", tags=["Hazard analysis"])
 
@@ -34,14 +34,6 @@ _RELEASE_BODY = request_body(
     {"lon": 110.36, "lat": 21.27, "substance": "液氯", "amount": "large", "time": "night",
      "wind_from_deg": 45, "wind_speed_ms": 3},
 )  # fmt: skip
-
-
-def release_zones_of(session: Any, settings: Any, body: Any) -> dict[str, Any]:
-    """Check the body and compute the zones."""
-    req = parse_body(ReleaseRequest, body)
-    table = release_table(str(settings.release_table_file) if settings.release_table_file else None)
-    options = ReleaseOptions(settings.release_large_spill_t, settings.release_calm_wind_ms)
-    return ReleaseZoneService(session, table, options).zones(req)
 
 
 @router.post(
@@ -85,30 +77,11 @@ class RiskParams:
     ] = None
 
 
-def check_size(settings: Any, size_m: float) -> float:
-    """The cell size within the configured range."""
-    lo, hi = settings.risk_min_cell_m, settings.risk_max_cell_m
-    if not lo <= size_m <= hi:
-        raise InvalidInput(f"size_m must be between {lo:g} and {hi:g} m (got {size_m:g})")
-    return size_m
-
-
-def risk_map_of(session: Any, settings: Any, p: RiskParams) -> dict[str, Any]:
-    """The risk map for checked parameters."""
-    service = RiskMapService(session, RiskMethod.from_settings(settings), settings.risk_max_cells)
-    if p.unit == "district":
-        box = None if p.bbox is None else parse_risk_bbox(p.bbox, session)
-        grid, names = service.districts(box)
-        return service.compute(grid, names)
-    size = check_size(settings, p.size_m)
-    return service.compute(service.grid(p.cell, size, parse_risk_bbox(p.bbox, session)))
-
-
 @router.get("/risk-map", summary="The four-colour risk map (红橙黄蓝) per cell or district")
 def risk_map(
     session: SessionDep, settings: SettingsDep, p: Annotated[RiskParams, Depends()]
 ) -> GeoJSONResponse:
-    return GeoJSONResponse(risk_map_of(session, settings, p))
+    return GeoJSONResponse(risk_map_of(session, settings, RiskRequest(**vars(p))))
 
 
 _TILE_CACHE_ATTR = "risk_tile_cache"
@@ -145,8 +118,8 @@ def risk_map_tile(
     )
     # a region-limited reader sees only its regions' rows (row-level security): its tiles differ
     scope = tuple(viewer.region_codes) if settings.region_read_scope else ()
-    radii = repr(sorted(settings.hazard_zone_radii_m.items()))
-    key = (z, x, y, cell, size, versions, radii, scope)
+    method = repr(RiskMethod.from_settings(settings).as_dict())  # the colours depend on it
+    key = (z, x, y, cell, size, versions, method, scope)
     cache: OrderedDict[Any, bytes] | None = getattr(request.app.state, _TILE_CACHE_ATTR, None)
     if cache is None:
         cache = OrderedDict()
@@ -157,10 +130,7 @@ def risk_map_tile(
     data = cache.get(key)
     hit = data is not None
     if data is None:
-        service = RiskMapService(
-            session, RiskMethod.from_settings(settings), settings.risk_max_cells
-        )
-        data = risk_tile(service, z, x, y, cell, size)
+        data = risk_tile(risk_service(session, settings), z, x, y, cell, size)
         if settings.risk_tile_cache_size:
             cache[key] = data
             while len(cache) > settings.risk_tile_cache_size:
