@@ -215,3 +215,45 @@ def test_population_layer_drives_exposure_when_present(db_session):
     assert (sw["likelihood"], sw["consequence"], sw["risk_class"]) == (1, 4, "yellow")
     assert se["inputs"]["residents"] == 0 and se["inputs"]["target_occupancy"] == 30000
     assert se["consequence"] == 1
+
+
+def test_hexagons_have_their_size_and_tile_the_plane():
+    from gis_onemap.hazards.grid import make_grid
+
+    grid = make_grid("hex", 500.0, (104.0, 30.0, 104.1, 30.1), 10_000)
+    cells = grid.wgs84()
+    # geodesic area of each hexagon (pyproj) = 3√3/2 · edge², to the UTM scale error
+    areas = [abs(GEOD.geometry_area_perimeter(c)[0]) for c in cells]
+    assert np.allclose(areas, 1.5 * np.sqrt(3) * 500.0**2, rtol=0.003)
+    # no overlaps, no gaps: the union's area is the sum of the cells' areas
+    import shapely
+
+    union = shapely.union_all(grid.cells)
+    assert union.area == pytest.approx(sum(c.area for c in grid.cells), rel=1e-9)
+    assert len(set(grid.ids)) == len(grid.ids)
+
+
+def test_tiles_and_geojson_draw_the_same_cells(client, db_session):
+    import morecantile
+
+    lon, lat = 104.0, 30.6
+    add(db_session, "hazard_sources", lon, lat, "depot", level=2)
+    add(db_session, "protected_targets", *offset(lon, lat, 45, 700), "school",
+        target_type="school", population=900)  # fmt: skip
+    t = morecantile.tms.get("WebMercatorQuad").tile(lon, lat, 12)
+    b = morecantile.tms.get("WebMercatorQuad").bounds(t)
+    fc = client.get(
+        "/analysis/risk-map",
+        params={"cell": "hex", "size_m": 500, "bbox": f"{b.left},{b.bottom},{b.right},{b.top}"},
+    ).json()
+    tile = client.get(f"/analysis/risk-map/tiles/{t.z}/{t.x}/{t.y}.mvt?cell=hex&size_m=500")
+    layer = mapbox_vector_tile.decode(tile.content)["risk"]
+    from_tile = {f["properties"]["cell"]: f["properties"] for f in layer["features"]}
+    from_json = {f["properties"]["cell"]: f["properties"] for f in fc["features"]}
+    assert set(from_tile) == set(from_json)
+    for cell, p in from_json.items():
+        q = from_tile[cell]
+        assert (q["risk_class"], q["score"], q["exposed"]) == (
+            p["risk_class"], p["score"], p["inputs"]["exposed"]
+        )  # fmt: skip
+    assert any(p["score"] > 0 for p in from_json.values())
