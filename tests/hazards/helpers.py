@@ -20,3 +20,32 @@ def utm49_to_lonlat(x: float, y: float) -> tuple[float, float]:
     """EPSG:32649 metres → WGS84 lon/lat."""
     lon, lat = Transformer.from_crs(32649, 4326, always_xy=True).transform(x, y)
     return float(lon), float(lat)
+
+
+def ensure_population_table(session: Any) -> None:
+    """The population layer of the shelters work (its contract), created inside the test's
+    rolled-back transaction unless a migration already made it."""
+    from sqlalchemy import text
+
+    if session.execute(text("SELECT to_regclass('population')")).scalar() is None:
+        session.execute(
+            text(
+                "CREATE TABLE population (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                " name text, region_code text, population integer NOT NULL,"
+                " population_day integer, population_night integer, kind text,"
+                " synthetic boolean, extra jsonb, geom geometry(Geometry, 4326))"
+            )
+        )
+
+
+#: Columns besides the counts and the geometry, valid under the population-layer contract.
+POPULATION_ROW = "'test', '440802', 'point', true, '{}'::jsonb"
+
+
+def hide_population_table(session: Any) -> None:
+    """Make the population layer absent for this test (renamed inside its rolled-back
+    transaction), for the behaviour without it once a migration creates it."""
+    from sqlalchemy import text
+
+    if session.execute(text("SELECT to_regclass('population')")).scalar() is not None:
+        session.execute(text("ALTER TABLE population RENAME TO population_hidden_by_test"))

@@ -10,7 +10,12 @@ from shapely.geometry import Point, shape
 from sqlalchemy import text
 
 from tests.analysis.helpers import GEOD, add, offset
-from tests.hazards.helpers import table_row
+from tests.hazards.helpers import (
+    POPULATION_ROW,
+    ensure_population_table,
+    hide_population_table,
+    table_row,
+)
 
 #: A release point away from the demo city (nothing else nearby in the test database).
 LON, LAT = 100.2, 30.1
@@ -94,6 +99,7 @@ def test_calm_wind_makes_a_circle(client, db_session):
 
 
 def test_zone_lists_targets_shelters_and_says_population_unknown(client, db_session):
+    hide_population_table(db_session)
     t = add(db_session, "protected_targets", *offset(LON, LAT, 90, 20), "school", population=450)
     s = add(db_session, "shelters", *offset(LON, LAT, 270, 20), "park", capacity=1200)
     far = add(db_session, "shelters", *offset(LON, LAT, 270, 5000), "far", capacity=99)
@@ -109,20 +115,14 @@ def test_zone_lists_targets_shelters_and_says_population_unknown(client, db_sess
 
 
 def test_population_layer_is_counted_when_present(client, db_session):
-    db_session.execute(
-        text(
-            "CREATE TABLE population (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-            " name text, region_code text, population integer NOT NULL,"
-            " population_day integer, population_night integer, kind text,"
-            " synthetic boolean, extra jsonb, geom geometry(Geometry, 4326))"
-        )
-    )
+    ensure_population_table(db_session)
     lon, lat = offset(LON, LAT, 45, 10)
     db_session.execute(
         text(
-            "INSERT INTO population (population, population_day, population_night, kind, geom)"
-            " VALUES (100, 40, 90, 'point', ST_SetSRID(ST_MakePoint(:x, :y), 4326)),"
-            " (7, NULL, NULL, 'point', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+            "INSERT INTO population (population, population_day, population_night, name,"
+            " region_code, kind, synthetic, extra, geom)"
+            f" VALUES (100, 40, 90, {POPULATION_ROW}, ST_SetSRID(ST_MakePoint(:x, :y), 4326)),"
+            f" (7, NULL, NULL, {POPULATION_ROW}, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
         ),
         {"x": lon, "y": lat},
     )

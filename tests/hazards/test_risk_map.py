@@ -11,10 +11,16 @@ from sqlalchemy import text
 
 from gis_onemap.hazards.risk import RiskMapService, RiskMethod
 from tests.analysis.helpers import GEOD, add, offset
-from tests.hazards.helpers import utm49_to_lonlat
+from tests.hazards.helpers import (
+    POPULATION_ROW,
+    ensure_population_table,
+    hide_population_table,
+    utm49_to_lonlat,
+)
 
-#: A 2×2 block of 1 km UTM-49N squares: x 300–302 km, y 2 350–2 352 km (south-west China).
-X0, Y0, SIZE = 300_000.0, 2_350_000.0, 1000.0
+#: A 2×2 block of 1 km UTM-49N squares: x 300–302 km, y 3 350–3 352 km (near 108.9° E, 30.3° N,
+#: far from the demo city and from any population layer a migration may load for it).
+X0, Y0, SIZE = 300_000.0, 3_350_000.0, 1000.0
 
 
 def _centre(col: int, row: int, dx: float = 0.0) -> tuple[float, float]:
@@ -27,6 +33,7 @@ def _bbox() -> tuple[float, float, float, float]:
 
 
 def test_hand_computed_four_cells(db_session):
+    hide_population_table(db_session)  # exposure = the targets' occupancy
     # Reach 300 m for every level and shelters within 300 m: each input stays in its cell.
     method = RiskMethod(radii={1: 300.0, 2: 300.0, 3: 300.0, 4: 300.0}, shelter_reach_m=300.0)
     # SW (0,0): a level-1 unmonitored source; a school of 800 people; no shelter.
@@ -183,19 +190,12 @@ def test_tile_bad_input(client):
 
 
 def test_population_layer_drives_exposure_when_present(db_session):
-    db_session.execute(
-        text(
-            "CREATE TABLE population (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-            " name text, region_code text, population integer NOT NULL,"
-            " population_day integer, population_night integer, kind text,"
-            " synthetic boolean, extra jsonb, geom geometry(Geometry, 4326))"
-        )
-    )
+    ensure_population_table(db_session)
     x, y = _centre(0, 0, 150)
     db_session.execute(
         text(
-            "INSERT INTO population (population, kind, geom)"
-            " VALUES (25000, 'village', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+            "INSERT INTO population (population, name, region_code, kind, synthetic, extra, geom)"
+            f" VALUES (25000, {POPULATION_ROW}, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
         ),
         {"x": x, "y": y},
     )
