@@ -6,6 +6,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    REAL,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -16,7 +17,9 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     func,
@@ -286,4 +289,92 @@ ROAD_LOADS: Table = Table(
     Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("source", Text, nullable=False),
     Column("report", JSONB, nullable=False),
+)
+
+# --- monitoring feeds (migration 0014) ---------------------------------------------------------
+#: Sensors attached to hazard sources, with their warning thresholds (蓝/黄/橙/红).
+MONITORING_POINTS: Table = Table(
+    "monitoring_points",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("code", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column(
+        "hazard_source_id",
+        BigInteger,
+        ForeignKey("hazard_sources.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("sensor_type", Text, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("direction", Text, nullable=False, server_default=text("'above'")),
+    Column("thresholds", JSONB, nullable=False),
+    Column("interval_s", Integer, nullable=False, server_default=text("60")),
+    Column("region_code", Text, nullable=True),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("direction IN ('above', 'below')", name="direction"),
+    CheckConstraint("interval_s BETWEEN 1 AND 86400", name="interval"),
+)
+
+#: The latest reading per point (kept apart so ingest does not fire the points' audit triggers).
+MONITORING_STATE: Table = Table(
+    "monitoring_state",
+    metadata,
+    Column(
+        "point_id",
+        BigInteger,
+        ForeignKey("monitoring_points.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("last_observed_at", DateTime(timezone=True), nullable=False),
+    Column("last_value", Double, nullable=False),
+    Column("last_level", Text, nullable=True),
+)
+
+#: Readings, partitioned by month on ``observed_at`` (partitions made on demand).
+MONITORING_READINGS: Table = Table(
+    "monitoring_readings",
+    metadata,
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    Column("value", REAL, nullable=False),
+    # point first: per-sensor series and the duplicate check use it
+    PrimaryKeyConstraint("point_id", "observed_at"),
+    postgresql_partition_by="RANGE (observed_at)",
+)
+
+#: Warnings opened when a reading crosses a threshold; at most one open per point.
+MONITORING_WARNINGS: Table = Table(
+    "monitoring_warnings",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "point_id",
+        BigInteger,
+        ForeignKey("monitoring_points.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("hazard_source_id", BigInteger, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("value", Double, nullable=False),
+    Column("threshold", Double, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False, index=True),
+    Column(
+        "raised_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("escalated_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("region_code", Text, nullable=True),
+    CheckConstraint("level IN ('blue', 'yellow', 'orange', 'red')", name="level"),
+)
+Index(
+    "ux_monitoring_warnings_open",
+    MONITORING_WARNINGS.c.point_id,
+    unique=True,
+    postgresql_where=text("closed_at IS NULL"),
 )
