@@ -60,7 +60,7 @@ _WARNINGS = text(
         'type', 'Feature', 'id', w.id,
         'geometry', ST_AsGeoJSON(coalesce(p.geom, ST_PointOnSurface(h.geom)), 7)::json,
         'properties', json_build_object(
-            'level', w.level, 'level_zh', :zh ->> w.level, 'value', w.value,
+            'level', w.level, 'level_zh', CAST(:zh AS jsonb) ->> w.level, 'value', w.value,
             'threshold', w.threshold, 'unit', p.unit, 'opened_at', w.opened_at,
             'raised_at', w.raised_at, 'escalated_at', w.escalated_at, 'closed_at', w.closed_at,
             'active', w.closed_at IS NULL, 'point', p.code, 'point_name', p.name,

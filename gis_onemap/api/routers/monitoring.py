@@ -54,7 +54,7 @@ class ReadingsIn(BaseModel):
             }
         },
     )
-    readings: list[ReadingIn] = Field(description="The readings, in any order")
+    readings: list[ReadingIn] = Field(min_length=1, description="The readings, in any order")
 
 
 class PointIn(BaseModel):
