@@ -47,9 +47,11 @@ _OPEN = text(
     "SELECT id, point_id, level FROM monitoring_warnings "
     "WHERE point_id = ANY(:ids) AND closed_at IS NULL"
 )
+# one statement for the whole batch (a round trip per sensor would dominate a batch's time)
 _UPSERT_STATE = text(
     "INSERT INTO monitoring_state (point_id, last_observed_at, last_value, last_level) "
-    "VALUES (:p, :t, :v, :l) ON CONFLICT (point_id) DO UPDATE SET "
+    "SELECT * FROM unnest(CAST(:p AS bigint[]), CAST(:t AS timestamptz[]),"
+    " CAST(:v AS float8[]), CAST(:l AS text[])) ON CONFLICT (point_id) DO UPDATE SET "
     "last_observed_at = EXCLUDED.last_observed_at, last_value = EXCLUDED.last_value, "
     "last_level = EXCLUDED.last_level"
 )
@@ -175,7 +177,9 @@ def ingest(
         )
     result = IngestResult(received=len(readings))
     times = [r.observed_at for r in readings]
-    session.execute(_ENSURE, {"first": min(times), "last": max(times)})
+    # a week ahead: next month's partition is made in the last days of this one, not by the
+    # first batch after midnight (when every gateway would queue behind its CREATE)
+    session.execute(_ENSURE, {"first": min(times), "last": max(times) + timedelta(days=7)})
     stored = session.execute(
         _INSERT,
         {
@@ -201,6 +205,7 @@ def _move_warnings(
     open_rows = {row.point_id: row for row in session.execute(_OPEN, {"ids": ids})}
     open_level = {pid: row.level for pid, row in open_rows.items()}
     open_id = {pid: row.id for pid, row in open_rows.items()}
+    newest: dict[int, tuple[datetime, float, str | None]] = {}
     series: dict[int, list[Any]] = {}
     for row in stored:
         series.setdefault(row.point_id, []).append(row)
@@ -256,8 +261,15 @@ def _move_warnings(
                 result.closed.append({"id": open_id.pop(pid), "level": current, **info})
                 del open_level[pid]
         if fresh:
-            newest = fresh[-1]
-            session.execute(
-                _UPSERT_STATE,
-                {"p": pid, "t": newest.observed_at, "v": newest.value, "l": level},
-            )
+            newest[pid] = (fresh[-1].observed_at, fresh[-1].value, level)
+    if newest:
+        pids = sorted(newest)
+        session.execute(
+            _UPSERT_STATE,
+            {
+                "p": pids,
+                "t": [newest[i][0] for i in pids],
+                "v": [newest[i][1] for i in pids],
+                "l": [newest[i][2] for i in pids],
+            },
+        )

@@ -40,16 +40,19 @@ BEGIN
     WHILE m <= stop LOOP
         name := format('monitoring_readings_y%sm%s', to_char(m, 'YYYY'), to_char(m, 'MM'));
         IF to_regclass(name) IS NULL THEN
-            -- a concurrent ingest may create the same month: serialise on the name
-            PERFORM pg_advisory_xact_lock(hashtext(name));
-            IF to_regclass(name) IS NULL THEN
+            -- a concurrent ingest may be creating the same month: its CREATE waits for that
+            -- transaction and then fails with duplicate_table, which means the month exists
+            -- (an advisory lock would not do: the catalog cache is not refreshed by it)
+            BEGIN
                 EXECUTE format(
                     'CREATE TABLE %I PARTITION OF monitoring_readings '
                     'FOR VALUES FROM (%L) TO (%L)',
                     name, (m::timestamp AT TIME ZONE 'UTC'),
                     ((m + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
                 made := made + 1;
-            END IF;
+            EXCEPTION WHEN duplicate_table THEN
+                NULL;
+            END;
         END IF;
         m := (m + interval '1 month')::date;
     END LOOP;
