@@ -18,6 +18,7 @@ from gis_onemap.api.routers import (
     audit,
     collections,
     core,
+    dispatch,
     incidents,
     io,
     items,
@@ -93,5 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(roads.router)
     app.include_router(streets.router)
     app.include_router(monitoring.router)
+    app.include_router(dispatch.router)
     install_api_docs(app)
     return app

@@ -378,3 +378,45 @@ Index(
     unique=True,
     postgresql_where=text("closed_at IS NULL"),
 )
+
+# --- dispatch (migration 0015) -----------------------------------------------------------------
+#: Teams and supplies sent to an incident, with the time of each status.
+DISPATCHES: Table = Table(
+    "dispatches",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "incident_id",
+        BigInteger,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("collection", Text, nullable=False),
+    Column("feature_id", BigInteger, nullable=False),
+    Column("quantity", Double, nullable=True),
+    Column("returned_quantity", Double, nullable=True),
+    Column("people", Integer, nullable=True),
+    Column("vehicles", Integer, nullable=True),
+    Column("status", Text, nullable=False, server_default=text("'assigned'")),
+    Column("eta_s", Double, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("region_code", Text, nullable=True),
+    Column("created_by", Text, nullable=True),
+    Column(
+        "assigned_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("en_route_at", DateTime(timezone=True), nullable=True),
+    Column("on_site_at", DateTime(timezone=True), nullable=True),
+    Column("released_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("status IN ('assigned', 'en_route', 'on_site', 'released')", name="status"),
+    CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+    CheckConstraint(
+        "returned_quantity IS NULL OR (returned_quantity >= 0 AND returned_quantity <= quantity)",
+        name="returned",
+    ),
+)
+Index("ix_dispatches_collection", DISPATCHES.c.collection, DISPATCHES.c.feature_id)
