@@ -208,7 +208,7 @@ class DispatchService:
 
     def _lock_usable(self, category: Category, t: Table, fid: int) -> str | None:
         # the category's own "why not usable" expression (trusted: from the definitions)
-        reason = literal_column(category.usable.reason(t.name) if category.usable else "NULL")
+        reason: Any = literal_column(category.usable.reason(t.name) if category.usable else "NULL")
         row = self.session.execute(
             select(t.c.region_code, reason.label("unusable"))
             .select_from(t)
