@@ -19,6 +19,7 @@ from gis_onemap.api.routers import (
     collections,
     core,
     dispatch,
+    duty,
     incidents,
     io,
     items,
@@ -95,5 +96,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(streets.router)
     app.include_router(monitoring.router)
     app.include_router(dispatch.router)
+    app.include_router(duty.router)
     install_api_docs(app)
     return app

@@ -22,10 +22,11 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    column,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, ExcludeConstraint
 
 from gis_onemap.categories import CATEGORIES, Category, Field
 
@@ -420,3 +421,49 @@ DISPATCHES: Table = Table(
     ),
 )
 Index("ix_dispatches_collection", DISPATCHES.c.collection, DISPATCHES.c.feature_id)
+
+# --- duty roster and log (migration 0016) --------------------------------------------------------
+#: Who is on duty when (带班领导, 值班员 ...), with contact; no overlapping shifts per person.
+DUTY_SHIFTS: Table = Table(
+    "duty_shifts",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("starts_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("person", Text, nullable=False),
+    Column("post", Text, nullable=False),
+    Column("phone", Text, nullable=True),
+    Column("region_code", Text, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("created_by", Text, nullable=True),
+    CheckConstraint("ends_at > starts_at", name="order"),
+    CheckConstraint("ends_at - starts_at <= interval '7 days'", name="length"),
+    # one person, one shift at a time (btree_gist: ``=`` on text inside a GiST index)
+    ExcludeConstraint(
+        (column("person"), "="),
+        (func.tstzrange(column("starts_at"), column("ends_at")), "&&"),
+        name="ex_duty_shifts_person_overlap",
+        using="gist",
+    ),
+)
+
+#: What happened and what was done, per shift (值班日志).
+DUTY_LOG: Table = Table(
+    "duty_log",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
+    Column(
+        "shift_id",
+        BigInteger,
+        ForeignKey("duty_shifts.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id", ondelete="SET NULL")),
+    Column("kind", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("region_code", Text, nullable=True),
+    CheckConstraint("kind IN ('event', 'action', 'call', 'handover', 'note')", name="kind"),
+)
