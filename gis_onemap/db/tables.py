@@ -18,6 +18,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -466,4 +467,86 @@ DUTY_LOG: Table = Table(
     Column("author", Text, nullable=False),
     Column("region_code", Text, nullable=True),
     CheckConstraint("kind IN ('event', 'action', 'call', 'handover', 'note')", name="kind"),
+)
+
+# --- incident reports and their deadlines (migration 0017) ---------------------------------------
+#: Reports filed for an incident (初报/续报/终报, verbal or written).
+INCIDENT_REPORTS: Table = Table(
+    "incident_reports",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "incident_id",
+        BigInteger,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("kind", Text, nullable=False),
+    Column("form", Text, nullable=False),
+    Column(
+        "filed_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("text", Text, nullable=False),
+    Column("figures", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("author", Text, nullable=False),
+    CheckConstraint("kind IN ('initial', 'follow_up', 'final')", name="kind"),
+    CheckConstraint("form IN ('verbal', 'written')", name="form"),
+)
+
+#: Files attached to a report (photos, scanned forms), size-limited by a setting.
+REPORT_ATTACHMENTS: Table = Table(
+    "report_attachments",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "report_id",
+        BigInteger,
+        ForeignKey("incident_reports.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", Text, nullable=False),
+    Column("media_type", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+#: Each report an incident owes, when, under which rule, and the report that fulfilled it.
+REPORT_OBLIGATIONS: Table = Table(
+    "report_obligations",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "incident_id",
+        BigInteger,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("kind", Text, nullable=False),
+    Column("form", Text, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("report_id", BigInteger, ForeignKey("incident_reports.id", ondelete="SET NULL")),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+)
+Index(
+    "ix_report_obligations_open",
+    REPORT_OBLIGATIONS.c.due_at,
+    postgresql_where=text("report_id IS NULL"),
+)
+
+#: A bureau's own deadline tables; the newest is used (none: the shipped default).
+REPORT_DEADLINE_TABLES: Table = Table(
+    "report_deadline_tables",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("table", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=True),
 )

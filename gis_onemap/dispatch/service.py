@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from gis_onemap.auth.principal import Principal
 from gis_onemap.categories import CATEGORIES, get_category
 from gis_onemap.categories.model import Category, Dispatch
+from gis_onemap.db.rows import row_json
 from gis_onemap.db.tables import DISPATCHES, table_for
 from gis_onemap.errors import Conflict, Forbidden, NotFound, OneMapError, ValidationFailed
 
@@ -185,8 +186,7 @@ class DispatchService:
                 names[(collection, fid)] = name
         out = []
         for r in rows:
-            # str(): column names are quoted_name, which orjson refuses as keys
-            item = {str(k): _jsonable(v) for k, v in r._asdict().items()}
+            item = row_json(r)
             item["name"] = names.get((r.collection, r.feature_id))
             out.append(item)
         active = [x for x in out if x["status"] != "released"]
@@ -323,10 +323,6 @@ class DispatchService:
         except OneMapError as exc:  # no network, too far from a road, unreachable
             log.info("no ETA for %s/%s: %s", collection, fid, exc.message)
             return None
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 __all__ = ["STATUSES", "DispatchInput", "DispatchService", "dispatchable"]

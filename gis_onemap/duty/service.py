@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gis_onemap.db.rows import row_json
 from gis_onemap.db.tables import DUTY_LOG, DUTY_SHIFTS
 from gis_onemap.errors import Conflict, NotFound, ValidationFailed
 
@@ -38,13 +39,6 @@ class LogInput:
     at: datetime | None = None
     shift_id: int | None = None
     incident_id: int | None = None
-
-
-def _row(r: Any) -> dict[str, Any]:
-    # str(): column names are quoted_name, which orjson refuses as keys
-    return {
-        str(k): (v.isoformat() if isinstance(v, datetime) else v) for k, v in r._asdict().items()
-    }
 
 
 class DutyService:
@@ -78,7 +72,7 @@ class DutyService:
         row = self.session.execute(select(DUTY_SHIFTS).where(DUTY_SHIFTS.c.id == sid)).first()
         if row is None:
             raise NotFound(f"no shift {sid}")
-        return _row(row)
+        return row_json(row)
 
     def delete_shift(self, sid: int) -> None:
         """Remove a shift (its log entries stay, detached)."""
@@ -97,7 +91,7 @@ class DutyService:
             .order_by(s.c.starts_at, s.c.id)
             .limit(10_000)
         )
-        return [_row(r) for r in rows]
+        return [row_json(r) for r in rows]
 
     def on_duty(self, at: datetime) -> list[dict[str, Any]]:
         """Who is on duty at ``at``."""
@@ -105,7 +99,7 @@ class DutyService:
         rows = self.session.execute(
             select(s).where(s.c.starts_at <= at, s.c.ends_at > at).order_by(s.c.post, s.c.id)
         )
-        return [_row(r) for r in rows]
+        return [row_json(r) for r in rows]
 
     def add_log(self, body: LogInput) -> dict[str, Any]:
         """Write a log entry, attached to its shift (given, or the one on duty at its time)."""
@@ -142,7 +136,7 @@ class DutyService:
             .returning(DUTY_LOG.c.id)
         ).scalar_one()
         row = self.session.execute(select(DUTY_LOG).where(DUTY_LOG.c.id == lid)).one()
-        return _row(row)
+        return row_json(row)
 
     def log(
         self,
@@ -167,7 +161,7 @@ class DutyService:
         q = select(g).order_by(g.c.at.desc(), g.c.id.desc()).limit(limit)
         if where:
             q = q.where(and_(*where))
-        return [_row(r) for r in self.session.execute(q)]
+        return [row_json(r) for r in self.session.execute(q)]
 
 
 __all__ = ["LOG_KINDS", "DutyService", "LogInput", "ShiftInput"]
