@@ -217,6 +217,9 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Largest page of GET /audit (the limit parameter)."
     )
 
+    report_max_attachment_bytes: int = Field(
+        default=5 * 1024**2, ge=1, description="Largest file attached to an incident report."
+    )
     monitoring_max_batch: int = Field(
         default=10_000,
         ge=1,

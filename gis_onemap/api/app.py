@@ -24,6 +24,7 @@ from gis_onemap.api.routers import (
     io,
     items,
     monitoring,
+    reports,
     roads,
     stock,
     streets,
@@ -97,5 +98,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monitoring.router)
     app.include_router(dispatch.router)
     app.include_router(duty.router)
+    app.include_router(reports.router)
     install_api_docs(app)
     return app
