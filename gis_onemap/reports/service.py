@@ -293,8 +293,8 @@ class ReportService:
         )
         sent = self.session.execute(
             text(
-                "SELECT collection, count(*) AS n, coalesce(sum(people), 0) AS people, "
-                "coalesce(sum(vehicles), 0) AS vehicles FROM dispatches "
+                "SELECT collection, count(*) AS n, coalesce(sum(people), 0)::bigint AS people, "
+                "coalesce(sum(vehicles), 0)::bigint AS vehicles FROM dispatches "
                 "WHERE incident_id = :i AND status <> 'released' GROUP BY collection"
             ),
             {"i": incident_id},
@@ -356,18 +356,18 @@ WITH o AS (SELECT ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography AS g)
 SELECT
   (SELECT count(*) FROM protected_targets t, o WHERE ST_DWithin(t.geom::geography, o.g, :r))
     AS targets,
-  (SELECT coalesce(sum(population), 0) FROM protected_targets t, o
+  (SELECT coalesce(sum(population), 0)::bigint FROM protected_targets t, o
     WHERE ST_DWithin(t.geom::geography, o.g, :r)) AS target_people,
   (SELECT count(*) FROM hazard_sources t, o WHERE ST_DWithin(t.geom::geography, o.g, :r))
     AS hazards,
   (SELECT count(*) FROM rescue_teams t, o WHERE ST_DWithin(t.geom::geography, o.g, :r)
     AND t.status IS DISTINCT FROM 'deployed' AND t.status IS DISTINCT FROM 'unavailable')
     AS teams,
-  (SELECT coalesce(sum(headcount), 0) FROM rescue_teams t, o
+  (SELECT coalesce(sum(headcount), 0)::bigint FROM rescue_teams t, o
     WHERE ST_DWithin(t.geom::geography, o.g, :r)
     AND t.status IS DISTINCT FROM 'deployed' AND t.status IS DISTINCT FROM 'unavailable')
     AS team_people,
   (SELECT count(*) FROM shelters t, o WHERE ST_DWithin(t.geom::geography, o.g, :r)) AS shelters,
-  (SELECT coalesce(sum(capacity), 0) FROM shelters t, o
+  (SELECT coalesce(sum(capacity), 0)::bigint FROM shelters t, o
     WHERE ST_DWithin(t.geom::geography, o.g, :r)) AS shelter_capacity
 """
