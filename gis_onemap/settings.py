@@ -266,6 +266,30 @@ class Settings(BaseSettings):
     risk_tile_cache_size: int = Field(
         default=2000, ge=0, description="Risk-map tiles kept in memory (keyed by data version)."
     )
+    report_max_attachment_bytes: int = Field(
+        default=5 * 1024**2, ge=1, description="Largest file attached to an incident report."
+    )
+    monitoring_max_batch: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Most readings one POST /monitoring/readings holds.",
+    )
+    monitoring_future_tolerance_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How far ahead of the server's clock a reading's time may be (s): "
+        "device clocks drift.",
+    )
+    monitoring_max_age_days: float = Field(
+        default=400.0, gt=0, description="Oldest reading a feed may still send (days)."
+    )
+    monitoring_stale_factor: float = Field(
+        default=3.0,
+        gt=0,
+        description="A sensor is stale when it sent nothing for this many of its "
+        "reporting intervals.",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: ``database_url`` or the local cluster's socket URL."""

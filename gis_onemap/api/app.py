@@ -18,10 +18,14 @@ from gis_onemap.api.routers import (
     audit,
     collections,
     core,
+    dispatch,
+    duty,
     hazards,
     incidents,
     io,
     items,
+    monitoring,
+    reports,
     roads,
     stock,
     streets,
@@ -93,5 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(roads.router)
     app.include_router(streets.router)
     app.include_router(hazards.router)
+    app.include_router(monitoring.router)
+    app.include_router(dispatch.router)
+    app.include_router(duty.router)
+    app.include_router(reports.router)
     install_api_docs(app)
     return app

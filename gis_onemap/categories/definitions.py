@@ -6,7 +6,14 @@ from typing import Any
 
 from gis_onemap.categories import derived
 from gis_onemap.categories.events import EVENT_CATEGORIES, EVENT_TYPES, EVENT_TYPES_BY_VALUE
-from gis_onemap.categories.model import POINT_OR_AREA, Category, Choice, Field, Usability
+from gis_onemap.categories.model import (
+    POINT_OR_AREA,
+    Category,
+    Choice,
+    Dispatch,
+    Field,
+    Usability,
+)
 
 C = Choice
 
@@ -288,6 +295,16 @@ RESCUE_TEAMS = Category(
         measure_column="headcount",
         measure_name="people",
     ),
+    # a team goes as a whole: deployed while dispatched (so it drops out of every other total),
+    # standing by again on release
+    dispatch=Dispatch(
+        mode="status",
+        status_field="status",
+        status_time_field="status_updated_at",
+        dispatched_status="deployed",
+        released_status="standby",
+        counts=("people", "vehicles"),
+    ),
     fields=(
         Field(
             "tier",
@@ -333,6 +350,8 @@ SUPPLIES = Category(
     color="#1a9641",
     derive=derived.derive_supply,
     stock_field="quantity",
+    # a quantity leaves the stock record (its depot's) and what is unused comes back on release
+    dispatch=Dispatch(mode="stock"),
     # Expired (by date as of today, or marked so) and reserved/damaged stock cannot be handed out.
     # A NULL status counts as available: records from before statuses existed stay counted.
     usable=Usability(

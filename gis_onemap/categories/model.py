@@ -95,6 +95,27 @@ class Usability:
 
 
 @dataclass(frozen=True)
+class Dispatch:
+    """How a category's resources are sent to an incident (issue 17), declared by the category.
+
+    ``mode="stock"``: a quantity leaves the category's ``stock_field`` atomically (never below
+    zero) and what comes back unused on release is added again. ``mode="status"``: the whole
+    resource goes; its ``status_field`` becomes ``dispatched_status`` (so totals elsewhere leave
+    it out through ``Usability``) and ``released_status`` on release. Either way only a usable
+    resource (``Category.usable``) can be sent. ``counts`` names the numbers a dispatch may carry
+    (people and vehicles sent with a team).
+    """
+
+    mode: Literal["stock", "status"]
+    status_field: str | None = None
+    #: column stamped with the time whenever the status changes
+    status_time_field: str | None = None
+    dispatched_status: str | None = None
+    released_status: str | None = None
+    counts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Category:
     """One of the 8 resource categories of the one map (collection id = ``id``)."""
 
@@ -110,6 +131,8 @@ class Category:
     stock_field: str | None = None
     #: What "usable" means for this category (``None``: every row is usable).
     usable: Usability | None = None
+    #: How the category's resources are dispatched to incidents (``None``: they are not).
+    dispatch: Dispatch | None = None
     #: Checks that need the database (e.g. referenced region codes exist); each gets the session
     #: and the validated column values and raises ``ValidationFailed`` (422).
     db_checks: tuple[Callable[[Any, dict[str, Any]], None], ...] = ()

@@ -6,6 +6,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    REAL,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -16,13 +17,17 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
+    column,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, ExcludeConstraint
 
 from gis_onemap.categories import CATEGORIES, Category, Field
 
@@ -286,4 +291,262 @@ ROAD_LOADS: Table = Table(
     Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("source", Text, nullable=False),
     Column("report", JSONB, nullable=False),
+)
+
+# --- monitoring feeds (migration 0014) ---------------------------------------------------------
+#: Sensors attached to hazard sources, with their warning thresholds (蓝/黄/橙/红).
+MONITORING_POINTS: Table = Table(
+    "monitoring_points",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("code", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column(
+        "hazard_source_id",
+        BigInteger,
+        ForeignKey("hazard_sources.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("sensor_type", Text, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("direction", Text, nullable=False, server_default=text("'above'")),
+    Column("thresholds", JSONB, nullable=False),
+    Column("interval_s", Integer, nullable=False, server_default=text("60")),
+    Column("region_code", Text, nullable=True),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("direction IN ('above', 'below')", name="direction"),
+    CheckConstraint("interval_s BETWEEN 1 AND 86400", name="interval"),
+)
+
+#: The latest reading per point (kept apart so ingest does not fire the points' audit triggers).
+MONITORING_STATE: Table = Table(
+    "monitoring_state",
+    metadata,
+    Column(
+        "point_id",
+        BigInteger,
+        ForeignKey("monitoring_points.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("last_observed_at", DateTime(timezone=True), nullable=False),
+    Column("last_value", Double, nullable=False),
+    Column("last_level", Text, nullable=True),
+)
+
+#: Readings, partitioned by month on ``observed_at`` (partitions made on demand).
+MONITORING_READINGS: Table = Table(
+    "monitoring_readings",
+    metadata,
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    Column("value", REAL, nullable=False),
+    # point first: per-sensor series and the duplicate check use it
+    PrimaryKeyConstraint("point_id", "observed_at"),
+    postgresql_partition_by="RANGE (observed_at)",
+)
+
+#: Warnings opened when a reading crosses a threshold; at most one open per point.
+MONITORING_WARNINGS: Table = Table(
+    "monitoring_warnings",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "point_id",
+        BigInteger,
+        ForeignKey("monitoring_points.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("hazard_source_id", BigInteger, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("value", Double, nullable=False),
+    Column("threshold", Double, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False, index=True),
+    Column(
+        "raised_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("escalated_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("region_code", Text, nullable=True),
+    CheckConstraint("level IN ('blue', 'yellow', 'orange', 'red')", name="level"),
+)
+Index(
+    "ux_monitoring_warnings_open",
+    MONITORING_WARNINGS.c.point_id,
+    unique=True,
+    postgresql_where=text("closed_at IS NULL"),
+)
+
+# --- dispatch (migration 0015) -----------------------------------------------------------------
+#: Teams and supplies sent to an incident, with the time of each status.
+DISPATCHES: Table = Table(
+    "dispatches",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "incident_id",
+        BigInteger,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("collection", Text, nullable=False),
+    Column("feature_id", BigInteger, nullable=False),
+    Column("quantity", Double, nullable=True),
+    Column("returned_quantity", Double, nullable=True),
+    Column("people", Integer, nullable=True),
+    Column("vehicles", Integer, nullable=True),
+    Column("status", Text, nullable=False, server_default=text("'assigned'")),
+    Column("eta_s", Double, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("region_code", Text, nullable=True),
+    Column("created_by", Text, nullable=True),
+    Column(
+        "assigned_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("en_route_at", DateTime(timezone=True), nullable=True),
+    Column("on_site_at", DateTime(timezone=True), nullable=True),
+    Column("released_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("status IN ('assigned', 'en_route', 'on_site', 'released')", name="status"),
+    CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+    CheckConstraint(
+        "returned_quantity IS NULL OR (returned_quantity >= 0 AND returned_quantity <= quantity)",
+        name="returned",
+    ),
+)
+Index("ix_dispatches_collection", DISPATCHES.c.collection, DISPATCHES.c.feature_id)
+
+# --- duty roster and log (migration 0016) --------------------------------------------------------
+#: Who is on duty when (带班领导, 值班员 ...), with contact; no overlapping shifts per person.
+DUTY_SHIFTS: Table = Table(
+    "duty_shifts",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("starts_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("person", Text, nullable=False),
+    Column("post", Text, nullable=False),
+    Column("phone", Text, nullable=True),
+    Column("region_code", Text, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("created_by", Text, nullable=True),
+    CheckConstraint("ends_at > starts_at", name="order"),
+    CheckConstraint("ends_at - starts_at <= interval '7 days'", name="length"),
+    # one person, one shift at a time (btree_gist: ``=`` on text inside a GiST index)
+    ExcludeConstraint(
+        (column("person"), "="),
+        (func.tstzrange(column("starts_at"), column("ends_at")), "&&"),
+        name="ex_duty_shifts_person_overlap",
+        using="gist",
+    ),
+)
+
+#: What happened and what was done, per shift (值班日志).
+DUTY_LOG: Table = Table(
+    "duty_log",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
+    Column(
+        "shift_id",
+        BigInteger,
+        ForeignKey("duty_shifts.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id", ondelete="SET NULL")),
+    Column("kind", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("region_code", Text, nullable=True),
+    CheckConstraint("kind IN ('event', 'action', 'call', 'handover', 'note')", name="kind"),
+)
+
+# --- incident reports and their deadlines (migration 0017) ---------------------------------------
+#: Reports filed for an incident (初报/续报/终报, verbal or written).
+INCIDENT_REPORTS: Table = Table(
+    "incident_reports",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "incident_id",
+        BigInteger,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("kind", Text, nullable=False),
+    Column("form", Text, nullable=False),
+    Column(
+        "filed_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("text", Text, nullable=False),
+    Column("figures", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("author", Text, nullable=False),
+    CheckConstraint("kind IN ('initial', 'follow_up', 'final')", name="kind"),
+    CheckConstraint("form IN ('verbal', 'written')", name="form"),
+)
+
+#: Files attached to a report (photos, scanned forms), size-limited by a setting.
+REPORT_ATTACHMENTS: Table = Table(
+    "report_attachments",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "report_id",
+        BigInteger,
+        ForeignKey("incident_reports.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", Text, nullable=False),
+    Column("media_type", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+#: Each report an incident owes, when, under which rule, and the report that fulfilled it.
+REPORT_OBLIGATIONS: Table = Table(
+    "report_obligations",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "incident_id",
+        BigInteger,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("kind", Text, nullable=False),
+    Column("form", Text, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("report_id", BigInteger, ForeignKey("incident_reports.id", ondelete="SET NULL")),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+)
+Index(
+    "ix_report_obligations_open",
+    REPORT_OBLIGATIONS.c.due_at,
+    postgresql_where=text("report_id IS NULL"),
+)
+
+#: A bureau's own deadline tables; the newest is used (none: the shipped default).
+REPORT_DEADLINE_TABLES: Table = Table(
+    "report_deadline_tables",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("table", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=True),
 )

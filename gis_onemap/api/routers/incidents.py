@@ -18,6 +18,7 @@ from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
 from gis_onemap.api.security import html_product_response
 from gis_onemap.auth.deps import EDITOR
+from gis_onemap.reports.service import ReportService
 
 router = APIRouter(prefix="/incidents", tags=["Incidents"])
 
@@ -56,6 +57,7 @@ def _with_links(request: Request, feature: dict[str, Any]) -> dict[str, Any]:
 def create_incident(request: Request, session: WriteSessionDep, body: JsonBody) -> GeoJSONResponse:
     repo = IncidentRepository(session)
     incident_id = repo.create(parse_body(IncidentCreate, body))
+    ReportService(session).refresh(incident_id)  # the reporting clocks start now
     feature = _with_links(request, repo.feature(incident_id))
     location = f"{base_url(request)}/incidents/{incident_id}"
     return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
