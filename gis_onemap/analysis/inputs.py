@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from gis_onemap.categories import REGISTRY, Category
-from gis_onemap.categories.schema import queryable_names
+from gis_onemap.categories.schema import equality_filter_names
+from gis_onemap.categories.system_fields import ANALYSIS_PARAMS as _ANALYSIS_PARAMS
 from gis_onemap.categories.validation import coerce_value
 from gis_onemap.crs import CoordinateRangeError, CRSError, to_wgs84, validate_lonlat
 from gis_onemap.db.tables import table_for
@@ -24,11 +25,9 @@ MAX_K = 1000
 #: Most distances in one buffer request.
 MAX_DISTANCES = 20
 
-#: Query parameters of the analysis endpoints that are not property filters.
-ANALYSIS_PARAMS = frozenset(
-    {"lon", "lat", "crs", "category", "k", "max_distance_m", "radius_m", "limit", "f"}
-    | {"include_unusable"}
-)
+#: Query parameters of the analysis endpoints that are not property filters (one table:
+#: ``categories/system_fields.py``; re-exported here for the routers).
+ANALYSIS_PARAMS = _ANALYSIS_PARAMS
 
 
 @dataclass(frozen=True)
@@ -186,7 +185,7 @@ def category_filters(params: Mapping[str, str], categories: Sequence[Category]) 
     known: set[str] = set()
     for category in categories:
         table = table_for(category.id)
-        names = queryable_names(category) - {"geometry", "updated_at"}
+        names = equality_filter_names(category)
         equality = {k: params[k] for k in keys if k in names}
         ranges: dict[str, tuple[str, str]] = {}
         for k in keys:

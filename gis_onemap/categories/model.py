@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gis_onemap.categories.system_fields import RESERVED_PROPERTIES as _RESERVED_PROPERTIES
+
 FieldType = Literal[
     "string", "integer", "number", "boolean", "date", "datetime", "string_list", "object_list"
 ]
@@ -156,5 +158,6 @@ COMMON_FIELDS: tuple[Field, ...] = (
     Field("address", "string", "地址", "Address", max_length=500),
 )
 
-#: Properties the server sets or keeps apart from the category's typed fields.
-RESERVED_PROPERTIES = ("id", "updated_at", "extra", "category")
+#: Properties the server sets or keeps apart from the category's typed fields (one table:
+#: ``categories/system_fields.py``).
+RESERVED_PROPERTIES = _RESERVED_PROPERTIES

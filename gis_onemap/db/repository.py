@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from gis_onemap.auth.dbcontext import is_rls_violation, missing_or_forbidden
 from gis_onemap.categories import Category
+from gis_onemap.categories.system_fields import STORED_PROPERTIES
 from gis_onemap.categories.validation import (
     stale_derived,
     validate_geometry,
@@ -88,7 +89,7 @@ class FeatureRepository:
     # ---- reading -------------------------------------------------------------------------
     def _property_columns(self, include_personal: bool) -> list[str]:
         fields = self.category.all_fields if include_personal else self.category.public_fields
-        return [f.name for f in fields] + ["extra", "updated_at"]
+        return [f.name for f in fields] + list(STORED_PROPERTIES)
 
     def feature_expr(self, include_personal: bool = False) -> ColumnElement[Any]:
         """SQL building one GeoJSON Feature (as json) per row."""

@@ -28,6 +28,7 @@ from shapely.geometry import box, shape
 from sqlalchemy import ColumnElement, Table, and_, func, literal, not_, or_
 
 from gis_onemap.categories import Category
+from gis_onemap.categories.system_fields import SYSTEM_BY_NAME
 from gis_onemap.errors import InvalidInput
 from gis_onemap.limits import InputLimits, json_depth
 
@@ -94,12 +95,9 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
         name = node.name
         if name not in self.queryables:
             raise InvalidInput(f"filter: unknown or non-queryable property '{name}'")
-        if name == "geometry":
-            return _Attr(self.table.c.geom, "geometry", name)
-        if name in ("id",):
-            return _Attr(self.table.c.id, "integer", name)
-        if name == "updated_at":
-            return _Attr(self.table.c.updated_at, "datetime", name)
+        system = SYSTEM_BY_NAME.get(name)
+        if system is not None:
+            return _Attr(self.table.c[system.column], system.type, name)
         f = self.category.field(name)
         assert f is not None
         return _Attr(self.table.c[name], f.type, name)
