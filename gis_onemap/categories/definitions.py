@@ -6,7 +6,14 @@ from typing import Any
 
 from gis_onemap.categories import derived
 from gis_onemap.categories.events import EVENT_CATEGORIES, EVENT_TYPES, EVENT_TYPES_BY_VALUE
-from gis_onemap.categories.model import POINT_OR_AREA, Category, Choice, Field, Usability
+from gis_onemap.categories.model import (
+    POINT_OR_AREA,
+    Category,
+    Choice,
+    Field,
+    LocatedAt,
+    Usability,
+)
 
 C = Choice
 
@@ -203,6 +210,7 @@ PROTECTED_TARGETS = Category(
     description="Schools, hospitals, residential areas and other places to protect.",
     geometry_types=POINT_OR_AREA,
     color="#2b83ba",
+    population_field="population",  # people exposed inside a buffer ring
     fields=(
         Field(
             "target_type",
@@ -333,6 +341,9 @@ SUPPLIES = Category(
     color="#1a9641",
     derive=derived.derive_supply,
     stock_field="quantity",
+    # a supply held at a depot takes the depot's point; supplies are looked up by depot
+    located_at=LocatedAt(field="depot_id", collection="depots", noun="depot"),
+    indexed=("depot_id",),
     # Expired (by date as of today, or marked so) and reserved/damaged stock cannot be handed out.
     # A NULL status counts as available: records from before statuses existed stay counted.
     usable=Usability(
@@ -380,6 +391,7 @@ SUPPLIES = Category(
             "所在储备库",
             "Depot id",
             minimum=1,
+            references="depots",
             description="A supply held at a depot takes the depot's location.",
         ),
         Field("expiry_date", "date", "有效期至", "Expiry date"),
@@ -578,6 +590,7 @@ EXPERTS = Category(
     en="Experts",
     description="The expert pool by specialty; located at their work unit.",
     color="#7b3294",
+    event_match="specialties",
     fields=(
         Field(
             "specialties",
@@ -604,6 +617,8 @@ PLANS = Category(
     color="#e66101",
     derive=derived.derive_plan,
     db_checks=(check_plan_area,),
+    event_match="event_types",
+    selection="jurisdiction",
     fields=(
         Field(
             "plan_type",
@@ -648,6 +663,7 @@ PLANS = Category(
             "企业危险源",
             "Enterprise hazard source id",
             minimum=1,
+            references="hazard_sources",
             description="Enterprise plans: the hazard source at whose site the plan applies.",
         ),
         Field(
