@@ -118,8 +118,10 @@ def items(
     crs = output_crs(params.crs)
     if params.f not in (None, "json", "geojson"):  # file downloads: gis_onemap.io
         from gis_onemap.api.routers.io import download_response
+        from gis_onemap.usecases.context import Caller
 
-        return download_response(request, session, category, viewer, params.f, q, params.crs)
+        caller = Caller(settings, viewer.sees_personal_data)
+        return download_response(request, session, category, caller, params.f, q, params.crs)
     page = FeatureRepository(session, category).query(q)
     features_to_crs(page.features, crs)
     links = [
