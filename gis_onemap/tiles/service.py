@@ -30,8 +30,7 @@ from gis_onemap.tiles.cache import TileCache, TileKey
 from gis_onemap.tiles.grid import TileIndex
 from gis_onemap.tiles.layers import layer_sql
 from gis_onemap.tiles.raster import render_png
-from gis_onemap.tiles.sources import TilePool, TileSource
-from gis_onemap.tiles.versions import VersionReader
+from gis_onemap.tiles.sources import TileSource
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 PNG_MEDIA_TYPE = "image/png"
@@ -184,13 +183,9 @@ class TileService:
         self.settings = settings
         self.cluster_below_zoom = settings.cluster_below_zoom
         self.cache = TileCache(settings.tile_cache_size, settings.tile_cache_dir)
-        self.version_reader = VersionReader(settings)
-        self.pool = TilePool(settings)
 
     def close(self) -> None:
-        """Close the version reader's connection and the pool (the cache stays)."""
-        self.version_reader.close()
-        self.pool.close()
+        """Nothing to close: the connections are the backend's (``tiles/sources.py``)."""
 
     def key(
         self,

@@ -29,7 +29,13 @@ from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
 from gis_onemap.auth.deps import EDITOR
 from gis_onemap.db.etags import IfMatch
 from gis_onemap.db.repository import FeatureRepository, ItemQuery
-from gis_onemap.io.crs_params import bbox_to_wgs84, content_crs, features_to_crs, output_crs
+from gis_onemap.io.crs_params import (
+    CRS_CONFORMANCE,
+    bbox_to_wgs84,
+    content_crs,
+    features_to_crs,
+    output_crs,
+)
 from gis_onemap.limits import InputLimits
 from gis_onemap.query.items import (
     datetime_clause,
@@ -40,6 +46,25 @@ from gis_onemap.query.items import (
 )
 
 router = APIRouter(tags=["Features"])
+#: Conformance classes of this router: GeoJSON items, CQL2 filters, sorting, writes, CRS.
+CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/sorting",
+    CRS_CONFORMANCE,
+)
 
 FeatureId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Feature id")]
 
