@@ -13,7 +13,7 @@ from gis_onemap.categories import REGISTRY, Category
 from gis_onemap.categories.schema import equality_filter_names
 from gis_onemap.categories.system_fields import ANALYSIS_PARAMS as _ANALYSIS_PARAMS
 from gis_onemap.categories.validation import coerce_value
-from gis_onemap.crs import CoordinateRangeError, CRSError, to_wgs84, validate_lonlat
+from gis_onemap.crs.edge import point_to_wgs84
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import InvalidInput
 from gis_onemap.query.items import property_filters
@@ -61,22 +61,7 @@ def origin_from(x: Any, y: Any, crs: str | None = None) -> Origin:
         raise InvalidInput("lon and lat must be numbers") from None
     if not (math.isfinite(fx) and math.isfinite(fy)):
         raise InvalidInput("lon and lat must be finite numbers")
-    geographic = crs is None or str(crs).strip().lower() in _GEOGRAPHIC_NAMES
-    try:
-        if geographic:
-            validate_lonlat(fx, fy)
-        lon, lat = (fx, fy) if crs is None else to_wgs84(fx, fy, crs)
-        validate_lonlat(lon, lat)
-    except CRSError as exc:
-        raise InvalidInput(f"crs: {exc}") from None
-    except CoordinateRangeError as exc:
-        raise InvalidInput(str(exc)) from None
-    return Origin(float(lon), float(lat))
-
-
-_GEOGRAPHIC_NAMES = frozenset(
-    {"wgs84", "crs84", "epsg:4326", "epsg:4490", "cgcs2000", "gcj02", "bd09", "4326", "4490"}
-)
+    return Origin(*point_to_wgs84(fx, fy, crs))  # the one CRS edge: gis_onemap.crs.edge
 
 
 def check_radius(radius_m: Any, name: str = "radius_m") -> float:

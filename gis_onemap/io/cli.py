@@ -128,8 +128,8 @@ def export(
 
     from gis_onemap.categories import get_category
     from gis_onemap.cli.session import cli_session
+    from gis_onemap.crs.edge import bbox_to_wgs84, output_crs
     from gis_onemap.db.tables import table_for
-    from gis_onemap.io.crs_params import bbox_to_wgs84, output_crs
     from gis_onemap.query.items import filter_clause, parse_bbox
     from gis_onemap.settings import get_settings
     from gis_onemap.usecases.context import Caller

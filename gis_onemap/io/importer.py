@@ -11,12 +11,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj.exceptions import ProjError
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import Category
 from gis_onemap.categories.model import LocatedAt
-from gis_onemap.crs import CRSError, CRSSpec, parse_crs, to_wgs84
+from gis_onemap.crs import CRSError, CRSSpec, parse_crs
+from gis_onemap.crs.edge import input_crs, usable_crs
 from gis_onemap.db.bulk import (
     copy_columns,
     existing_ids,
@@ -66,28 +66,10 @@ class ImportOptions:
             raise InvalidInput("the duplicate distance must be within [0, 10000] m")
 
 
-def _parse(value: str | None, what: str) -> CRSSpec:
-    try:
-        spec = parse_crs(value)
-    except CRSError as exc:
-        raise InvalidInput(f"{what}: {exc}") from None
-    return usable_crs(spec, what)
-
-
-def usable_crs(spec: CRSSpec, what: str) -> CRSSpec:
-    """``spec`` if coordinates can go from it to WGS84 (PROJ also knows Mars and the Moon)."""
-    try:
-        with np.errstate(all="ignore"):
-            to_wgs84(0.0, 0.0, spec)
-    except ProjError:
-        raise InvalidInput(f"{what}: cannot transform from {spec.uri[:80]} to WGS84") from None
-    return spec
-
-
 def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportReport) -> CRSSpec:
     """``--crs`` wins (Amap/Baidu coordinates often sit in files labelled WGS84), then the file's
     own CRS (.prj, GeoPackage), then WGS84."""
-    given = _parse(options.crs, "crs") if options.crs else None
+    given = input_crs(options.crs, "crs") if options.crs else None
     found = None
     if file_crs:
         try:
@@ -336,7 +318,7 @@ def import_file(
     """
     name = filename or path.name
     fmt = detect_format(name, options.format)
-    given = _parse(options.crs, "crs") if options.crs else None
+    given = input_crs(options.crs, "crs") if options.crs else None
     progress = options.progress or (lambda stage, done, total: None)
     report = ImportReport(
         collection=category.id, file=name, format=fmt.name, on_duplicate=options.on_duplicate,

@@ -12,8 +12,8 @@ from gis_onemap.api.links import base_url, link
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, SchemaResponse
 from gis_onemap.categories import CATEGORIES, Category
 from gis_onemap.categories.schema import feature_schema, queryables_schema
+from gis_onemap.crs.edge import SUPPORTED_CRS
 from gis_onemap.db.repository import FeatureRepository
-from gis_onemap.io.crs_params import SUPPORTED_CRS
 
 router = APIRouter(tags=["Collections"])
 #: Conformance classes of this router: queryables and schemas (Features Parts 3 and 5).

@@ -16,8 +16,8 @@ from starlette.background import BackgroundTask
 from gis_onemap.api.deps import CallerDep, CategoryDep, WriteSessionDep
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.auth.deps import EDITOR
+from gis_onemap.crs.edge import content_crs, output_crs
 from gis_onemap.errors import InvalidInput
-from gis_onemap.io.crs_params import content_crs, output_crs
 from gis_onemap.io.formats import get_format
 from gis_onemap.usecases import transfer
 from gis_onemap.usecases.context import Caller

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from gis_onemap.api.bodies import (
     FEATURE_EXAMPLE,
@@ -14,6 +14,7 @@ from gis_onemap.api.bodies import (
     PATCH_SCHEMA,
     request_body,
 )
+from gis_onemap.api.crs import OutputCRSDep
 from gis_onemap.api.deps import (
     CategoryDep,
     IfMatchDep,
@@ -27,15 +28,15 @@ from gis_onemap.api.links import base_url, request_url
 from gis_onemap.api.params import ItemsParams
 from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
 from gis_onemap.auth.deps import EDITOR
-from gis_onemap.db.etags import IfMatch
-from gis_onemap.db.repository import FeatureRepository, ItemQuery
-from gis_onemap.io.crs_params import (
+from gis_onemap.crs.edge import (
     CRS_CONFORMANCE,
     bbox_to_wgs84,
     content_crs,
     features_to_crs,
     output_crs,
 )
+from gis_onemap.db.etags import IfMatch
+from gis_onemap.db.repository import FeatureRepository, ItemQuery
 from gis_onemap.limits import InputLimits
 from gis_onemap.query.items import (
     datetime_clause,
@@ -180,9 +181,8 @@ def item(
     category: CategoryDep,
     viewer: ViewerDep,
     feature_id: FeatureId,
-    crs: Annotated[str | None, Query(description="Output CRS; default CRS84")] = None,
+    spec: OutputCRSDep,
 ) -> GeoJSONResponse:
-    spec = output_crs(crs)
     repo = FeatureRepository(session, category)
     feature, etag = repo.get_versioned(feature_id, viewer.sees_personal_data)
     features_to_crs([feature], spec)
