@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from gis_onemap.api.app import create_app
 from gis_onemap.api.deps import get_session, get_write_session
+from gis_onemap.api.routers.tiles import get_tile_backend
 from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
+from gis_onemap.tiles.sources import SessionBackend
 
 #: Names of the tokens created (committed) in the test database, one per role.
 TEST_TOKEN_NAMES = {"viewer": "test-viewer", "editor": "test-editor", "admin": "test-admin"}
@@ -109,6 +111,8 @@ def bind_to_test_transaction(application: FastAPI, db_session: Session) -> FastA
     # scope="function": its "commit" runs before the response is sent, as in production)
     application.dependency_overrides[get_session] = _read_session
     application.dependency_overrides[get_write_session] = _session
+    # tiles read and render in the test's transaction too (the app's pool would not see it)
+    application.dependency_overrides[get_tile_backend] = lambda: SessionBackend(db_session)
     return application
 
 

@@ -241,6 +241,7 @@ def _counts_by_ring(
         p = f["properties"]
         slot = out[p["ring_distance_m"]]
         slot["inside"][p["category"]] = slot["inside"].get(p["category"], 0) + 1
-        if p["category"] == "protected_targets":
-            slot["population"] += p.get("population") or 0
+        people = REGISTRY[p["category"]].population_field  # declared: protected targets
+        if people is not None:
+            slot["population"] += p.get(people) or 0
     return out

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import typer
 from sqlalchemy.orm import Session
 
-from gis_onemap.errors import OneMapError
+from gis_onemap.cli.session import cli_session
 
 LonOpt = typer.Option(None, help="Longitude (or easting in a projected --crs).")
 LatOpt = typer.Option(None, help="Latitude (or northing in a projected --crs).")
@@ -19,30 +18,14 @@ CrsOpt = typer.Option(None, help="CRS of the coordinates: EPSG code, 'gcj02', 'b
 CategoryOpt = typer.Option(None, "--category", "-c", help="Category id (repeatable); default all.")
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    """A read-only use of the configured database (rolled back at the end)."""
-    from gis_onemap.db.engine import make_engine, make_session_factory
+def _run(work: Callable[[Session, Any], Any]) -> Any:
+    """Run ``work(session, caller)`` read-only; domain errors: a red message and exit code 1."""
     from gis_onemap.settings import get_settings
+    from gis_onemap.usecases.context import Caller
 
-    engine = make_engine(get_settings())
-    session = make_session_factory(engine)()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
-        engine.dispose()
-
-
-def _run(work: Callable[[Session], Any]) -> Any:
-    """Run ``work`` with a session; domain errors become a red message and exit code 1."""
-    try:
-        with _session() as session:
-            return work(session)
-    except OneMapError as exc:
-        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+    settings = get_settings()
+    with cli_session(settings, commit=False, exit_code=1) as session:
+        return work(session, Caller(settings))
 
 
 def _require_point(lon: float | None, lat: float | None) -> tuple[float, float]:
@@ -96,25 +79,16 @@ def nearest(
     out: Path = typer.Option(None, help="Write the GeoJSON here instead of printing a table."),
 ) -> None:
     """The k nearest resources to a point, nearest first (geodesic metres on WGS84)."""
-    from gis_onemap.analysis.inputs import (
-        category_filters,
-        check_k,
-        check_radius,
-        origin_from,
-        resolve_categories,
-    )
-    from gis_onemap.analysis.proximity import ProximityService
+    from gis_onemap.usecases import analysis
 
     x, y = _require_point(lon, lat)
+    filters = _filters(where)
 
-    def work(session: Session) -> dict[str, Any]:
-        origin = origin_from(x, y, crs)
-        cats = resolve_categories(category)
-        filters = category_filters(_filters(where), cats)
-        limit = None if max_distance is None else check_radius(max_distance, "--max-distance")
-        return (
-            ProximityService(session).nearest(origin, cats, filters, check_k(k), limit).collection()
-        )
+    def work(session: Session, caller: Any) -> dict[str, Any]:
+        return analysis.nearest(
+            session, caller, lon=x, lat=y, crs=crs, categories=category, filters=filters, k=k,
+            max_distance_m=max_distance,
+        )  # fmt: skip
 
     fc = _run(work)
     if out:
@@ -141,27 +115,23 @@ def surroundings(
     out: Path = typer.Option(..., help="report.json or report.html (offline folium map)."),
 ) -> None:
     """What lies around a point or incident: the 8 categories with totals, as JSON or a map."""
-    from gis_onemap.analysis.incidents import IncidentRepository
-    from gis_onemap.analysis.inputs import check_k, check_radius, origin_from
     from gis_onemap.analysis.schemas import SurroundingsRequest, parse_body
-    from gis_onemap.analysis.surroundings import SurroundingsService
+    from gis_onemap.usecases import analysis
 
     if out.suffix.lower() not in (".json", ".html", ".htm"):
         typer.secho("error: --out must end in .json or .html", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
 
-    def work(session: Session) -> dict[str, Any]:
-        service = SurroundingsService(session)
+    def work(session: Session, caller: Any) -> dict[str, Any]:
         if incident is not None:
-            r, kk = check_radius(radius), None if k is None else check_k(k)
-            inc = IncidentRepository(session).get(incident)
-            return service.surroundings(inc.origin, r, inc.event_category, inc.event_type, kk)
+            return analysis.surroundings_around_incident(
+                session, caller, incident, radius_m=radius, k=k
+            )
         x, y = _require_point(lon, lat)
         data = {"lon": x, "lat": y, "crs": crs, "radius_m": radius, "k": k,
                 "event_category": event_category, "event_type": event_type}  # fmt: skip
         req = parse_body(SurroundingsRequest, {a: b for a, b in data.items() if b is not None})
-        origin = origin_from(req.lon, req.lat, req.crs)
-        return service.surroundings(origin, req.radius_m, req.event_category, req.event_type, req.k)
+        return analysis.surroundings_around_point(session, caller, req)
 
     result = _run(work)
     if out.suffix.lower() == ".json":
@@ -188,8 +158,8 @@ def buffer(
     out: Path = typer.Option(..., help="zones.gpkg, zones.geojson or zones.html"),
 ) -> None:
     """Geodesic buffer rings around a point, a GeoJSON file or selected features."""
-    from gis_onemap.analysis.buffers import BufferService
     from gis_onemap.analysis.schemas import BufferRequest, parse_body
+    from gis_onemap.usecases import analysis
 
     body: dict[str, Any] = {"distances_m": distance, "dissolve": dissolve, "crs": crs}
     if intersect:
@@ -204,8 +174,8 @@ def buffer(
         body["geometry"] = {"type": "Point", "coordinates": [lon, lat]}
     body = {a: b for a, b in body.items() if b is not None}
 
-    def work(session: Session) -> dict[str, Any]:
-        return BufferService(session).buffer(parse_body(BufferRequest, body))
+    def work(session: Session, caller: Any) -> dict[str, Any]:
+        return analysis.buffer(session, caller, parse_body(BufferRequest, body))
 
     fc = _run(work)
     _write_layers(fc, out, "rings", lambda: _render("render_buffers", fc))
@@ -219,16 +189,12 @@ def hazard_zones(
     out: Path = typer.Option(..., help="zones.gpkg, zones.geojson or zones.html"),
 ) -> None:
     """Zones around hazard sources (radius per level, configurable), with targets inside."""
-    from gis_onemap.analysis.hazard_zones import HazardZoneService, hazard_zone_radii, parse_levels
-    from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
-    from gis_onemap.settings import get_settings
+    from gis_onemap.usecases import analysis
 
-    def work(session: Session) -> dict[str, Any]:
-        box = parse_bbox(bbox)
-        if box is not None:
-            check_wgs84_bbox(box)
-        radii = hazard_zone_radii(get_settings().hazard_zone_radii_m)
-        return HazardZoneService(session).zones(parse_levels(level), radii, box, region_code)
+    def work(session: Session, caller: Any) -> dict[str, Any]:
+        return analysis.hazard_zones(
+            session, caller, levels=level, bbox=bbox, region_code=region_code
+        )
 
     fc = _run(work)
     _write_layers(fc, out, "hazard_zones", lambda: _render("render_hazard_zones", fc))

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from gis_onemap.categories import REGISTRY, Category
-from gis_onemap.categories.schema import queryable_names
+from gis_onemap.categories.schema import equality_filter_names
+from gis_onemap.categories.system_fields import ANALYSIS_PARAMS as _ANALYSIS_PARAMS
 from gis_onemap.categories.validation import coerce_value
-from gis_onemap.crs import CoordinateRangeError, CRSError, to_wgs84, validate_lonlat
+from gis_onemap.crs.edge import point_to_wgs84
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import InvalidInput
 from gis_onemap.query.items import property_filters
@@ -24,11 +25,9 @@ MAX_K = 1000
 #: Most distances in one buffer request.
 MAX_DISTANCES = 20
 
-#: Query parameters of the analysis endpoints that are not property filters.
-ANALYSIS_PARAMS = frozenset(
-    {"lon", "lat", "crs", "category", "k", "max_distance_m", "radius_m", "limit", "f"}
-    | {"include_unusable"}
-)
+#: Query parameters of the analysis endpoints that are not property filters (one table:
+#: ``categories/system_fields.py``; re-exported here for the routers).
+ANALYSIS_PARAMS = _ANALYSIS_PARAMS
 
 
 @dataclass(frozen=True)
@@ -62,22 +61,7 @@ def origin_from(x: Any, y: Any, crs: str | None = None) -> Origin:
         raise InvalidInput("lon and lat must be numbers") from None
     if not (math.isfinite(fx) and math.isfinite(fy)):
         raise InvalidInput("lon and lat must be finite numbers")
-    geographic = crs is None or str(crs).strip().lower() in _GEOGRAPHIC_NAMES
-    try:
-        if geographic:
-            validate_lonlat(fx, fy)
-        lon, lat = (fx, fy) if crs is None else to_wgs84(fx, fy, crs)
-        validate_lonlat(lon, lat)
-    except CRSError as exc:
-        raise InvalidInput(f"crs: {exc}") from None
-    except CoordinateRangeError as exc:
-        raise InvalidInput(str(exc)) from None
-    return Origin(float(lon), float(lat))
-
-
-_GEOGRAPHIC_NAMES = frozenset(
-    {"wgs84", "crs84", "epsg:4326", "epsg:4490", "cgcs2000", "gcj02", "bd09", "4326", "4490"}
-)
+    return Origin(*point_to_wgs84(fx, fy, crs))  # the one CRS edge: gis_onemap.crs.edge
 
 
 def check_radius(radius_m: Any, name: str = "radius_m") -> float:
@@ -186,7 +170,7 @@ def category_filters(params: Mapping[str, str], categories: Sequence[Category]) 
     known: set[str] = set()
     for category in categories:
         table = table_for(category.id)
-        names = queryable_names(category) - {"geometry", "updated_at"}
+        names = equality_filter_names(category)
         equality = {k: params[k] for k in keys if k in names}
         ranges: dict[str, tuple[str, str]] = {}
         for k in keys:

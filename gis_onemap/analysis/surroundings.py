@@ -64,10 +64,9 @@ def sql_resource(name: str) -> str:
 def summary_sql() -> str:
     """``surroundings_summary.sql`` with the categories' declared SQL spliced in."""
     sql = sql_resource("surroundings_summary.sql")
-    for cid in ("rescue_teams", "supplies"):
-        usable = REGISTRY[cid].usable
-        reason = usable.reason(cid) if usable else "NULL::text"
-        sql = sql.replace(f"__{cid.upper()}_REASON__", reason)
+    for c in CATEGORIES:  # each placeholder the SQL file uses gets that category's declaration
+        reason = c.usable.reason(c.id) if c.usable else "NULL::text"
+        sql = sql.replace(f"__{c.id.upper()}_REASON__", reason)
     return sql.replace("__PLAN_APPLIES__", applies_sql("plans"))
 
 
@@ -115,14 +114,15 @@ class EventFit:
         return sorted(specialties_for(self.event_type, self.event_category))
 
 
-def _plans_select(where: list[ColumnElement[bool]], personal: bool) -> Any:
-    """Plans whose jurisdiction contains the incident (at most ``:k``)."""
-    plans = REGISTRY["plans"]
-    table = table_for(plans.id)
+def _jurisdiction_select(
+    category: Category, where: list[ColumnElement[bool]], personal: bool
+) -> Any:
+    """Rows (plans) whose jurisdiction contains the incident (at most ``:k``)."""
+    table = table_for(category.id)
     origin = origin_geography()
     return (
-        select(*_columns(plans, personal, origin))
-        .where(*where, text(applies_sql(plans.id)))
+        select(*_columns(category, personal, origin))
+        .where(*where, text(applies_sql(category.id)))
         # the k kept are the closest responsibility first, then the nearest
         .order_by(level_order(table.c.issuer_level), distance_expr(table, origin), table.c.id)
         .limit(bindparam("k", type_=Integer))
@@ -133,13 +133,13 @@ def _category_select(category: Category, fit_event: bool, personal: bool, usable
     """Rows of one category within ``:radius`` (at most ``:k``), filtered by the event's fit."""
     table = table_for(category.id)
     where: list[ColumnElement[bool]] = usable_where(category) if usable_only else []
-    if category.id == "experts" and fit_event:
-        where.append(table.c.specialties.op("&&")(bindparam("specialties", type_=ARRAY(Text))))
-    if category.id == "plans":
-        if fit_event:
-            fits = table.c.event_types.op("&&")(bindparam("event_types", type_=ARRAY(Text)))
-            where.append(fits)
-        return _plans_select(where, personal)
+    if category.event_match is not None and fit_event:
+        # declared: experts by specialties, plans by event types (the bound parameter has the
+        # field's name: EventFit computes both vocabularies)
+        match = category.event_match
+        where.append(table.c[match].op("&&")(bindparam(match, type_=ARRAY(Text))))
+    if category.selection == "jurisdiction":
+        return _jurisdiction_select(category, where, personal)
     radius, k = bindparam("radius", type_=Float), bindparam("k", type_=Integer)
     return within_select(category, radius, where, k, personal)
 
@@ -218,7 +218,7 @@ class SurroundingsService:
         collections: dict[str, dict[str, Any]] = {}
         for i, c in enumerate(CATEGORIES):
             feats = [_feature(r) for r in rows if r.part == i]
-            if c.id == "plans":  # closest responsibility first (stable: then by distance)
+            if c.selection == "jurisdiction":  # closest responsibility first, then distance
                 feats.sort(key=lambda f: level_rank(f["properties"].get("issuer_level")))
             collections[c.id] = {
                 "type": "FeatureCollection",

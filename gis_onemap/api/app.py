@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from types import ModuleType
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -37,12 +38,23 @@ from gis_onemap.auth.deps import require_read
 from gis_onemap.auth.query_tokens import QueryTokenGuard
 from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
 from gis_onemap.settings import Settings, get_settings
+from gis_onemap.tiles.service import TileService
+from gis_onemap.tiles.sources import PooledBackend
 
 log = logging.getLogger("gis_onemap")
 
 
+def assemble_conformance(modules: Iterable[ModuleType]) -> tuple[str, ...]:
+    """The conformance classes the routers declare (``CONFORMANCE``), in order, once each."""
+    out: list[str] = []
+    for module in modules:
+        out += [c for c in getattr(module, "CONFORMANCE", ()) if c not in out]
+    return tuple(out)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the database pool opens and closes with the app's lifespan."""
+    """Build the app; it owns every resource: the database pool, the tiles' connection pool
+    and version connection open and close with the app's lifespan."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -51,13 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
         app.state.read_session_factory = make_read_session_factory(engine)
+        tile_backend = PooledBackend(settings)  # tests override get_tile_backend instead
+        app.state.tile_backend = tile_backend
         try:
+            await tile_backend.open()
             yield
         finally:
-            tile_service = getattr(app.state, "tile_service", None)
-            if tile_service is not None:  # made on the first tile request
-                tile_service.close()
-                app.state.tile_service = None
+            tile_backend.close()
             engine.dispose()
 
     app = FastAPI(
@@ -71,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require_read)],  # anonymous_read=false: reads need a token
     )
     app.state.settings = settings
+    app.state.tile_service = TileService(settings)  # the tile cache lives as long as the app
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:  # closed unless origins are listed; no cookies, so no credentials
@@ -92,8 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # refuses forged Hosts and non-JSON bodies, sees every response's headers
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
-    for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
+    modules = (core, collections, items, stock, audit, io, incidents, analysis, tiles, web)
+    for module in modules:
         app.include_router(module.router)
+    app.state.conformance = assemble_conformance(modules)
     app.include_router(roads.router)
     app.include_router(streets.router)
     app.include_router(hazards.router)

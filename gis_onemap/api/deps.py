@@ -26,6 +26,7 @@ from gis_onemap.categories import Category, get_category
 from gis_onemap.db.engine import session_scope
 from gis_onemap.errors import InvalidInput
 from gis_onemap.settings import Settings
+from gis_onemap.usecases.context import Caller
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -91,3 +92,12 @@ IfMatchDep = Annotated[
 CategoryDep = Annotated[Category, Depends(get_category_dep)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 JsonBody = Annotated[Any, Depends(json_body)]
+
+
+def get_caller(settings: SettingsDep, viewer: ViewerDep) -> Caller:
+    """The caller of a use case (``gis_onemap.usecases``): the app's settings and whether the
+    principal sees personal data."""
+    return Caller(settings, viewer.sees_personal_data)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -5,17 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy import create_engine, pool
 
 from gis_onemap.auth.principal import Role
-from gis_onemap.errors import OneMapError
+from gis_onemap.cli.session import cli_session
 from gis_onemap.settings import get_settings
 
 ROLES = ("viewer", "editor", "admin")
-
-
-def _engine():  # type: ignore[no-untyped-def]
-    return create_engine(get_settings().resolved_database_url(), poolclass=pool.NullPool)
 
 
 def create(
@@ -34,15 +29,8 @@ def create(
     if role not in ROLES:
         typer.echo(f"error: --role must be one of {', '.join(ROLES)}", err=True)
         raise typer.Exit(2)
-    engine = _engine()
-    try:
-        with engine.begin() as conn:
-            token = create_token(conn, name, Role[role], region_code or ())
-    except OneMapError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+    with cli_session(get_settings(), exit_code=1) as session:
+        token = create_token(session.connection(), name, Role[role], region_code or ())
     scope = ", ".join(region_code) if region_code else "all regions"
     typer.echo(f"token {name!r} ({role}, {scope}); store it now, it is not shown again:")
     typer.echo(token)
@@ -52,12 +40,8 @@ def list_() -> None:
     """List tokens: name, role, regions, created, revoked (never the token itself)."""
     from gis_onemap.auth.tokens import list_tokens
 
-    engine = _engine()
-    try:
-        with engine.connect() as conn:
-            tokens = list_tokens(conn)
-    finally:
-        engine.dispose()
+    with cli_session(get_settings(), commit=False) as session:
+        tokens = list_tokens(session.connection())
     for t in tokens:
         regions = ",".join(t.region_codes) or "*"
         revoked = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
@@ -68,15 +52,8 @@ def revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> No
     """Revoke a token: refused within the token cache's TTL (1 s by default) everywhere."""
     from gis_onemap.auth.tokens import revoke_token
 
-    engine = _engine()
-    try:
-        with engine.begin() as conn:
-            revoke_token(conn, name)
-    except OneMapError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+    with cli_session(get_settings(), exit_code=1) as session:
+        revoke_token(session.connection(), name)
     typer.echo(f"token {name!r} revoked")
 
 

@@ -12,6 +12,7 @@ from gis_onemap.categories.model import (
     Choice,
     Dispatch,
     Field,
+    LocatedAt,
     Usability,
 )
 
@@ -210,6 +211,7 @@ PROTECTED_TARGETS = Category(
     description="Schools, hospitals, residential areas and other places to protect.",
     geometry_types=POINT_OR_AREA,
     color="#2b83ba",
+    population_field="population",  # people exposed inside a buffer ring
     fields=(
         Field(
             "target_type",
@@ -352,6 +354,9 @@ SUPPLIES = Category(
     stock_field="quantity",
     # a quantity leaves the stock record (its depot's) and what is unused comes back on release
     dispatch=Dispatch(mode="stock"),
+    # a supply held at a depot takes the depot's point; supplies are looked up by depot
+    located_at=LocatedAt(field="depot_id", collection="depots", noun="depot"),
+    indexed=("depot_id",),
     # Expired (by date as of today, or marked so) and reserved/damaged stock cannot be handed out.
     # A NULL status counts as available: records from before statuses existed stay counted.
     usable=Usability(
@@ -399,6 +404,7 @@ SUPPLIES = Category(
             "所在储备库",
             "Depot id",
             minimum=1,
+            references="depots",
             description="A supply held at a depot takes the depot's location.",
         ),
         Field("expiry_date", "date", "有效期至", "Expiry date"),
@@ -597,6 +603,7 @@ EXPERTS = Category(
     en="Experts",
     description="The expert pool by specialty; located at their work unit.",
     color="#7b3294",
+    event_match="specialties",
     fields=(
         Field(
             "specialties",
@@ -623,6 +630,8 @@ PLANS = Category(
     color="#e66101",
     derive=derived.derive_plan,
     db_checks=(check_plan_area,),
+    event_match="event_types",
+    selection="jurisdiction",
     fields=(
         Field(
             "plan_type",
@@ -667,6 +676,7 @@ PLANS = Category(
             "企业危险源",
             "Enterprise hazard source id",
             minimum=1,
+            references="hazard_sources",
             description="Enterprise plans: the hazard source at whose site the plan applies.",
         ),
         Field(

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gis_onemap.categories.system_fields import RESERVED_PROPERTIES as _RESERVED_PROPERTIES
+
 FieldType = Literal[
     "string", "integer", "number", "boolean", "date", "datetime", "string_list", "object_list"
 ]
@@ -58,6 +60,8 @@ class Field:
     personal: bool = False
     in_tiles: bool = False
     description: str = ""
+    #: the collection whose feature id this integer field holds (a foreign key, SET NULL)
+    references: str | None = None
 
     @property
     def enum(self) -> tuple[str, ...] | None:
@@ -116,6 +120,25 @@ class Dispatch:
 
 
 @dataclass(frozen=True)
+class LocatedAt:
+    """A feature sent without a geometry takes the point of the feature it references.
+
+    ``field`` holds the id of a feature of ``collection`` (supplies: ``depot_id`` → ``depots``):
+    writes and imports look the referenced point up, and a missing one is a 422.
+    """
+
+    field: str
+    collection: str
+    #: what one referenced feature is called in messages ("no such depot")
+    noun: str
+
+
+#: How the surroundings of an incident select a category's rows: those within the radius, or
+#: those whose jurisdiction contains the incident (plans: ``analysis/jurisdiction.py``).
+Selection = Literal["radius", "jurisdiction"]
+
+
+@dataclass(frozen=True)
 class Category:
     """One of the 8 resource categories of the one map (collection id = ``id``)."""
 
@@ -136,10 +159,28 @@ class Category:
     #: Checks that need the database (e.g. referenced region codes exist); each gets the session
     #: and the validated column values and raises ``ValidationFailed`` (422).
     db_checks: tuple[Callable[[Any, dict[str, Any]], None], ...] = ()
+    #: Where a feature sent without a geometry is located (``None``: a geometry is required).
+    located_at: LocatedAt | None = None
+    #: A ``string_list`` field matched against an incident's event: its values come from the
+    #: vocabulary of the same name on ``analysis.surroundings.EventFit`` (``specialties`` for
+    #: experts, ``event_types`` for plans); ``None``: every row fits every event.
+    event_match: str | None = None
+    #: How the surroundings of an incident select rows (``"jurisdiction"``: plans).
+    selection: Selection = "radius"
+    #: A field counting people (summed per ring by buffers as the exposed population).
+    population_field: str | None = None
+    #: Extra b-tree indexes, one per column named (besides geometry, geography, updated_at).
+    indexed: tuple[str, ...] = ()
     _by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.all_fields})
+        # a declared hook must name a field of the category: a typo fails at import, not later
+        named = [*self.indexed, self.event_match, self.population_field]
+        named.append(self.located_at.field if self.located_at else None)
+        unknown = [n for n in named if n is not None and n not in self._by_name]
+        if unknown:
+            raise ValueError(f"category {self.id}: unknown field(s) {unknown} in its declarations")
 
     @property
     def all_fields(self) -> tuple[Field, ...]:
@@ -179,5 +220,6 @@ COMMON_FIELDS: tuple[Field, ...] = (
     Field("address", "string", "地址", "Address", max_length=500),
 )
 
-#: Properties the server sets or keeps apart from the category's typed fields.
-RESERVED_PROPERTIES = ("id", "updated_at", "extra", "category")
+#: Properties the server sets or keeps apart from the category's typed fields (one table:
+#: ``categories/system_fields.py``).
+RESERVED_PROPERTIES = _RESERVED_PROPERTIES

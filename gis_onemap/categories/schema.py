@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from gis_onemap.categories.model import Category, Field
+from gis_onemap.categories.system_fields import (
+    NOT_EQUALITY_FILTERS,
+    QUERYABLE_SYSTEM_FIELDS,
+    STORED_PROPERTIES,
+    SYSTEM_BY_NAME,
+)
 
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
@@ -71,24 +77,13 @@ def _geometry_schema(category: Category) -> dict[str, Any]:
 def feature_schema(category: Category, schema_id: str, include_personal: bool = True) -> dict:
     """Schema of the properties of a category's features (``/collections/{id}/schema``)."""
     fields = category.all_fields if include_personal else category.public_fields
+    # system fields around the typed ones: id, geometry first, extra, updated_at last
     props: dict[str, Any] = {
-        "id": {
-            "title": "标识 / Identifier",
-            "type": "integer",
-            "x-ogc-role": "id",
-            "readOnly": True,
-        },
+        "id": dict(SYSTEM_BY_NAME["id"].schema),
         "geometry": _geometry_schema(category),
     }
     props.update({f.name: field_schema(f) for f in fields})
-    props["extra"] = {"title": "扩展字段 / Extra fields", "type": "object"}
-    props["updated_at"] = {
-        "title": "更新时间 / Updated at",
-        "type": "string",
-        "format": "date-time",
-        "readOnly": True,
-        "x-ogc-role": "primary-instant",
-    }
+    props.update({name: dict(SYSTEM_BY_NAME[name].schema) for name in STORED_PROPERTIES})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": schema_id,
@@ -104,7 +99,12 @@ def feature_schema(category: Category, schema_id: str, include_personal: bool = 
 def queryable_names(category: Category) -> set[str]:
     """Property names usable in filters and sortby (no personal data, no JSON blobs)."""
     names = {f.name for f in category.public_fields if f.type != "object_list"}
-    return names | {"id", "updated_at", "geometry"}
+    return names | QUERYABLE_SYSTEM_FIELDS
+
+
+def equality_filter_names(category: Category) -> set[str]:
+    """Property names usable as ``?name=value`` filters (queryables but geometry/updated_at)."""
+    return queryable_names(category) - NOT_EQUALITY_FILTERS
 
 
 def queryables_schema(category: Category, schema_id: str) -> dict[str, Any]:

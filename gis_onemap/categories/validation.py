@@ -447,12 +447,9 @@ def checked_geometry(
     if not np.isfinite(shapely.get_coordinates(geom)).all():
         raise error("coordinates must be finite numbers")
     if crs is not None:
-        from gis_onemap.crs import CRSError, transform_geometry
+        from gis_onemap.crs.edge import geometry_to_wgs84  # the one CRS edge
 
-        try:
-            geom = transform_geometry(geom, crs)
-        except CRSError as exc:
-            raise error(f"crs: {exc}") from None
+        geom = geometry_to_wgs84(geom, crs, error)
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all() or (abs(coords[:, 0]) > 180).any():
         raise error("longitude must be within [-180, 180]")

@@ -1,9 +1,10 @@
-"""The one database session helper for CLI commands: committed on success, rolled back and
-closed otherwise, its engine disposed (a CLI run is short; no pool kept)."""
+"""The one database session helper for CLI commands: committed on success (or rolled back for
+a read-only command), rolled back and closed otherwise, its engine disposed (a CLI run is
+short; no pool kept). Every ``onemap`` command that talks to the database uses it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import typer
@@ -13,20 +14,36 @@ from gis_onemap.errors import OneMapError
 from gis_onemap.settings import Settings, get_settings
 
 
+def print_error(exc: OneMapError) -> None:
+    """The default report of a domain error: ``error: <user-safe message>`` on stderr."""
+    typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+
+
 @contextmanager
-def cli_session(settings: Settings | None = None) -> Iterator[Session]:
-    """A session on the configured database; a :class:`OneMapError` becomes a clean exit 2."""
+def cli_session(
+    settings: Settings | None = None,
+    *,
+    commit: bool = True,
+    exit_code: int = 2,
+    report: Callable[[OneMapError], None] = print_error,
+) -> Iterator[Session]:
+    """A session on the configured database; a :class:`OneMapError` is ``report``-ed and
+    becomes a clean exit ``exit_code`` (no traceback). ``commit=False``: always rolled back
+    (analyses and exports only read)."""
     from gis_onemap.db.engine import make_engine, make_session_factory
 
     engine = make_engine(settings or get_settings())
     session = make_session_factory(engine)()
     try:
         yield session
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except OneMapError as exc:
         session.rollback()
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from None
+        report(exc)
+        raise typer.Exit(exit_code) from None
     except BaseException:
         session.rollback()
         raise

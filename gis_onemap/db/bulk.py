@@ -15,6 +15,7 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from gis_onemap.categories.system_fields import SERVER_SET
 from gis_onemap.errors import Conflict, Forbidden, ValidationFailed
 
 
@@ -187,7 +188,7 @@ def update_features(
     """
     if not changes:
         return 0
-    columns = [c.name for c in table.columns if c.name not in ("id", "updated_at")]
+    columns = [c.name for c in table.columns if c.name not in SERVER_SET]
     rows = []
     for fid, values in changes:
         row = {f"v_{c}": values.get(c) for c in columns}

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from gis_onemap.auth.dbcontext import is_rls_violation, missing_or_forbidden
 from gis_onemap.categories import Category
+from gis_onemap.categories.system_fields import STORED_PROPERTIES
 from gis_onemap.categories.validation import (
     stale_derived,
     validate_geometry,
@@ -88,7 +89,7 @@ class FeatureRepository:
     # ---- reading -------------------------------------------------------------------------
     def _property_columns(self, include_personal: bool) -> list[str]:
         fields = self.category.all_fields if include_personal else self.category.public_fields
-        return [f.name for f in fields] + ["extra", "updated_at"]
+        return [f.name for f in fields] + list(STORED_PROPERTIES)
 
     def feature_expr(self, include_personal: bool = False) -> ColumnElement[Any]:
         """SQL building one GeoJSON Feature (as json) per row."""
@@ -174,24 +175,31 @@ class FeatureRepository:
         if props is None:
             props = {}
         geometry = feature.get("geometry")
-        at_depot = geometry is None and self.category.id == "supplies" and props.get("depot_id")
+        at = self.category.located_at  # e.g. a supply held at a depot takes the depot's point
+        located = geometry is None and at is not None and props.get(at.field)
         # geometry errors are reported before property errors
-        geom = None if at_depot else validate_geometry(self.category, geometry, self.limits)
+        geom = None if located else validate_geometry(self.category, geometry, self.limits)
         values = validate_properties(self.category, props, lenient=lenient, limits=self.limits)
         for check in self.category.db_checks:  # e.g. plans: known region codes (issue 13)
             check(self.session, values)
-        depot_geom = self._depot_geometry(values.get("depot_id"))
-        values["geom"] = depot_geom if geom is None else from_shape(geom, srid=4326)
+        referenced = self._referenced_geometry(values)
+        values["geom"] = referenced if geom is None else from_shape(geom, srid=4326)
         return values
 
-    def _depot_geometry(self, depot_id: int | None) -> Any:
-        """The location of depot ``depot_id`` (one lookup that also proves it exists)."""
-        if depot_id is None:
+    def _referenced_geometry(self, values: dict[str, Any]) -> Any:
+        """The point of the feature named by the category's ``located_at`` field, if any.
+
+        One lookup that also proves the referenced feature exists (else 422), so a reference
+        is checked even when the feature brings its own geometry.
+        """
+        at = self.category.located_at
+        ref = values.get(at.field) if at is not None else None
+        if at is None or ref is None:
             return None
-        depots = table_for("depots")
-        geom = self.session.execute(select(depots.c.geom).where(depots.c.id == depot_id)).scalar()
+        table = table_for(at.collection)
+        geom = self.session.execute(select(table.c.geom).where(table.c.id == ref)).scalar()
         if geom is None:
-            raise ValidationFailed(f"'depot_id' {depot_id}: no such depot")
+            raise ValidationFailed(f"'{at.field}' {ref}: no such {at.noun}")
         return geom
 
     def _write(self, stmt: Any, rows: list[dict[str, Any]] | None = None) -> Any:

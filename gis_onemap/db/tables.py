@@ -55,10 +55,8 @@ _SQL_TYPES: dict[str, Any] = {
 
 def _column(category: Category, f: Field) -> Column[Any]:
     kwargs: dict[str, Any] = {"nullable": not f.required, "comment": f"{f.zh} / {f.en}"}
-    if f.name == "depot_id":
-        return Column(f.name, BigInteger, ForeignKey("depots.id", ondelete="SET NULL"), **kwargs)
-    if f.name == "hazard_source_id":  # an enterprise plan's site (issue 13)
-        target = ForeignKey("hazard_sources.id", ondelete="SET NULL")
+    if f.references is not None:  # declared: a supply's depot, an enterprise plan's site
+        target = ForeignKey(f"{f.references}.id", ondelete="SET NULL")
         return Column(f.name, BigInteger, target, **kwargs)
     sql_type = _SQL_TYPES[f.type]
     return Column(f.name, sql_type() if isinstance(sql_type, type) else sql_type, **kwargs)
@@ -109,8 +107,8 @@ def _build_table(category: Category) -> Table:
         postgresql_using="gist",
     )
     Index(f"ix_{category.id}_updated_at", table.c.updated_at)
-    if category.id == "supplies":
-        Index("ix_supplies_depot_id", table.c.depot_id)
+    for indexed in category.indexed:  # declared by the category (supplies: depot_id)
+        Index(f"ix_{category.id}_{indexed}", table.c[indexed])
     return table
 
 

@@ -13,14 +13,7 @@ from gis_onemap.errors import OneMapError
 ON_DUPLICATE_HELP = "What to do with a row within the duplicate distance of a similar name."
 
 
-def _session_factory():  # type: ignore[no-untyped-def]
-    from gis_onemap.db.engine import make_engine, make_session_factory
-    from gis_onemap.settings import get_settings
-
-    return make_session_factory(make_engine(get_settings()))
-
-
-def _fail(exc: OneMapError, as_json: bool) -> None:
+def _report(exc: OneMapError, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({"error": exc.message, "details": exc.details}, ensure_ascii=False))
     else:
@@ -37,7 +30,6 @@ def _fail(exc: OneMapError, as_json: bool) -> None:
                 f"'{dup['existing_name']}' ({dup['distance_m']} m)",
                 err=True,
             )
-    raise typer.Exit(1)
 
 
 class _Bar:
@@ -82,28 +74,26 @@ def load(
 ) -> None:
     """Import a file into a collection: every row is checked first; all or nothing."""
     from gis_onemap.categories import get_category
-    from gis_onemap.db.engine import session_scope
-    from gis_onemap.io.importer import ImportOptions, import_file
-    from gis_onemap.io.limits import ImportLimits
+    from gis_onemap.cli.session import cli_session
     from gis_onemap.settings import get_settings
+    from gis_onemap.usecases.context import Caller
+    from gis_onemap.usecases.transfer import ImportRequest, import_features
 
     bar = _Bar(progress and not as_json)
-    if distance is None:
-        distance = get_settings().duplicate_distance_m
-    try:
-        options = ImportOptions(
-            crs=crs, layer=layer, encoding=encoding, format=file_format,
-            on_duplicate=on_duplicate,  # type: ignore[arg-type]
-            skip_invalid=skip_invalid, dry_run=dry_run, progress=bar,
-            duplicate_distance_m=distance, limits=ImportLimits.from_settings(get_settings()),
-        )  # fmt: skip
-        cat = get_category(category)
-        with session_scope(_session_factory()) as session:
-            report = import_file(session, cat, path, options)
-    except OneMapError as exc:
+    settings = get_settings()
+
+    def fail(exc: OneMapError) -> None:
         bar.close()
-        _fail(exc, as_json)
-        return
+        _report(exc, as_json)
+
+    req = ImportRequest(
+        crs=crs, layer=layer, encoding=encoding, format=file_format,
+        on_duplicate=on_duplicate,  # type: ignore[arg-type]
+        skip_invalid=skip_invalid, dry_run=dry_run, duplicate_distance_m=distance,
+    )  # fmt: skip
+    with cli_session(settings, exit_code=1, report=fail) as session:
+        cat = get_category(category)
+        report = import_features(session, Caller(settings), cat, path, req, progress=bar)
     bar.close()
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
@@ -137,29 +127,30 @@ def export(
     from tqdm import tqdm
 
     from gis_onemap.categories import get_category
-    from gis_onemap.db.engine import session_scope
+    from gis_onemap.cli.session import cli_session
+    from gis_onemap.crs.edge import bbox_to_wgs84, output_crs
     from gis_onemap.db.tables import table_for
-    from gis_onemap.io.crs_params import bbox_to_wgs84, output_crs
-    from gis_onemap.io.export import ExportSpec, export_collection
     from gis_onemap.query.items import filter_clause, parse_bbox
+    from gis_onemap.settings import get_settings
+    from gis_onemap.usecases.context import Caller
+    from gis_onemap.usecases.transfer import export_features
 
     bar = tqdm(desc="export", unit="features", unit_scale=True, disable=not progress)
-    try:
+    settings = get_settings()
+
+    def fail(exc: OneMapError) -> None:
+        bar.close()
+        _report(exc, False)
+
+    with cli_session(settings, commit=False, exit_code=1, report=fail) as session:
         cat = get_category(category)
         table = table_for(cat.id)
         where = [c for c in [filter_clause(cql_filter, None, cat, table)] if c is not None]
-        spec = ExportSpec(
+        result = export_features(
+            session, Caller(settings, include_personal), cat, file_format, out,
             crs=output_crs(crs), bbox=bbox_to_wgs84(parse_bbox(bbox), bbox_crs), where=where,
-            include_personal=include_personal, encoding=encoding,
+            encoding=encoding, progress=lambda n: bar.update(n - bar.n),
         )  # fmt: skip
-        with session_scope(_session_factory()) as session:
-            result = export_collection(
-                session, cat, file_format, out, spec, progress=lambda n: bar.update(n - bar.n)
-            )
-    except OneMapError as exc:
-        bar.close()
-        _fail(exc, False)
-        return
     bar.close()
     names = ", ".join(str(p) for p in result.files)
     typer.echo(f"exported {result.count} features of {cat.id} to {names}")

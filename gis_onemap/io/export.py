@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import Category, Field
+from gis_onemap.categories.system_fields import STORED_PROPERTIES
 from gis_onemap.crs import CRSSpec, from_wgs84
 from gis_onemap.db.bulk import stream_chunks
 from gis_onemap.db.repository import FeatureRepository
@@ -158,7 +159,7 @@ def _gdal_export(
 ) -> ExportResult:  # fmt: skip
     fmt = get_format(fmt_name, export=True)
     names = ["id"] + [f.name for f in _fields(category, spec.include_personal)]
-    names += ["extra", "updated_at", "geometry"]
+    names += [*STORED_PROPERTIES, "geometry"]
     if fmt.name == "shp":
         names = [shapefile_name(n) for n in names]
     schema = _arrow_schema(category, spec, names)
@@ -240,7 +241,7 @@ def _csv_export(
     xy = ["lon", "lat"] if spec.crs.is_wgs84 or spec.crs.kind != "pyproj" else ["x", "y"]
     if spec.crs.pyproj_crs is not None and spec.crs.pyproj_crs.is_geographic:
         xy = ["lon", "lat"]
-    header = ["id"] + [f.name for f in fields] + ["extra", "updated_at"] + xy
+    header = ["id"] + [f.name for f in fields] + list(STORED_PROPERTIES) + xy
     header += [] if points_only else ["wkt"]
     kinds = [f.type for f in fields]
     encoding = spec.encoding or "utf-8-sig"  # the BOM lets Excel read UTF-8

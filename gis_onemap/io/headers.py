@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gis_onemap.categories import CATEGORIES, REGISTRY, Category
+from gis_onemap.categories.system_fields import SERVER_SET, STORED_PROPERTIES
 
 #: Shapefile (dBase) field names are at most 10 characters. Every property name longer than that
 #: gets this documented short name on export, and the import maps it back (per category).
@@ -82,7 +83,7 @@ def _aliases(collection_id: str) -> dict[str, str]:
             aliases.setdefault(normalise_header(label), f.name)
     aliases.setdefault("extra", "extra")
     aliases.setdefault("扩展字段", "extra")
-    for reserved in ("id", "updated_at"):
+    for reserved in SERVER_SET:
         aliases.setdefault(reserved, reserved)
     return aliases
 
@@ -131,7 +132,7 @@ def map_headers(
         if col in taken:
             continue
         prop = aliases.get(normalise_header(col))
-        if prop in ("id", "updated_at") or (prop is not None and prop in seen):
+        if prop in SERVER_SET or (prop is not None and prop in seen):
             out.ignored.append(col)
         elif prop is not None:
             out.properties[col] = prop
@@ -192,7 +193,7 @@ def choice_value(category: Category, field_name: str, text: str) -> str:
 def check_shapefile_names() -> None:
     """Every category's Shapefile names are ≤ 10 characters and unique (run by the tests)."""
     for category in CATEGORIES:
-        names = [shapefile_name(f.name) for f in category.all_fields] + ["extra", "updated_at"]
+        names = [shapefile_name(f.name) for f in category.all_fields] + list(STORED_PROPERTIES)
         too_long = [n for n in names if len(n) > 10]
         if too_long or len(set(names)) != len(names):
             raise AssertionError(f"{category.id}: bad Shapefile names {too_long or names}")

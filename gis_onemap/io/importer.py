@@ -11,11 +11,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj.exceptions import ProjError
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import Category
-from gis_onemap.crs import CRSError, CRSSpec, parse_crs, to_wgs84
+from gis_onemap.categories.model import LocatedAt
+from gis_onemap.crs import CRSError, CRSSpec, parse_crs
+from gis_onemap.crs.edge import input_crs, usable_crs
 from gis_onemap.db.bulk import (
     copy_columns,
     existing_ids,
@@ -65,28 +66,10 @@ class ImportOptions:
             raise InvalidInput("the duplicate distance must be within [0, 10000] m")
 
 
-def _parse(value: str | None, what: str) -> CRSSpec:
-    try:
-        spec = parse_crs(value)
-    except CRSError as exc:
-        raise InvalidInput(f"{what}: {exc}") from None
-    return usable_crs(spec, what)
-
-
-def usable_crs(spec: CRSSpec, what: str) -> CRSSpec:
-    """``spec`` if coordinates can go from it to WGS84 (PROJ also knows Mars and the Moon)."""
-    try:
-        with np.errstate(all="ignore"):
-            to_wgs84(0.0, 0.0, spec)
-    except ProjError:
-        raise InvalidInput(f"{what}: cannot transform from {spec.uri[:80]} to WGS84") from None
-    return spec
-
-
 def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportReport) -> CRSSpec:
     """``--crs`` wins (Amap/Baidu coordinates often sit in files labelled WGS84), then the file's
     own CRS (.prj, GeoPackage), then WGS84."""
-    given = _parse(options.crs, "crs") if options.crs else None
+    given = input_crs(options.crs, "crs") if options.crs else None
     found = None
     if file_crs:
         try:
@@ -106,29 +89,32 @@ def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportRepo
     return found or parse_crs(None)
 
 
-def _place_supplies_at_depots(session: Session, prep: Prepared) -> set[int]:
-    """Check ``depot_id`` references in one query; rows at a known depot need no coordinates."""
-    depot_ids = prep.typed.get("depot_id") or [None] * prep.n_rows
-    known = existing_ids(session, table_for("depots"), {d for d in depot_ids if d is not None})
+def _place_at_references(session: Session, at: LocatedAt, prep: Prepared) -> set[int]:
+    """Check the ``at.field`` references in one query; rows at a known feature need no points.
+
+    (supplies: ``depot_id`` → depots, declared by the category's ``located_at``.)
+    """
+    refs = prep.typed.get(at.field) or [None] * prep.n_rows
+    known = existing_ids(session, table_for(at.collection), {d for d in refs if d is not None})
     located = set()
-    for i, depot in enumerate(depot_ids):
-        if depot is None or i in prep.errors:
+    for i, ref in enumerate(refs):
+        if ref is None or i in prep.errors:
             continue
-        if depot in known:
+        if ref in known:
             located.add(i)
         else:
-            prep.reject(i, f"'depot_id' {depot}: no such depot")
+            prep.reject(i, f"'{at.field}' {ref}: no such {at.noun}")
     return located
 
 
-def _depot_points(session: Session, ids: set[int]) -> dict[int, Any]:
+def _referenced_points(session: Session, at: LocatedAt, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
     from geoalchemy2.shape import to_shape
     from sqlalchemy import select
 
-    depots = table_for("depots")
-    rows = session.execute(select(depots.c.id, depots.c.geom).where(depots.c.id.in_(ids)))
+    table = table_for(at.collection)
+    rows = session.execute(select(table.c.id, table.c.geom).where(table.c.id.in_(ids)))
     return {r[0]: to_shape(r[1]) for r in rows}
 
 
@@ -243,8 +229,9 @@ def _process(session: Session, run: _Run, source: SourceTable, given: CRSSpec | 
             _source_crs(options, source.file_crs, report)
         report.crs = run.crs.uri
         headers = map_headers(category, list(source.columns), coordinates=source.tabular)
-        at_depots = category.id == "supplies" and "depot_id" in headers.properties.values()
-        if source.tabular and not (headers.lon or headers.wkt or at_depots):
+        at = category.located_at  # rows may take the point of a referenced feature
+        located_at = at is not None and at.field in headers.properties.values()
+        if source.tabular and not (headers.lon or headers.wkt or located_at):
             raise InvalidInput(
                 "no coordinate columns found: expected lon/lat (经度/纬度), x/y or wkt"
             )
@@ -263,8 +250,9 @@ def _process(session: Session, run: _Run, source: SourceTable, given: CRSSpec | 
     validate_properties_columns(category, source, headers, prep)
     prepare_geometries(category, source, headers, crs, prep)
     located: set[int] = set()
-    if category.id == "supplies":
-        located = _place_supplies_at_depots(session, prep)
+    at = category.located_at
+    if at is not None:
+        located = _place_at_references(session, at, prep)
     require_geometries(category, prep, located)
     run.progress("validate", report.rows_read, report.rows_read)
     for row in sorted(prep.errors):
@@ -274,12 +262,15 @@ def _process(session: Session, run: _Run, source: SourceTable, given: CRSSpec | 
     if run.failed:
         return  # keep reading: the report lists every invalid row of the file
     valid = prep.valid_rows
-    depot_of = prep.typed.get("depot_id") or [None] * prep.n_rows
-    depots = _depot_points(session, {depot_of[i] for i in located if i not in prep.errors})
-    for i in located:
-        if i in prep.errors or not pd.isna(prep.geometries[i]):
-            continue
-        prep.geometries[i] = depots.get(depot_of[i])
+    if at is not None and located:
+        ref_of = prep.typed.get(at.field) or [None] * prep.n_rows
+        points = _referenced_points(
+            session, at, {ref_of[i] for i in located if i not in prep.errors}
+        )
+        for i in located:
+            if i in prep.errors or not pd.isna(prep.geometries[i]):
+                continue
+            prep.geometries[i] = points.get(ref_of[i])
     dups = _duplicates(session, category, prep, valid, options.duplicate_distance_m, run.max_id)
     for row, d in dups:
         report.add_duplicate(offset + row, d.existing_id, d.existing_name, d.distance_m)
@@ -327,7 +318,7 @@ def import_file(
     """
     name = filename or path.name
     fmt = detect_format(name, options.format)
-    given = _parse(options.crs, "crs") if options.crs else None
+    given = input_crs(options.crs, "crs") if options.crs else None
     progress = options.progress or (lambda stage, done, total: None)
     report = ImportReport(
         collection=category.id, file=name, format=fmt.name, on_duplicate=options.on_duplicate,

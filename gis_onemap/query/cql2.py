@@ -25,9 +25,10 @@ from pygeofilter import ast, values
 from pygeofilter.backends.evaluator import Evaluator, handle
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from shapely.geometry import box, shape
-from sqlalchemy import ColumnElement, Table, and_, func, literal, not_, or_
+from sqlalchemy import ColumnElement, Table, and_, false, func, literal, not_, or_
 
 from gis_onemap.categories import Category
+from gis_onemap.categories.system_fields import SYSTEM_BY_NAME
 from gis_onemap.errors import InvalidInput
 from gis_onemap.limits import InputLimits, json_depth
 
@@ -94,12 +95,9 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
         name = node.name
         if name not in self.queryables:
             raise InvalidInput(f"filter: unknown or non-queryable property '{name}'")
-        if name == "geometry":
-            return _Attr(self.table.c.geom, "geometry", name)
-        if name in ("id",):
-            return _Attr(self.table.c.id, "integer", name)
-        if name == "updated_at":
-            return _Attr(self.table.c.updated_at, "datetime", name)
+        system = SYSTEM_BY_NAME.get(name)
+        if system is not None:
+            return _Attr(self.table.c[system.column], system.type, name)
         f = self.category.field(name)
         assert f is not None
         return _Attr(self.table.c[name], f.type, name)
@@ -247,8 +245,14 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
         op = node.op.name
         if isinstance(rhs, tuple):
             start, end = (_aware(v) if isinstance(v, datetime) else v for v in rhs)
-            if op in ("DURING", "TCONTAINS"):
-                return and_(col > start, col < end) if op == "DURING" else col.is_(None)
+            if op == "DURING":
+                return and_(col > start, col < end)
+            if op == "TCONTAINS":
+                # an instant contains an interval only when the interval is that very instant;
+                # a NULL (unknown) time contains nothing, and an open bound never fits
+                if start is None or end is None or start != end:
+                    return false()
+                return col == start
             if op in ("INTERSECTS", "TINTERSECTS", "TOVERLAPS"):
                 return and_(col >= start, col <= end)
             if op == "AFTER":

@@ -10,17 +10,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, literal, or_
 
 from gis_onemap.categories import Category
-from gis_onemap.categories.schema import queryable_names
+from gis_onemap.categories.schema import equality_filter_names, queryable_names
+from gis_onemap.categories.system_fields import ITEMS_PARAMS
 from gis_onemap.categories.validation import coerce_value
 from gis_onemap.errors import InvalidInput
 from gis_onemap.limits import InputLimits
 from gis_onemap.query.cql2 import parse_filter, to_clause
-
-#: Parameters of ``/items`` that are not property filters.
-RESERVED_PARAMS = {
-    "limit", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "sortby", "cursor", "datetime",
-    "f",
-}  # fmt: skip
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -136,10 +131,10 @@ def property_filters(
     params: Mapping[str, str], category: Category, table: Table
 ) -> list[ColumnElement[bool]]:
     """Equality filters ``?name=value`` on queryable properties (``a,b`` = either, for enums)."""
-    allowed = queryable_names(category) - {"geometry", "updated_at"}
+    allowed = equality_filter_names(category)
     clauses: list[ColumnElement[bool]] = []
     for key, raw in params.items():
-        if key in RESERVED_PARAMS:
+        if key in ITEMS_PARAMS:  # not properties: categories/system_fields.py
             continue
         if key not in allowed:
             raise InvalidInput(f"unknown query parameter or property '{key}'")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +13,10 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from gis_onemap.categories import CATEGORIES, Category, get_category
+from gis_onemap.cli.session import cli_session
 from gis_onemap.errors import OneMapError
 from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
-from gis_onemap.settings import Settings, get_settings
+from gis_onemap.settings import get_settings
 from gis_onemap.tiles import metadata
 from gis_onemap.tiles.grid import TileIndex, parse_zoom_range, tiles_covering
 from gis_onemap.tiles.service import TileFilters, TileService
@@ -45,20 +45,6 @@ def _scopes(collections: Sequence[str] | None) -> list[list[Category]]:
     for name in collections or ["all"]:
         out.append(list(CATEGORIES) if name == "all" else [get_category(name)])
     return out
-
-
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    from gis_onemap.db.engine import make_engine, make_session_factory
-
-    engine = make_engine(settings)
-    session = make_session_factory(engine)()
-    try:
-        yield session
-        session.commit()
-    finally:
-        session.close()
-        engine.dispose()
 
 
 def _area(
@@ -90,7 +76,7 @@ def seed(
         zooms = parse_zoom_range(zoom)
         scopes = _scopes(collection)
         service = TileService(settings)
-        with _session(settings) as session:
+        with cli_session(settings) as session:
             for categories in scopes:
                 area = _area(session, bbox, categories)
                 if area is None:
@@ -126,7 +112,7 @@ def export(
             raise _fail("export one layer set: a collection id or 'all'")
         categories = scopes[0]
         service = TileService(settings)
-        with _session(settings) as session:
+        with cli_session(settings) as session:
             area = _area(session, bbox, categories)
             if area is None:
                 raise _fail("there are no features to export")

@@ -14,13 +14,13 @@ from sqlalchemy import ColumnElement, Dialect, and_
 from sqlalchemy.orm import Session
 
 from gis_onemap.categories import CATEGORIES, Category
+from gis_onemap.categories.system_fields import ITEMS_PARAMS, TILE_FILTER_PARAMS
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import InvalidInput
 from gis_onemap.limits import InputLimits
 from gis_onemap.query.cql2 import check_filter
 from gis_onemap.query.items import (
-    RESERVED_PARAMS,
     datetime_clause,
     filter_clause,
     property_filters,
@@ -30,13 +30,10 @@ from gis_onemap.tiles.cache import TileCache, TileKey
 from gis_onemap.tiles.grid import TileIndex
 from gis_onemap.tiles.layers import layer_sql
 from gis_onemap.tiles.raster import render_png
-from gis_onemap.tiles.sources import TilePool, TileSource
-from gis_onemap.tiles.versions import VersionReader
+from gis_onemap.tiles.sources import TileSource
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 PNG_MEDIA_TYPE = "image/png"
-#: Parameters of ``/items`` that also apply to tiles (besides property filters).
-TILE_FILTER_PARAMS = frozenset({"filter", "filter-lang", "datetime"})
 #: Tiles are never stale: clients may store them but must revalidate (ETag → 304) each time.
 CACHE_CONTROL = "public, no-cache"
 
@@ -74,7 +71,7 @@ class TileFilters:
                 check_filter(params["filter"], lang, limits)
         items = []
         for key, value in params.items():
-            if key in RESERVED_PARAMS and key not in TILE_FILTER_PARAMS:
+            if key in ITEMS_PARAMS and key not in TILE_FILTER_PARAMS:
                 raise InvalidInput(f"parameter '{key}' is not supported on tiles")
             items.append((key, value))
         if items and len(categories) != 1:
@@ -186,13 +183,9 @@ class TileService:
         self.settings = settings
         self.cluster_below_zoom = settings.cluster_below_zoom
         self.cache = TileCache(settings.tile_cache_size, settings.tile_cache_dir)
-        self.version_reader = VersionReader(settings)
-        self.pool = TilePool(settings)
 
     def close(self) -> None:
-        """Close the version reader's connection and the pool (the cache stays)."""
-        self.version_reader.close()
-        self.pool.close()
+        """Nothing to close: the connections are the backend's (``tiles/sources.py``)."""
 
     def key(
         self,

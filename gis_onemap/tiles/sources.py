@@ -1,10 +1,16 @@
-"""Where tile SQL runs: the request's ORM session, or the tiles' own psycopg connection pool."""
+"""Where tile SQL runs: the request's ORM session, or the tiles' own psycopg connection pool.
+
+A :class:`TileBackend` is what the tile routes depend on (``api/routers/tiles.py``
+``get_tile_backend``): the app's :class:`PooledBackend` (pool + version reader, opened and
+closed by ``create_app``'s lifespan) or, in tests, a :class:`SessionBackend` on the test's
+rolled-back session, set by overriding the dependency.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 from typing import Any, Protocol
 
@@ -16,6 +22,7 @@ from sqlalchemy.orm import Session
 from gis_onemap.auth.dbcontext import CONTEXT_SQL, DbContext
 from gis_onemap.settings import Settings
 from gis_onemap.tiles.layers import template
+from gis_onemap.tiles.versions import VersionReader
 
 #: A tile query is small: parallel workers cost more to start than they save, and they would
 #: compete with the other tiles being rendered at the same time.
@@ -87,7 +94,7 @@ class PooledSource:
 
 
 class TilePool:
-    """A psycopg connection pool for rendering tiles, opened on first use.
+    """A psycopg connection pool for rendering tiles (opened by the app's lifespan).
 
     The app's SQLAlchemy sessions cost several round trips per render (pre-ping, begin,
     commit); tiles only read, so autocommit connections with the no-parallel setting made
@@ -108,6 +115,14 @@ class TilePool:
     @contextmanager
     def source(self, context: DbContext | None = None) -> Iterator[PooledSource]:
         """A pooled connection as a :class:`TileSource` (scoped to ``context`` if given)."""
+        if self._pool is None:  # opened by the app's lifespan; the CLI opens it on first use
+            self.open()
+        assert self._pool is not None
+        with self._pool.connection() as conn:
+            yield PooledSource(conn, context)
+
+    def open(self) -> None:
+        """Open the pool now (its first connection is made in the background)."""
         with self._lock:
             if self._pool is None:
                 self._pool = ConnectionPool(
@@ -118,11 +133,64 @@ class TilePool:
                     name="onemap-tiles",
                     open=True,
                 )
-        with self._pool.connection() as conn:
-            yield PooledSource(conn, context)
 
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+
+class TileBackend(Protocol):
+    """Data versions and tile sources for the tile routes."""
+
+    async def versions(self) -> dict[str, int]:
+        """The data version of every collection, as committed when the call began (or later)."""
+        ...
+
+    def source(self, context: DbContext | None = None) -> AbstractContextManager[TileSource]:
+        """A source to render with (scoped to the caller's regions when ``context``)."""
+        ...
+
+
+class PooledBackend:
+    """The app's backend: versions from one shared async connection, renders on the pool."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.pool = TilePool(settings)
+        self.version_reader = VersionReader(settings)
+
+    async def open(self) -> None:
+        """Open the pool and the version connection (called by the app's lifespan)."""
+        self.pool.open()
+        await self.version_reader.open()
+
+    async def versions(self) -> dict[str, int]:
+        return await self.version_reader.read()
+
+    def source(self, context: DbContext | None = None) -> AbstractContextManager[TileSource]:
+        return self.pool.source(context)
+
+    def close(self) -> None:
+        """Close the version connection and the pool."""
+        self.version_reader.close()
+        self.pool.close()
+
+
+class SessionBackend:
+    """Everything in one ORM session's transaction (tests: sees their uncommitted rows).
+
+    Region scope is the session's own (``get_session`` applied the caller's context).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def versions(self) -> dict[str, int]:
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(lambda: SessionSource(self.session).versions())
+
+    @contextmanager
+    def source(self, context: DbContext | None = None) -> Iterator[TileSource]:
+        yield SessionSource(self.session)

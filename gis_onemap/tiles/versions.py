@@ -35,6 +35,20 @@ class VersionReader:
         self._lock: asyncio.Lock | None = None
         self._next: asyncio.Future[dict[str, int]] | None = None
 
+    async def open(self) -> None:
+        """Connect now, on the running loop (the app's lifespan); a failure is only logged:
+        the next read connects again and answers 503 while the database is away."""
+        loop = asyncio.get_running_loop()
+        self._drop()
+        self._loop, self._lock, self._next = loop, asyncio.Lock(), None
+        try:
+            self._conn = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True, prepare_threshold=0, options=self._options
+            )
+        except psycopg.Error as exc:
+            log.warning("opening the tile version connection failed: %r", exc)
+            self._conn = None
+
     async def read(self) -> dict[str, int]:
         """The version of every collection, as committed when this call began (or later)."""
         loop = asyncio.get_running_loop()

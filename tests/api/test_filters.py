@@ -100,3 +100,26 @@ def test_sortby(client, shelters):
     r = client.get("/collections/shelters/items?sortby=-capacity")
     caps = [f["properties"]["capacity"] for f in r.json()["features"]]
     assert caps == sorted(caps, reverse=True)
+
+
+def test_t_contains_never_matches_a_null_date(trusted_client, client):
+    """An instant contains an interval only when the interval is that instant; a feature with
+    no date contains nothing (T_CONTAINS used to return exactly the NULL rows)."""
+    ids = {}
+    for name, expiry in (("无有效期", None), ("有有效期", "2026-06-30")):
+        f = sample_feature("supplies", point(110.31, 21.21))
+        f["properties"].update(name=name, expiry_date=expiry)
+        r = trusted_client.post("/collections/supplies/items", json=f)
+        assert r.status_code == 201, r.text
+        ids[name] = r.json()["id"]
+    only_ours = f"id IN ({ids['无有效期']},{ids['有有效期']})"
+
+    def names(expr: str) -> set[str]:
+        r = client.get("/collections/supplies/items", params={"filter": f"{only_ours} AND {expr}"})
+        assert r.status_code == 200, r.text
+        return {f["properties"]["name"] for f in r.json()["features"]}
+
+    assert names("T_CONTAINS(expiry_date, INTERVAL('2026-01-01','2026-12-31'))") == set()
+    # the degenerate interval of the very date is contained; the other predicates still work
+    assert names("T_CONTAINS(expiry_date, INTERVAL('2026-06-30','2026-06-30'))") == {"有有效期"}
+    assert names("T_DURING(expiry_date, INTERVAL('2026-01-01','2026-12-31'))") == {"有有效期"}

@@ -145,6 +145,8 @@ def test_disk_cache_serves_a_new_app(settings, db_session, teams, tmp_path):
 
     from gis_onemap.api.app import create_app
     from gis_onemap.api.deps import get_session
+    from gis_onemap.api.routers.tiles import get_tile_backend
+    from gis_onemap.tiles.sources import SessionBackend
 
     def _app():
         app = create_app(settings.model_copy(update={"tile_cache_dir": tmp_path}))
@@ -153,6 +155,7 @@ def test_disk_cache_serves_a_new_app(settings, db_session, teams, tmp_path):
             yield db_session
 
         app.dependency_overrides[get_session] = _session
+        app.dependency_overrides[get_tile_backend] = lambda: SessionBackend(db_session)
         return app
 
     tile = WMQ.tile(teams[0].lon, teams[0].lat, Z)

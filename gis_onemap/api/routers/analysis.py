@@ -8,25 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from gis_onemap.analysis.buffers import BufferService
-from gis_onemap.analysis.hazard_zones import HazardZoneService, hazard_zone_radii, parse_levels
-from gis_onemap.analysis.inputs import (
-    category_filters,
-    check_k,
-    check_radius,
-    origin_from,
-    resolve_categories,
-)
-from gis_onemap.analysis.proximity import ProximityService
 from gis_onemap.analysis.schemas import BufferRequest, SurroundingsRequest, parse_body
-from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsService
+from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M
 from gis_onemap.api.bodies import model_schema, request_body
-from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep
+from gis_onemap.api.deps import CallerDep, JsonBody, SessionDep
 from gis_onemap.api.responses import FastJSONResponse, GeoJSONResponse
 from gis_onemap.api.security import html_product_response
-from gis_onemap.errors import InvalidInput
-from gis_onemap.limits import InputLimits
-from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
+from gis_onemap.usecases import analysis
 
 router = APIRouter(prefix="/analysis", tags=["Analysis"])
 
@@ -69,54 +57,53 @@ Categories = Annotated[
 def nearest(
     request: Request,
     session: SessionDep,
-    viewer: ViewerDep,
+    caller: CallerDep,
     at: Annotated[OriginParams, Depends()],
     category: Categories = None,
     k: Annotated[int, Query(description="How many (1–1000)")] = 10,
     max_distance_m: Annotated[float | None, Query(description="Search no farther (m)")] = None,
     include_unusable: IncludeUnusable = False,
 ) -> GeoJSONResponse:
-    origin = origin_from(at.lon, at.lat, at.crs)
-    categories = resolve_categories(category)
-    filters = category_filters(request.query_params, categories)
-    limit = None if max_distance_m is None else check_radius(max_distance_m, "max_distance_m")
-    hits = ProximityService(session, viewer.sees_personal_data, include_unusable).nearest(
-        origin, categories, filters, check_k(k), limit
+    return GeoJSONResponse(
+        analysis.nearest(
+            session,
+            caller,
+            lon=at.lon,
+            lat=at.lat,
+            crs=at.crs,
+            categories=category,
+            filters=request.query_params,
+            k=k,
+            max_distance_m=max_distance_m,
+            include_unusable=include_unusable,
+        )  # fmt: skip
     )
-    return GeoJSONResponse(hits.collection())
 
 
 @router.get("/within", summary="Every feature within a radius, nearest first")
 def within(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
-    viewer: ViewerDep,
+    caller: CallerDep,
     at: Annotated[OriginParams, Depends()],
     radius_m: Annotated[float, Query(description="Radius (m), up to 500 km")],
     category: Categories = None,
     limit: Annotated[int | None, Query(description="At most this many features")] = None,
     include_unusable: IncludeUnusable = False,
 ) -> GeoJSONResponse:
-    origin = origin_from(at.lon, at.lat, at.crs)
-    categories = resolve_categories(category)
-    filters = category_filters(request.query_params, categories)
-    if limit is not None and limit < 1:
-        raise InvalidInput("limit must be at least 1")
-    cap = min(limit or settings.max_limit, settings.max_limit)
-    hits = ProximityService(session, viewer.sees_personal_data, include_unusable).within(
-        origin, categories, filters, check_radius(radius_m), cap
-    )
-    return GeoJSONResponse(hits.collection())
-
-
-def surroundings_of(
-    session: Any, personal: bool, req: SurroundingsRequest, site_radius_m: float
-) -> dict[str, Any]:
-    """Run the surroundings service for a checked request."""
-    origin = origin_from(req.lon, req.lat, req.crs)
-    return SurroundingsService(session, personal, site_radius_m).surroundings(
-        origin, req.radius_m, req.event_category, req.event_type, req.k, req.include_unusable
+    return GeoJSONResponse(
+        analysis.within(
+            session,
+            caller,
+            lon=at.lon,
+            lat=at.lat,
+            crs=at.crs,
+            radius_m=radius_m,
+            categories=category,
+            filters=request.query_params,
+            limit=limit,
+            include_unusable=include_unusable,
+        )  # fmt: skip
     )
 
 
@@ -128,12 +115,9 @@ def surroundings_of(
         {"lon": 110.36, "lat": 21.27, "radius_m": 5000, "event_type": "hazardous_chemicals"},
     ),
 )
-def surroundings(
-    session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
-) -> FastJSONResponse:
+def surroundings(session: SessionDep, caller: CallerDep, body: JsonBody) -> FastJSONResponse:
     req = parse_body(SurroundingsRequest, body)
-    result = surroundings_of(session, viewer.sees_personal_data, req, settings.plan_site_radius_m)
-    return FastJSONResponse(result)
+    return FastJSONResponse(analysis.surroundings_around_point(session, caller, req))
 
 
 def _surroundings_request(p: SurroundingsParams) -> SurroundingsRequest:
@@ -147,15 +131,11 @@ def _surroundings_request(p: SurroundingsParams) -> SurroundingsRequest:
     response_class=HTMLResponse,
 )
 def surroundings_map(
-    session: SessionDep,
-    settings: SettingsDep,
-    viewer: ViewerDep,
-    p: Annotated[SurroundingsParams, Depends()],
+    session: SessionDep, caller: CallerDep, p: Annotated[SurroundingsParams, Depends()]
 ) -> HTMLResponse:
     from gis_onemap.maps.products import render_surroundings
 
-    req = _surroundings_request(p)
-    result = surroundings_of(session, viewer.sees_personal_data, req, settings.plan_site_radius_m)
+    result = analysis.surroundings_around_point(session, caller, _surroundings_request(p))
     return html_product_response(render_surroundings(result))
 
 
@@ -171,12 +151,9 @@ _BUFFER_BODY = request_body(
     summary="Geodesic buffer rings, optionally with the features inside",
     openapi_extra=_BUFFER_BODY,
 )
-def buffer(
-    session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
-) -> GeoJSONResponse:
+def buffer(session: SessionDep, caller: CallerDep, body: JsonBody) -> GeoJSONResponse:
     req = parse_body(BufferRequest, body)
-    limits = InputLimits.from_settings(settings)
-    return GeoJSONResponse(BufferService(session, viewer.sees_personal_data, limits).buffer(req))
+    return GeoJSONResponse(analysis.buffer(session, caller, req))
 
 
 @router.post(
@@ -184,14 +161,10 @@ def buffer(
     summary="Buffer rings as a standalone offline HTML map",
     openapi_extra=_BUFFER_BODY,
 )
-def buffer_map(
-    session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
-) -> HTMLResponse:
+def buffer_map(session: SessionDep, caller: CallerDep, body: JsonBody) -> HTMLResponse:
     from gis_onemap.maps.products import render_buffers
 
-    req = parse_body(BufferRequest, body)
-    limits = InputLimits.from_settings(settings)
-    fc = BufferService(session, viewer.sees_personal_data, limits).buffer(req)
+    fc = analysis.buffer(session, caller, parse_body(BufferRequest, body))
     return html_product_response(render_buffers(fc))
 
 
@@ -206,20 +179,17 @@ class HazardZoneParams:
     ] = None
 
 
-def hazard_zones_of(session: Any, settings: Any, p: HazardZoneParams) -> dict[str, Any]:
-    """Run the hazard-zone service for checked parameters."""
-    box = parse_bbox(p.bbox)
-    if box is not None:
-        check_wgs84_bbox(box)
-    radii = hazard_zone_radii(settings.hazard_zone_radii_m)
-    return HazardZoneService(session).zones(parse_levels(p.level), radii, box, p.region_code)
+def _hazard_zones(session: Any, caller: Any, p: HazardZoneParams) -> dict[str, Any]:
+    return analysis.hazard_zones(
+        session, caller, levels=p.level, bbox=p.bbox, region_code=p.region_code
+    )
 
 
 @router.get("/hazard-zones", summary="Zones around hazard sources by level, with targets inside")
 def hazard_zones(
-    session: SessionDep, settings: SettingsDep, p: Annotated[HazardZoneParams, Depends()]
+    session: SessionDep, caller: CallerDep, p: Annotated[HazardZoneParams, Depends()]
 ) -> GeoJSONResponse:
-    return GeoJSONResponse(hazard_zones_of(session, settings, p))
+    return GeoJSONResponse(_hazard_zones(session, caller, p))
 
 
 @router.get(
@@ -228,8 +198,8 @@ def hazard_zones(
     response_class=HTMLResponse,
 )
 def hazard_zones_map(
-    session: SessionDep, settings: SettingsDep, p: Annotated[HazardZoneParams, Depends()]
+    session: SessionDep, caller: CallerDep, p: Annotated[HazardZoneParams, Depends()]
 ) -> HTMLResponse:
     from gis_onemap.maps.products import render_hazard_zones
 
-    return html_product_response(render_hazard_zones(hazard_zones_of(session, settings, p)))
+    return html_product_response(render_hazard_zones(_hazard_zones(session, caller, p)))

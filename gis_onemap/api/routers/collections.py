@@ -12,10 +12,17 @@ from gis_onemap.api.links import base_url, link
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, SchemaResponse
 from gis_onemap.categories import CATEGORIES, Category
 from gis_onemap.categories.schema import feature_schema, queryables_schema
+from gis_onemap.crs.edge import SUPPORTED_CRS
 from gis_onemap.db.repository import FeatureRepository
-from gis_onemap.io.crs_params import SUPPORTED_CRS
 
 router = APIRouter(tags=["Collections"])
+#: Conformance classes of this router: queryables and schemas (Features Parts 3 and 5).
+CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
+)
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 

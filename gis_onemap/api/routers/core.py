@@ -12,37 +12,11 @@ from gis_onemap.db.health import engine_status
 
 router = APIRouter(tags=["Capabilities"])
 
-#: Conformance classes implemented, worded as in the standards.
-CONFORMANCE: list[str] = [
+#: Conformance classes of this router (``create_app`` assembles every router's, in order).
+CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
-    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
-    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
-    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
-    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
-    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
-    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
-    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
-    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/sorting",
-]
-
-
-def add_conformance(*classes: str) -> None:
-    """Let another capability (tiles, CRS...) declare the classes it implements."""
-    for c in classes:
-        if c not in CONFORMANCE:
-            CONFORMANCE.append(c)
+)
 
 
 @router.get("/", summary="Landing page")
@@ -65,8 +39,8 @@ def landing(request: Request) -> FastJSONResponse:
 
 
 @router.get("/conformance", summary="Conformance classes")
-def conformance() -> FastJSONResponse:
-    return FastJSONResponse({"conformsTo": CONFORMANCE})
+def conformance(request: Request) -> FastJSONResponse:
+    return FastJSONResponse({"conformsTo": list(request.app.state.conformance)})
 
 
 @router.get("/healthz", summary="Health: 200 when the database answers, else 503")

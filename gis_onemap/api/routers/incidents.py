@@ -9,16 +9,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from gis_onemap.analysis.incidents import IncidentRepository
-from gis_onemap.analysis.inputs import MAX_K, MAX_RADIUS_M, check_k, check_radius
+from gis_onemap.analysis.inputs import MAX_K, MAX_RADIUS_M
 from gis_onemap.analysis.schemas import EventCategory, IncidentCreate, parse_body
-from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsService
+from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M
 from gis_onemap.api.bodies import model_schema, request_body
-from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep, WriteSessionDep
+from gis_onemap.api.deps import CallerDep, JsonBody, SessionDep, WriteSessionDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
 from gis_onemap.api.security import html_product_response
 from gis_onemap.auth.deps import EDITOR
 from gis_onemap.reports.service import ReportService
+from gis_onemap.usecases.analysis import surroundings_around_incident
 
 router = APIRouter(prefix="/incidents", tags=["Incidents"])
 
@@ -92,49 +93,18 @@ def get_incident(request: Request, session: SessionDep, incident_id: IncidentId)
 IncludeUnusable = Annotated[bool, Query(description="Also count unusable supplies and teams")]
 
 
-def _surroundings(
-    session: Any,
-    personal: bool,
-    incident_id: int,
-    radius_m: float,
-    k: int | None,
-    site_radius_m: float = 1000.0,
-    include_unusable: bool = False,
-) -> dict[str, Any]:
-    radius_m, k = check_radius(radius_m), None if k is None else check_k(k)
-    incident = IncidentRepository(session).get(incident_id)
-    result = SurroundingsService(session, personal, site_radius_m).surroundings(
-        incident.origin,
-        radius_m,
-        incident.event_category,
-        incident.event_type,
-        k,
-        include_unusable,
-    )
-    result["incident_id"] = incident.id
-    result["severity"] = incident.severity
-    return result
-
-
 @router.get("/{incident_id}/surroundings", summary="The 8 categories around the incident")
 def incident_surroundings(
     session: SessionDep,
-    settings: SettingsDep,
-    viewer: ViewerDep,
+    caller: CallerDep,
     incident_id: IncidentId,
     radius_m: Radius = DEFAULT_RADIUS_M,
     k: K = None,
     include_unusable: IncludeUnusable = False,
 ) -> FastJSONResponse:
     return FastJSONResponse(
-        _surroundings(
-            session,
-            viewer.sees_personal_data,
-            incident_id,
-            radius_m,
-            k,
-            settings.plan_site_radius_m,
-            include_unusable,
+        surroundings_around_incident(
+            session, caller, incident_id, radius_m=radius_m, k=k, include_unusable=include_unusable
         )
     )
 
@@ -146,8 +116,7 @@ def incident_surroundings(
 )
 def incident_surroundings_map(
     session: SessionDep,
-    settings: SettingsDep,
-    viewer: ViewerDep,
+    caller: CallerDep,
     incident_id: IncidentId,
     radius_m: Radius = DEFAULT_RADIUS_M,
     k: K = None,
@@ -155,14 +124,8 @@ def incident_surroundings_map(
 ) -> HTMLResponse:
     from gis_onemap.maps.products import render_surroundings
 
-    result = _surroundings(
-        session,
-        viewer.sees_personal_data,
-        incident_id,
-        radius_m,
-        k,
-        settings.plan_site_radius_m,
-        include_unusable,
+    result = surroundings_around_incident(
+        session, caller, incident_id, radius_m=radius_m, k=k, include_unusable=include_unusable
     )
     title = f"事件 Incident {incident_id}: {result['event_type']} · {result['radius_m']:.0f} m"
     return html_product_response(render_surroundings(result, title=title))

@@ -13,19 +13,16 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from gis_onemap.api.deps import CategoryDep, SettingsDep, WriteSessionDep
+from gis_onemap.api.deps import CallerDep, CategoryDep, WriteSessionDep
 from gis_onemap.api.responses import FastJSONResponse
-from gis_onemap.api.routers.core import add_conformance
 from gis_onemap.auth.deps import EDITOR
+from gis_onemap.crs.edge import content_crs, output_crs
 from gis_onemap.errors import InvalidInput
-from gis_onemap.io.crs_params import CRS_CONFORMANCE, content_crs, output_crs
-from gis_onemap.io.export import ExportSpec, export_collection
 from gis_onemap.io.formats import get_format
-from gis_onemap.io.importer import ImportOptions, import_file
-from gis_onemap.io.limits import ImportLimits
+from gis_onemap.usecases import transfer
+from gis_onemap.usecases.context import Caller
 
 router = APIRouter(tags=["Import and export"])
-add_conformance(CRS_CONFORMANCE)
 
 #: Largest accepted upload.
 MAX_UPLOAD_BYTES = 1024**3
@@ -61,7 +58,7 @@ def _save_upload(upload: UploadFile, folder: Path) -> tuple[Path, str]:
 )
 def import_features(
     session: WriteSessionDep,  # committed before the report is sent
-    settings: SettingsDep,
+    caller: CallerDep,
     category: CategoryDep,
     file: Annotated[UploadFile, File(description="The file to import")],
     crs: Annotated[str | None, Form(description="Source CRS: EPSG:4490, gcj02, bd09...")] = None,
@@ -73,15 +70,13 @@ def import_features(
     dry_run: Annotated[bool, Form()] = False,
     distance_m: Annotated[float | None, Form(ge=0, le=10_000)] = None,
 ) -> FastJSONResponse:
-    distance = settings.duplicate_distance_m if distance_m is None else distance_m
+    req = transfer.ImportRequest(
+        crs=crs, layer=layer, encoding=encoding, format=format, on_duplicate=on_duplicate,
+        skip_invalid=skip_invalid, dry_run=dry_run, duplicate_distance_m=distance_m,
+    )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="onemap-upload-") as tmp:
         path, name = _save_upload(file, Path(tmp))
-        options = ImportOptions(
-            crs=crs, layer=layer, encoding=encoding, format=format, on_duplicate=on_duplicate,
-            skip_invalid=skip_invalid, dry_run=dry_run,
-            duplicate_distance_m=distance, limits=ImportLimits.from_settings(settings),
-        )  # fmt: skip
-        report = import_file(session, category, path, options, filename=name)
+        report = transfer.import_features(session, caller, category, path, req, filename=name)
     return FastJSONResponse(report.as_dict())
 
 
@@ -89,23 +84,23 @@ def download_response(
     request: Request,
     session: Any,
     category: Any,
-    viewer: Any,
+    caller: Caller,
     fmt_name: str,
     query: Any,
     crs: str | None,
 ) -> FileResponse:
     """All features matching ``query`` (bbox, filters; ``limit`` only when given) as a file."""
     fmt = get_format(fmt_name, export=True)
-    spec = ExportSpec(
-        crs=output_crs(crs), bbox=query.bbox, where=list(query.where),
-        include_personal=viewer.sees_personal_data,
-        limit=query.limit if "limit" in request.query_params else None,
-    )  # fmt: skip
-    headers = {"Content-Crs": content_crs(spec.crs)}  # refused (400) before any work
+    out_crs = output_crs(crs)
+    headers = {"Content-Crs": content_crs(out_crs)}  # refused (400) before any work
     tmp = Path(tempfile.mkdtemp(prefix="onemap-export-"))
     try:
         out = tmp / f"{category.id}.{fmt.name}"
-        result = export_collection(session, category, fmt.name, out, spec)
+        result = transfer.export_features(
+            session, caller, category, fmt.name, out, crs=out_crs, bbox=query.bbox,
+            where=list(query.where),
+            limit=query.limit if "limit" in request.query_params else None,
+        )  # fmt: skip
         path, filename = out, f"{category.id}.{fmt.name}"
         if fmt.name == "shp":
             path, filename = tmp / f"{category.id}.zip", f"{category.id}.shp.zip"

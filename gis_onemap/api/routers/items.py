@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from gis_onemap.api.bodies import (
     FEATURE_EXAMPLE,
@@ -14,6 +14,7 @@ from gis_onemap.api.bodies import (
     PATCH_SCHEMA,
     request_body,
 )
+from gis_onemap.api.crs import OutputCRSDep
 from gis_onemap.api.deps import (
     CategoryDep,
     IfMatchDep,
@@ -27,9 +28,15 @@ from gis_onemap.api.links import base_url, request_url
 from gis_onemap.api.params import ItemsParams
 from gis_onemap.api.responses import GEOJSON, GeoJSONResponse
 from gis_onemap.auth.deps import EDITOR
+from gis_onemap.crs.edge import (
+    CRS_CONFORMANCE,
+    bbox_to_wgs84,
+    content_crs,
+    features_to_crs,
+    output_crs,
+)
 from gis_onemap.db.etags import IfMatch
 from gis_onemap.db.repository import FeatureRepository, ItemQuery
-from gis_onemap.io.crs_params import bbox_to_wgs84, content_crs, features_to_crs, output_crs
 from gis_onemap.limits import InputLimits
 from gis_onemap.query.items import (
     datetime_clause,
@@ -40,6 +47,25 @@ from gis_onemap.query.items import (
 )
 
 router = APIRouter(tags=["Features"])
+#: Conformance classes of this router: GeoJSON items, CQL2 filters, sorting, writes, CRS.
+CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/sorting",
+    CRS_CONFORMANCE,
+)
 
 FeatureId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Feature id")]
 
@@ -118,8 +144,10 @@ def items(
     crs = output_crs(params.crs)
     if params.f not in (None, "json", "geojson"):  # file downloads: gis_onemap.io
         from gis_onemap.api.routers.io import download_response
+        from gis_onemap.usecases.context import Caller
 
-        return download_response(request, session, category, viewer, params.f, q, params.crs)
+        caller = Caller(settings, viewer.sees_personal_data)
+        return download_response(request, session, category, caller, params.f, q, params.crs)
     page = FeatureRepository(session, category).query(q)
     features_to_crs(page.features, crs)
     links = [
@@ -153,9 +181,8 @@ def item(
     category: CategoryDep,
     viewer: ViewerDep,
     feature_id: FeatureId,
-    crs: Annotated[str | None, Query(description="Output CRS; default CRS84")] = None,
+    spec: OutputCRSDep,
 ) -> GeoJSONResponse:
-    spec = output_crs(crs)
     repo = FeatureRepository(session, category)
     feature, etag = repo.get_versioned(feature_id, viewer.sees_personal_data)
     features_to_crs([feature], spec)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from gis_onemap.api.deps import CategoryDep, SessionDep, get_session
+from gis_onemap.api.deps import CategoryDep, SessionDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import FastJSONResponse
-from gis_onemap.api.routers.core import add_conformance
 from gis_onemap.auth.dbcontext import DbContext, check_region_codes
 from gis_onemap.auth.deps import get_principal
 from gis_onemap.categories import CATEGORIES, Category, get_category
@@ -31,28 +27,28 @@ from gis_onemap.tiles.service import (
     TileFilters,
     TileService,
 )
-from gis_onemap.tiles.sources import SessionSource
+from gis_onemap.tiles.sources import TileBackend
 
 router = APIRouter(tags=["Tiles"])
-add_conformance(*metadata.TILES_CONFORMANCE)
-
-_service_lock = threading.Lock()
+#: Conformance classes of this router (the app factory assembles every router's).
+CONFORMANCE = metadata.TILES_CONFORMANCE
 
 
 def get_tile_service(request: Request) -> TileService:
-    """The app's tile service (its cache lives as long as the app), made on first use."""
-    state = request.app.state
-    service = getattr(state, "tile_service", None)
-    if service is None:
-        with _service_lock:
-            service = getattr(state, "tile_service", None)
-            if service is None:
-                service = TileService(state.settings)
-                state.tile_service = service
-    return service  # type: ignore[no-any-return]
+    """The app's tile service (its cache lives as long as the app; made by ``create_app``)."""
+    return request.app.state.tile_service  # type: ignore[no-any-return]
+
+
+def get_tile_backend(request: Request) -> TileBackend:
+    """Where tiles are read: the app's pool and version reader (``create_app``'s lifespan).
+
+    Tests override this dependency with a ``SessionBackend`` on their rolled-back session.
+    """
+    return request.app.state.tile_backend  # type: ignore[no-any-return]
 
 
 TileServiceDep = Annotated[TileService, Depends(get_tile_service)]
+TileBackendDep = Annotated[TileBackend, Depends(get_tile_backend)]
 CollectionId = Annotated[str, Path(description="Collection id, e.g. 'shelters'")]
 TmsId = Annotated[str, Path(description=f"Tile matrix set id: only '{TMS_ID}'")]
 Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description=f"Zoom (tileMatrix), 0–{MAX_ZOOM}")]
@@ -114,21 +110,9 @@ def _send(answer: TileAnswer) -> Response:
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
-@contextmanager
-def _request_session(request: Request) -> Iterator[Session]:
-    """A session from the app's ``get_session`` override (tests)."""
-    sessions = request.app.dependency_overrides[get_session]()
-    session = next(sessions)
-    try:
-        yield session
-    except BaseException as exc:
-        sessions.throw(exc)
-        raise
-    next(sessions, None)
-
-
 async def _answer(
     request: Request,
+    backend: TileBackend,
     categories: Sequence[Category],
     tile: TileIndex,
     filters: TileFilters,
@@ -144,25 +128,16 @@ async def _answer(
         "accept_gzip": _accepts_gzip(headers.get("accept-encoding")),
         "if_none_match": headers.get("if-none-match"),
     }
-    if get_session in request.app.dependency_overrides:
-        # tests bind sessions to one rolled-back transaction: read and render in it
-
-        def render_in_session() -> TileAnswer:
-            with _request_session(request) as session:
-                source = SessionSource(session)
-                return service.answer(source, categories, tile, filters, **options)
-
-        return _send(await run_in_threadpool(render_in_session))
     context = await _read_scope(request)
     if context is not None:
         filters = replace(filters, scope=context.regions)
-    versions = await service.version_reader.read()
+    versions = await backend.versions()
     hit = service.cached(versions, categories, tile, filters, **options)
     if hit is not None:
         return _send(hit)
 
     def render() -> TileAnswer:
-        with service.pool.source(context) as source:
+        with backend.source(context) as source:
             return service.answer(source, categories, tile, filters, versions=versions, **options)
 
     return _send(await run_in_threadpool(render))
@@ -281,11 +256,13 @@ def dataset_tilejson(
     responses=_tile_responses(MVT_MEDIA_TYPE),
     openapi_extra={"parameters": [COLLECTIONS_DOC, IF_NONE_MATCH_DOC]},
 )
-async def dataset_tile(request: Request, tms_id: TmsId, z: Zoom, x: Col, y: Row) -> Response:
+async def dataset_tile(
+    request: Request, backend: TileBackendDep, tms_id: TmsId, z: Zoom, x: Col, y: Row
+) -> Response:
     check_tms(tms_id)
     tile = check_tile(z, x, y)
     categories = _selected(request.query_params.get("collections"))
-    return await _answer(request, categories, tile, _filters(request, categories))
+    return await _answer(request, backend, categories, tile, _filters(request, categories))
 
 
 @router.get(
@@ -295,11 +272,14 @@ async def dataset_tile(request: Request, tms_id: TmsId, z: Zoom, x: Col, y: Row)
     responses=_tile_responses(PNG_MEDIA_TYPE),
     openapi_extra={"parameters": [COLLECTIONS_DOC, IF_NONE_MATCH_DOC]},
 )
-async def dataset_png(request: Request, tms_id: TmsId, z: Zoom, x: Col, y: Row) -> Response:
+async def dataset_png(
+    request: Request, backend: TileBackendDep, tms_id: TmsId, z: Zoom, x: Col, y: Row
+) -> Response:
     check_tms(tms_id)
     tile = check_tile(z, x, y)
     categories = _selected(request.query_params.get("collections"))
-    return await _answer(request, categories, tile, _filters(request, categories), png=True)
+    filters = _filters(request, categories)
+    return await _answer(request, backend, categories, tile, filters, png=True)
 
 
 # ---- one collection --------------------------------------------------------------------------
@@ -372,12 +352,18 @@ def collection_tilejson(
     openapi_extra={"parameters": [*FILTER_DOCS, IF_NONE_MATCH_DOC]},
 )
 async def collection_tile(
-    request: Request, collection_id: CollectionId, tms_id: TmsId, z: Zoom, x: Col, y: Row
+    request: Request,
+    backend: TileBackendDep,
+    collection_id: CollectionId,
+    tms_id: TmsId,
+    z: Zoom,
+    x: Col,
+    y: Row,
 ) -> Response:
     category = get_category(collection_id)
     check_tms(tms_id)
     tile = check_tile(z, x, y)
-    return await _answer(request, [category], tile, _filters(request, [category]))
+    return await _answer(request, backend, [category], tile, _filters(request, [category]))
 
 
 @router.get(
@@ -388,9 +374,16 @@ async def collection_tile(
     openapi_extra={"parameters": [*FILTER_DOCS, IF_NONE_MATCH_DOC]},
 )
 async def collection_png(
-    request: Request, collection_id: CollectionId, tms_id: TmsId, z: Zoom, x: Col, y: Row
+    request: Request,
+    backend: TileBackendDep,
+    collection_id: CollectionId,
+    tms_id: TmsId,
+    z: Zoom,
+    x: Col,
+    y: Row,
 ) -> Response:
     category = get_category(collection_id)
     check_tms(tms_id)
     tile = check_tile(z, x, y)
-    return await _answer(request, [category], tile, _filters(request, [category]), png=True)
+    filters = _filters(request, [category])
+    return await _answer(request, backend, [category], tile, filters, png=True)
