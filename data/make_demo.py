@@ -155,8 +155,16 @@ class Generator:
         return self.pick(ESTATE_A) + self.pick(ESTATE_A) + self.pick(ESTATE_B.split())
 
     def road(self, code: str) -> str:
-        """A road of district ``code`` (names and addresses stay in the road's district)."""
-        return self.pick(ROADS_BY_DISTRICT[code].split())
+        """A road of district ``code`` (names and addresses stay in the road's district).
+
+        Draws twice, as the city-wide name + suffix it replaces did, so that the random stream
+        (and the features drawn after a road) stay as they were.
+        """
+        roads = ROADS_BY_DISTRICT[code].split()
+        return roads[(self._draw(len(roads)) + self._draw(7)) % len(roads)]
+
+    def _draw(self, n: int) -> int:
+        return int(self.rng.integers(n))
 
     def brand(self) -> str:
         return self.pick(BRANDS.split())
@@ -347,10 +355,11 @@ def build_hazards(g: Generator) -> None:
                 names = [] if subs == "-" else subs.split(",")
                 k = int(g.rng.integers(1, min(3, len(names)) + 1)) if names else 0
                 chosen = [str(n) for n in g.rng.choice(names, size=k, replace=False)] if k else []
-                if htype in ("storage_unit", "warehouse"):
-                    chosen = _storable(unit, chosen, names)
-                k = len(chosen)
                 ratios = g.rng.lognormal(0, 0.6, k)
+                if htype in ("storage_unit", "warehouse"):
+                    # what a store may hold; the draws above stay, so the stream does too
+                    chosen = _storable(unit, chosen, names)
+                    ratios = ratios[: len(chosen)]
                 ratios *= g.logu(1.1, 40 if mode == "industry" else 8) / max(ratios.sum(), 1e-9)
                 items = []
                 for sub, r in zip(chosen, ratios, strict=True):
