@@ -42,6 +42,11 @@ class IncidentRules:
     future_tolerance: timedelta
 
     @classmethod
+    def default(cls) -> IncidentRules:
+        """The shipped 493号令 table and a 5-minute tolerance (the settings' defaults)."""
+        return cls(load_grading_table(DEFAULT_TABLE), timedelta(minutes=5))
+
+    @classmethod
     def from_settings(cls, settings: Any) -> IncidentRules:
         """From ``incident_grading_file`` and ``incident_future_tolerance_s``."""
         path = settings.incident_grading_file or DEFAULT_TABLE

@@ -82,9 +82,11 @@ class IncidentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def create(self, body: IncidentCreate, rules: IncidentRules) -> int:
+    def create(self, body: IncidentCreate, rules: IncidentRules | None = None) -> int:
         """Store an incident (its point converted to WGS84); returns the new id.
-        :class:`ValidationFailed` lists every problem of its facts; nothing is written."""
+        :class:`ValidationFailed` lists every problem of its facts; nothing is written.
+        ``rules``: the grading table and clock tolerance (default: the shipped ones)."""
+        rules = rules or IncidentRules.default()
         origin = origin_from(body.lon, body.lat, body.crs)
         state = {_COLUMN_OF.get(k, k): v for k, v in body.model_dump().items()}
         values = self._checked(state, rules)
