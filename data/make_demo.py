@@ -53,9 +53,9 @@ from demo_geography import (  # noqa: E402
     load_districts,
 )
 from demo_roads import NOTE as ROADS_NOTE  # noqa: E402
-from demo_storage import storage_problems  # noqa: E402
 from demo_roads import build_roads  # noqa: E402
 from demo_roads import features as road_features  # noqa: E402
+from demo_storage import storage_problems  # noqa: E402
 from demo_tables import (  # noqa: E402
     BRANDS,
     CENTRAL_SHELTER_M2_PER_PERSON,
@@ -260,9 +260,7 @@ class Generator:
             if anchor is not None and code != anchor.code:
                 continue
             if accept is None or accept(lon, lat):
-                return Site(
-                    float(lon), float(lat), code, anchor or self.anchor_for(lon, lat, code)
-                )
+                return Site(float(lon), float(lat), code, anchor or self.anchor_for(lon, lat, code))
         raise RuntimeError(f"no site found for {mode} {codes}")
 
     def near(self, s: Site, metres: float) -> Site:

@@ -422,7 +422,9 @@ def test_fire_service_is_organised_by_county_brigades(collections: dict[str, lis
     brigades = {p["name"]: p for p in fire if p["name"].endswith("消防救援大队")}
     stations = [p for p in fire if p["name"] not in brigades]
     # one 大队 per county/district, named after it, in it
-    assert sorted(p["region_code"] for p in brigades.values()) == sorted(DISTRICT_CODES - {"440800"})
+    assert sorted(p["region_code"] for p in brigades.values()) == sorted(
+        DISTRICT_CODES - {"440800"}
+    )
     for name, p in brigades.items():
         assert name == f"湛江市{names[p['region_code']]}消防救援大队"
         assert p["extra"]["detachment"] == "湛江市消防救援支队"

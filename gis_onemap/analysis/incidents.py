@@ -128,8 +128,12 @@ class IncidentRepository:
         state.update({_COLUMN_OF.get(k, k): v for k, v in sent.items()})
         if "severity_override" in sent and sent["severity_override"] is None:
             state["severity_override_reason"] = None  # no override, no reason for one
-        problems: list[dict[str, str]] = []
-        if "event_category" in sent or "event_type" in sent:
+        problems: list[dict[str, str]] = [
+            {"parameter": k, "message": f"{k} cannot be cleared (send another value)"}
+            for k in ("event_category", "event_type")
+            if k in sent and sent[k] is None
+        ]
+        if not problems and ("event_category" in sent or "event_type" in sent):
             try:
                 _check_event(state["event_category"], state["event_type"])
             except ValueError as exc:

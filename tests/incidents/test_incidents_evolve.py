@@ -81,6 +81,7 @@ def test_the_deciding_criterion_is_shown(editor_client):
     assert props["severity_basis"].startswith("seriously_injured 55")
     props = _post(editor_client, direct_loss_yuan=2e8).json()["properties"]
     assert props["severity"] == "I" and props["severity_basis"].startswith("direct_loss_yuan")
+    assert props["direct_loss_yuan"] == 2e8  # a JSON number (numeric column)
 
 
 def test_no_figures_keep_the_reported_grade(editor_client):
@@ -220,6 +221,15 @@ def test_patch_bad_shapes_and_unknown(editor_client):
     assert editor_client.patch("/incidents/987654321", json={"dead": 1}).status_code == 404
     r = editor_client.patch(f"/incidents/{fid}", json={"dead": 1}, headers={"If-Match": "nope"})
     assert r.status_code == 400
+    r = editor_client.patch(f"/incidents/{fid}", json={"event_category": None, "dead": -1})
+    assert r.status_code == 422
+    assert [d["parameter"] for d in r.json()["details"]] == ["event_category", "dead"]
+    r = editor_client.patch(f"/incidents/{fid}", json={"event_category": "natural_disaster"})
+    assert r.status_code == 422 and "not a natural_disaster event" in r.text
+    r = editor_client.patch(
+        f"/incidents/{fid}", json={"event_category": "natural_disaster", "event_type": "typhoon"}
+    )
+    assert r.status_code == 200 and r.json()["properties"]["event_type"] == "typhoon"
 
 
 def test_writes_are_audited(editor_client, db_session):
