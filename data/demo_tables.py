@@ -22,8 +22,55 @@ ESTATE_A, ESTATE_B = (
     "锦华翠碧金海椰蓝明康泰嘉瑞富丽绿景盛御祥",
     "花园 苑 新村 雅居 豪庭 名城 华府 小区 家园",
 )
-ROADS = "人民 解放 海滨 建设 中山 新华 文明 友谊 观海 南华 东风 椰林 金沙 湖光 海湾 民主"
-ROAD_SUFFIX = "路 大道 街 东路 西路 南路 北路"
+#: Each district's own roads: names and addresses take a road of the feature's own district, so
+#: that "{road}小学" lies in the district of that road (issue 13). The central districts' lists
+#: are street names of 赤坎 and 霞山; the counties' are built from their own place names. The
+#: lists are disjoint (a road names one district). Features are *not* placed on these roads: the
+#: positions are synthetic.
+ROADS_BY_DISTRICT = {
+    "440802": "人民大道北 中山一路 中山二路 北桥路 寸金路 南方路 康宁路 海滨大道北 九二一路 "
+    "军民路 跃进路 福建路",
+    "440803": "人民大道南 解放东路 解放西路 海滨大道南 椹川大道 民治路 绿塘路 海宁路 建设路 "
+    "工农路 友谊路 观海路",
+    "440804": "坡头大道 南调路 龙头路 南三大道 官渡路 乾塘路",
+    "440811": "麻章大道 瑞云路 金园路 湖光大道 太平路 迈合路",
+    "440823": "遂城大道 遂溪大道 孔子路 北坡路 杨柑路 黄略路",
+    "440825": "徐城大道 贵生大道 徐闻大道 迈陈路 曲界路 南山路",
+    "440881": "罗州大道 九洲江大道 廉江大道 良垌路 安铺路 石城路",
+    "440882": "西湖大道 雷州大道 雷阳路 雷城路 企水路 南兴路",
+    "440883": "梅菉大道 鉴江大道 吴川大道 黄坡路 塘缀路 博铺路",
+}
+#: Resident population of each district (万人, end of 2021), 湛江市统计局 "湛江市常住人口情况
+#: 表" (2021年末; the 10 figures, with 经开区 34.6, sum to the published 703.09). 经开区 (the
+#: economic development zone) is not a district of the boundary files: its residents are left
+#: out. Used to size the central shelters.
+DISTRICT_POPULATION_10K = {
+    "440802": 40.01, "440803": 54.35, "440804": 34.13, "440811": 33.43, "440823": 82.79,
+    "440825": 63.57, "440881": 136.69, "440882": 132.46, "440883": 91.06,
+}  # fmt: skip
+#: Central (中心) shelters: one in each central district, planned for this share of its
+#: residents (Guangdong plans shelter places for 20–30 % of residents: DOMAIN.md, "Shelters"),
+#: at 2 m² of effective area per person (GB 50413-2007, fixed and central shelters), on a site
+#: of at least 50 ha (GB 50413-2007, central shelters).
+CENTRAL_SHELTER_SHARE = 0.20
+CENTRAL_SHELTER_M2_PER_PERSON = 2.0
+CENTRAL_SHELTER_MIN_SITE_M2 = 500_000.0
+#: Shelters keep this far (m) from the outline of level-1/2 hazard sources (GB 50413-2007
+#: §8.2.7: ≥ 1,000 m from major fire/explosion hazards), with a margin for the test's geodesic
+#: check.
+SHELTER_HAZARD_CLEARANCE_M = 1100.0
+#: Document-number prefixes (发文字号): the region's one-character abbreviation, then the
+#: issuer's: 湛府 (municipal government), 湛府办 (its general office), 湛应急 (the bureau)...
+DOC_REGION_ABBR = {
+    "440800": "湛", "440802": "赤", "440803": "霞", "440804": "坡", "440811": "麻",
+    "440823": "遂", "440825": "徐", "440881": "廉", "440882": "雷", "440883": "吴",
+}  # fmt: skip
+DOC_ISSUER_ABBR = {
+    "人民政府": "府", "人民政府办公室": "府办", "应急管理局": "应急", "水务局": "水务",
+    "自然资源局": "自然资源", "林业局": "林", "发展和改革局": "发改", "交通运输局": "交",
+    "卫生健康局": "卫健", "生态环境局": "环", "公安局": "公", "住房和城乡建设局": "建",
+    "市场监督管理局": "市监",
+}  # fmt: skip
 BRANDS = "华港 粤南 南海 信达 宏泰 恒联 鑫安 源丰 中宝 顺通 海润 联创 汇力 湾通 金洋 广利"
 
 
@@ -92,7 +139,7 @@ TARGET_NAMES = _rows("""
 {road}文化中心|{estate}体育馆 {town}文化站|{town}{village}村文化室""")
 #: Rescue teams: type, count, placement, headcount range, name templates, main equipment.
 TEAM_KINDS = _rows("""
-fire_rescue 36 any 18 60 {dist}消防救援大队{road}消防救援站|{dist}消防救援大队{town}消防救援站
+fire_rescue 36 brigade 18 60 {dist}消防救援大队{road}消防救援站|{dist}消防救援大队{town}消防救援站
 forest_fire 10 rural 20 60 {dist}森林消防专业队{n}分队|{town}森林防火半专业扑火队
 earthquake_geological 8 town 20 80 {dist}地质灾害应急救援队|湛江{brand}地震救援队
 mine 3 rural 15 40 {dist}{brand}矿山救护队
@@ -108,6 +155,10 @@ oil_spill 3 coast 15 40 湛江{brand}溢油应急处置队|{town}溢油应急处
 epidemic_prevention 4 urban 15 50 {dist}疾病预防控制中心卫生应急队
 militia 8 town 30 120 {town}民兵应急连|{dist}民兵应急排
 armed_police 2 urban 60 200 湛江武警{n}中队应急救援分队""")
+#: The fire and rescue service: the municipal detachment (支队) has one brigade (大队) per county
+#: or district, at its seat; the stations (站) belong to their district's brigade and are named
+#: after it ("brigade" placement in TEAM_KINDS: 9 brigades, the rest stations).
+FIRE_DETACHMENT = "湛江市消防救援支队"
 #: Team kind → force tier and specialties (DOMAIN.md, "Teams"); ``other`` teams take their
 #: specialty from their name (SPECIALTY_BY_NAME).
 TEAM_CLASS = {
@@ -200,7 +251,7 @@ forest_fire 2050102,2040101; earthquake_geological 2020101,2020202""")
 SHELTER_KINDS = _rows("""
 emergency 242 III 1000 8000 0 park,square,school,other
 fixed 75 II 10000 60000 0.35 school,stadium,park,square,civil_defence
-central 3 I 500000 600000 1 park,stadium""")
+central 2 I 500000 600000 1 park,stadium""")
 SITE_NAMES = dict(
     _rows("""
 park {estate}公园|{road}公园|{town}公园; square {estate}广场|{town}文化广场
@@ -286,6 +337,24 @@ the loader (`gis_onemap.demo`) resolves it to `depot_id`; enterprise plans name 
 polygon; government plans apply in their issuer's region (`area_codes`: the city's plans to
 the whole city, 440800). Some stock expired before 2026-12-01 or is reserved/damaged, and some
 teams are deployed or unavailable: the analyses leave them out of totals by default.
+
+What an official would check (each is a test in `tests/test_demo_data.py`):
+- **Central shelters** (中心避难场所): one in each central district, 赤坎 and 霞山, planned for
+  {CENTRAL_SHELTER_SHARE:.0%} of the district's residents at {CENTRAL_SHELTER_M2_PER_PERSON:g} m²
+  per person, on a site of at least {CENTRAL_SHELTER_MIN_SITE_M2 / 10_000:.0f} ha (GB 50413-2007).
+  Residents: 湛江市统计局, 湛江市常住人口情况表, end of 2021 (赤坎 40.01, 霞山 54.35 万人).
+- **Shelters keep ≥ 1,000 m from major hazards** (GB 50413-2007 §8.2.7): from every hazard
+  source's point, and {SHELTER_HAZARD_CLEARANCE_M:.0f} m (geodesic) from the *outline* of every
+  level-1/2 one.
+- **Names and addresses agree**: each district has its own roads (`ROADS_BY_DISTRICT`); a feature
+  named after a road lies in that road's district and its street address is on that road; a
+  feature named after a town lies in that town's district.
+- **Fire and rescue service**: {FIRE_DETACHMENT}, one 大队 per county/district at its seat, the
+  消防救援站 under their district's 大队 (`extra.brigade`).
+- **Storage**: stores named with a fire-hazard class hold nothing above it, and no incompatible
+  substances share a store (`data/storage_rules.json`: GB 50016-2014 §3.1.3, GB 15603).
+- **Document numbers** follow the issuing body: 湛府 (municipal government), 湛府办 (its
+  office), 赤应急 (赤坎区应急管理局), a town's 府 or a street office's 街办, an enterprise's own.
 
 | collection | features |
 |---|---|

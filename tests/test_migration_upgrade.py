@@ -155,3 +155,18 @@ def test_regions_are_loaded_and_social_security_may_be_graded(upgraded):
             "INSERT INTO incidents (event_category, event_type, severity, geom) VALUES "
             f"('social_security', 'terrorism', 'II', {CHIKAN})"
         ))  # fmt: skip
+
+
+def test_incidents_keep_their_severity_as_reported(upgraded):
+    """Migration 0009: the old severity stays effective, now marked as reported; figures unknown."""
+    engine, _ = upgraded
+    rows = _rows(
+        engine,
+        "SELECT event_type, severity, severity_reported, severity_source, severity_derived, "
+        "dead, direct_loss_yuan, updated_at = received_at FROM incidents "
+        "WHERE event_type IN ('fire', 'mass_incident') ORDER BY id",
+    )
+    assert [tuple(r) for r in rows] == [
+        ("fire", "III", "III", "reported", None, None, None, True),
+        ("mass_incident", None, None, None, None, None, None, True),
+    ]

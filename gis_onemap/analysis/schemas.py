@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, TypeVar
 
 from pydantic import (
@@ -23,8 +23,6 @@ Severity = Literal["I", "II", "III", "IV"]
 
 #: Naive report times are read as China Standard Time (UTC+8), the bureaus' clock.
 CHINA_TIME = timezone(timedelta(hours=8))
-#: Reports may be stamped this far in the future (clock skew of field devices).
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -59,34 +57,80 @@ class PointInput(_Strict):
     )
 
 
-class IncidentCreate(PointInput):
-    """``POST /incidents``: where, what and how severe."""
+def _china_time(value: datetime | None) -> datetime | None:
+    """Naive times are China Standard Time; the future is judged later (a setting)."""
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=CHINA_TIME)
+    return value
 
-    event_category: EventCategory
-    event_type: str
-    severity: Severity | None = Field(
-        default=None, description="I–IV (local plans grade social_security events too)"
+
+_COUNT: dict[str, Any] = {"minimum": 0}  # shown in OpenAPI; checked with the rest (422)
+
+
+class IncidentFacts(_Strict):
+    """What is known of an incident, in ``POST`` and ``PATCH`` (``null`` = not known yet).
+
+    Ranges, dates and the override's reason are checked together after merging with the stored
+    incident (``analysis/incident_rules.py``): 422 with every problem listed.
+    """
+
+    occurred_at: datetime | None = Field(
+        default=None, description="When it happened (RFC 3339; naive = UTC+8)"
     )
     reported_at: datetime | None = Field(
         default=None, description="When it was reported (RFC 3339; naive = UTC+8)"
     )
+    dead: int | None = Field(default=None, description="死亡 (people)", json_schema_extra=_COUNT)
+    missing: int | None = Field(default=None, description="失踪", json_schema_extra=_COUNT)
+    injured: int | None = Field(
+        default=None, description="受伤, all injured (incl. seriously)", json_schema_extra=_COUNT
+    )
+    seriously_injured: int | None = Field(
+        default=None,
+        description="重伤 (incl. acute industrial poisoning)",
+        json_schema_extra=_COUNT,
+    )
+    affected_people: int | None = Field(
+        default=None, description="受影响/受灾人口", json_schema_extra=_COUNT
+    )
+    direct_loss_yuan: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        description="直接经济损失 (yuan)",
+        json_schema_extra=_COUNT,
+    )
+    severity: Severity | None = Field(
+        default=None,
+        description="The reported grade I–IV (used when no override and no derived grade: "
+        "e.g. social_security events graded by local plans)",
+    )
+    severity_override: Severity | None = Field(
+        default=None, description="A grade set by a person over the derived one (needs a reason)"
+    )
+    severity_override_reason: str | None = Field(default=None, max_length=2000)
     description: str | None = Field(default=None, max_length=4000)
 
-    @field_validator("reported_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=CHINA_TIME)
-        if value > datetime.now(UTC) + CLOCK_SKEW:
-            raise ValueError("reported_at lies in the future")
-        return value
+    _tz = field_validator("occurred_at", "reported_at")(_china_time)
+
+
+class IncidentCreate(PointInput, IncidentFacts):
+    """``POST /incidents``: where, what, and what is known so far."""
+
+    event_category: EventCategory
+    event_type: str
 
     @model_validator(mode="after")
     def _consistent(self) -> IncidentCreate:
         _check_event(self.event_category, self.event_type)
         return self
+
+
+class IncidentPatch(IncidentFacts):
+    """``PATCH /incidents/{id}`` (JSON merge patch): only the fields sent change; ``null``
+    clears one. The event type may be corrected within its category's types."""
+
+    event_category: EventCategory | None = None
+    event_type: str | None = None
 
 
 class SurroundingsRequest(PointInput):

@@ -64,6 +64,49 @@ class GradingTable:
                 return g
         return self.grades[-1]
 
+    def decide(
+        self,
+        dead: int = 0,
+        missing: int = 0,
+        seriously_injured: int = 0,
+        direct_loss_yuan: float = 0.0,
+    ) -> tuple[Grade, str]:
+        """The grade and, in words, the criterion that decided it (the first one, in the order
+        deaths, serious injuries, loss, that reaches the grade).
+
+        >>> t = load_grading_table()
+        >>> t.decide(dead=1, missing=2)
+        (Grade(severity='III', ...), 'dead incl. missing 3 ≥ 3')
+        >>> t.decide(seriously_injured=120, direct_loss_yuan=2e8)[1]
+        'seriously_injured 120 ≥ 100'
+        >>> t.decide(direct_loss_yuan=5e7)[1]
+        'direct_loss_yuan 50000000 ≥ 50000000'
+        >>> t.decide(dead=2)[1]
+        'below every 较大 bound'
+        """
+        deaths = dead + (missing if self.count_missing_as_dead else 0)
+        grade = self.grade(dead, missing, seriously_injured, direct_loss_yuan)
+        death_name = "dead incl. missing" if self.count_missing_as_dead else "dead"
+        for name, value, bound in (
+            (death_name, deaths, grade.dead_min),
+            ("seriously_injured", seriously_injured, grade.seriously_injured_min),
+            ("direct_loss_yuan", direct_loss_yuan, grade.direct_loss_yuan_min),
+        ):
+            if grade is not self.grades[-1] and value >= bound:
+                return grade, f"{name} {value:.15g} ≥ {bound:.15g}"
+        above = self.grades[-2].zh if len(self.grades) > 1 else grade.zh
+        return grade, f"below every {above} bound"
+
+    def applies_to_category(self, event_category: str) -> bool:
+        """Whether incidents of this event category are graded by this table.
+
+        >>> load_grading_table().applies_to_category("accident")
+        True
+        >>> load_grading_table().applies_to_category("social_security")
+        False
+        """
+        return event_category in self.applies_to
+
 
 def parse_grading_table(data: dict[str, object]) -> GradingTable:
     """Check and build a table: grades strictly decreasing, the last one open (all zero)."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     PrimaryKeyConstraint,
     Table,
     Text,
@@ -121,6 +122,11 @@ def table_for(collection_id: str) -> Table:
 
 
 # Incidents reported by commanders (issue 5); event vocabulary from gis_onemap.categories.events.
+#: Incident people counts and severity columns (migration 0009; NULL = not known yet).
+INCIDENT_PEOPLE = ("dead", "missing", "injured", "seriously_injured", "affected_people")
+INCIDENT_SEVERITY_COLUMNS = ("severity_reported", "severity_derived", "severity_override")
+
+
 def _build_incidents_table() -> Table:
     from gis_onemap.categories.events import EVENT_CATEGORIES, EVENT_TYPES, SEVERITIES
 
@@ -143,6 +149,29 @@ def _build_incidents_table() -> Table:
         ),
         CheckConstraint(f"event_type IN ({_in(e.value for e in EVENT_TYPES)})", name="event_type"),
         CheckConstraint(f"severity IN ({_in(s.value for s in SEVERITIES)})", name="severity"),
+        # issue 13, migration 0009: incidents that evolve (analysis/incident_rules.py)
+        Column("occurred_at", DateTime(timezone=True), nullable=True),
+        *(Column(c, Integer, nullable=True) for c in INCIDENT_PEOPLE),
+        Column("direct_loss_yuan", Numeric(18, 2), nullable=True),
+        *(Column(c, Text, nullable=True) for c in INCIDENT_SEVERITY_COLUMNS),
+        Column("severity_source", Text, nullable=True),
+        Column("severity_basis", Text, nullable=True),
+        Column("severity_override_reason", Text, nullable=True),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        *(CheckConstraint(f"{c} >= 0", name=f"{c}_nonnegative") for c in INCIDENT_PEOPLE),
+        CheckConstraint("direct_loss_yuan >= 0", name="direct_loss_yuan_nonnegative"),
+        *(
+            CheckConstraint(f"{c} IN ({_in(s.value for s in SEVERITIES)})", name=c)
+            for c in INCIDENT_SEVERITY_COLUMNS
+        ),
+        CheckConstraint(
+            "severity_source IN ('override', 'derived', 'reported')", name="severity_source"
+        ),
+        CheckConstraint(
+            "severity_override IS NULL OR btrim(coalesce(severity_override_reason, '')) <> ''",
+            name="override_reason",
+        ),
+        CheckConstraint("occurred_at <= reported_at", name="occurred_before_reported"),
     )
     Index("ix_incidents_geom", table.c.geom, postgresql_using="gist")
     Index("ix_incidents_received_at", table.c.received_at)

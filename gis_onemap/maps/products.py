@@ -31,9 +31,57 @@ RING_COLORS = ("#d7191c", "#fd8d3c", "#fecc5c", "#a6d96a", "#1a9641", "#2c7bb6")
 #: Properties shown in popups, when a feature has them.
 POPUP_FIELDS = (
     "name", "category", "distance_m", "bearing_deg", "level", "target_type", "population",
-    "team_type", "headcount", "item_name", "quantity", "unit", "shelter_type", "capacity",
+    "tier", "status", "headcount", "item_name", "quantity", "unit", "shelter_type", "capacity",
     "specialties", "plan_type", "event_types", "ring_distance_m",
 )  # fmt: skip
+#: Chinese labels of the properties the analyses add (not fields of a category): every popup
+#: and tooltip label is Chinese (issue 13), the category's own labels come from its definition.
+ANALYSIS_LABELS = {
+    "category": "类别", "distance_m": "距离（米）", "bearing_deg": "方位角（度）",
+    "ring_distance_m": "缓冲距离（米）", "area_m2": "面积（平方米）", "radius_m": "半径（米）",
+    "protected_targets": "重点防护目标", "sources": "危险源", "population": "人口",
+}  # fmt: skip
+HAZARD_LEVEL_ZH = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
+
+
+def _field(name: str, category_id: str | None) -> Any:
+    """The definition of a property: of the category when known, else of the first that has it."""
+    if category_id in REGISTRY:
+        return REGISTRY[category_id].field(name)
+    return next((c.field(name) for c in REGISTRY.values() if c.field(name)), None)
+
+
+def zh_label(name: str, category_id: str | None = None) -> str:
+    """The Chinese label of a property.
+
+    >>> zh_label("target_type", "protected_targets"), zh_label("distance_m")
+    ('目标类型', '距离（米）')
+    """
+    f = _field(name, category_id)
+    return ANALYSIS_LABELS.get(name) or (f.zh if f is not None else name)
+
+
+def zh_value(name: str, value: Any, category_id: str | None = None) -> Any:
+    """A value with its enumeration choices (and category ids, hazard levels) in Chinese.
+
+    >>> zh_value("target_type", "school", "protected_targets")
+    '学校'
+    >>> zh_value("event_types", ["fire", "flood"], "plans"), zh_value("level", 2, "hazard_sources")
+    (['火灾', '洪涝'], '二级')
+    """
+    if name == "category" and value in REGISTRY:
+        return REGISTRY[value].zh
+    if name == "level" and value in HAZARD_LEVEL_ZH:
+        return HAZARD_LEVEL_ZH[value]
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    f = _field(name, category_id)
+    choices = {c.value: c.zh for c in f.choices} if f is not None else {}
+    if not choices:
+        return value
+    if isinstance(value, list | tuple):
+        return [choices.get(str(v), v) for v in value]
+    return choices.get(str(value), value)
 
 
 def _esc(value: Any) -> str:
@@ -64,13 +112,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def popup_rows(props: Mapping[str, Any]) -> list[list[str]]:
-    """``[field, text]`` rows of a feature's main properties, for a popup table.
+def popup_rows(props: Mapping[str, Any], category_id: str | None = None) -> list[list[str]]:
+    """``[label, text]`` rows of a feature's main properties, for a popup table, in Chinese.
 
-    >>> popup_rows({"name": "x", "target_type": "school", "phone": "123"})
-    [['name', 'x'], ['target_type', 'school']]
+    >>> popup_rows({"name": "x", "target_type": "school", "phone": "123"}, "protected_targets")
+    [['名称', 'x'], ['目标类型', '学校']]
     """
-    return [[k, _text(props[k])] for k in POPUP_FIELDS if props.get(k) is not None]
+    cid = category_id or props.get("category")
+    return [
+        [zh_label(k, cid), _text(zh_value(k, props[k], cid))]
+        for k in POPUP_FIELDS
+        if props.get(k) is not None
+    ]
 
 
 def json_for_script(data: Any) -> str:
@@ -144,9 +197,11 @@ class _Contents:
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
 
-    def popup(self, layer: Any, props: Mapping[str, Any], title: Any = None) -> None:
+    def popup(
+        self, layer: Any, props: Mapping[str, Any], title: Any = None, category_id: Any = None
+    ) -> None:
         self.items.append({"title": None if title is None else _text(title),
-                           "rows": popup_rows(props)})  # fmt: skip
+                           "rows": popup_rows(props, category_id)})  # fmt: skip
         layer.add_child(_Bind("bindPopup", len(self.items) - 1, {"maxWidth": 320}))
 
     def tooltip(self, layer: Any, text: str) -> None:
@@ -188,6 +243,7 @@ def _add_features(
     features: Iterable[Mapping[str, Any]],
     color: str,
     fill_opacity: float = 0.25,
+    category_id: str | None = None,
 ) -> None:
     for f in features:
         props = f.get("properties") or {}
@@ -209,7 +265,7 @@ def _add_features(
                     "fillOpacity": o,
                 },
             )
-        contents.popup(layer, props, props.get("name"))
+        contents.popup(layer, props, props.get("name"), category_id)
         layer.add_to(group)
 
 
@@ -231,7 +287,7 @@ def _ring_layer(
         props = f["properties"]
         color = color_of(props, i)
         tip = " · ".join(
-            f"{k}: {_text(props[k])}"
+            f"{zh_label(k, 'hazard_sources')}: {_text(zh_value(k, props[k], 'hazard_sources'))}"
             for k in ("level", "distance_m", "area_m2", "protected_targets", "population")
             if props.get(k) is not None
         )
@@ -265,12 +321,12 @@ def render_surroundings(result: Mapping[str, Any], title: str | None = None) -> 
         group = folium.FeatureGroup(name=f"{category.zh} {category.en} ({fc['numberMatched']})")
         # plan coverage areas are often whole districts: outline them, barely fill them
         _add_features(
-            contents, group, fc["features"], category.color, 0.04 if cid == "plans" else 0.25
+            contents, group, fc["features"], category.color, 0.04 if cid == "plans" else 0.25, cid
         )
         group.add_to(m)
     folium.CircleMarker(
         [lat, lon], radius=9, color="#000", weight=3, fill=True, fill_color="#ff0000",
-        fill_opacity=1, tooltip="incident 事发地点",
+        fill_opacity=1, tooltip="事发地点",
     ).add_to(m)  # fmt: skip
     s = result["summary"]
     lines = [f"{_esc(REGISTRY[c].zh)}: {n}" for c, n in s["counts"].items()]
@@ -307,7 +363,7 @@ def render_buffers(fc: Mapping[str, Any], title: str | None = None) -> str:
         by_cat.setdefault(f["properties"]["category"], []).append(f)
     for cid, feats in by_cat.items():
         group = folium.FeatureGroup(name=f"{REGISTRY[cid].zh} ({len(feats)})")
-        _add_features(contents, group, feats, REGISTRY[cid].color)
+        _add_features(contents, group, feats, REGISTRY[cid].color, category_id=cid)
         group.add_to(m)
     lines = [
         f"{f['properties']['distance_m']:.0f} m: {f['properties']['area_m2'] / 1e6:,.3f} km²"
@@ -381,7 +437,8 @@ def render_shelter_coverage(
         for f in targets.get("features", []):
             inside = covered_area is not None and covered_area.intersects(shape(f["geometry"]))
             n_cov += inside
-            _add_features(contents, cov if inside else unc, [f], "#1a9641" if inside else "#d7191c")
+            color = "#1a9641" if inside else "#d7191c"
+            _add_features(contents, cov if inside else unc, [f], color, 0.25, "protected_targets")
         cov.add_to(m)
         unc.add_to(m)
         lines.append(f"targets covered 覆盖目标: {n_cov} / {len(targets.get('features', []))}")

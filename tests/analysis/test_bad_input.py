@@ -175,7 +175,8 @@ def test_bad_buffer_bodies(client, body, expect):
 def test_bad_incidents_write_nothing(editor_client, db_session, body, expect):
     before = db_session.execute(select(func.count()).select_from(INCIDENTS)).scalar_one()
     r = editor_client.post("/incidents", json=body)
-    assert r.status_code == 400, r.text
+    # malformed → 400; well-formed but impossible facts (a future report) → 422 (issue 13)
+    assert r.status_code == (422 if expect == "future" else 400), r.text
     assert expect in r.json()["description"]
     assert db_session.execute(select(func.count()).select_from(INCIDENTS)).scalar_one() == before
 

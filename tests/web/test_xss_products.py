@@ -119,7 +119,7 @@ def _assert_every_name_shown(texts: list[str], expected: int) -> None:
     for evil in PAYLOADS:
         shown = [t for t in texts if t.startswith(evil)]  # the title, then the table
         assert len(shown) == expected, (evil, texts)
-        assert all(f"name{evil}" in t for t in shown)  # and the name row, literally
+        assert all(f"名称{evil}" in t for t in shown)  # and the name row (名称), literally
 
 
 @pytest.mark.browser

@@ -8,16 +8,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from gis_onemap.analysis.incident_rules import IncidentRules
 from gis_onemap.analysis.incidents import IncidentRepository
 from gis_onemap.analysis.inputs import MAX_K, MAX_RADIUS_M
-from gis_onemap.analysis.schemas import EventCategory, IncidentCreate, parse_body
+from gis_onemap.analysis.schemas import EventCategory, IncidentCreate, IncidentPatch, parse_body
 from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M
 from gis_onemap.api.bodies import model_schema, request_body
-from gis_onemap.api.deps import CallerDep, JsonBody, SessionDep, WriteSessionDep
+from gis_onemap.api.deps import (
+    CallerDep,
+    IfMatchDep,
+    JsonBody,
+    SessionDep,
+    SettingsDep,
+    WriteSessionDep,
+)
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
 from gis_onemap.api.security import html_product_response
 from gis_onemap.auth.deps import EDITOR
+from gis_onemap.db.etags import IfMatch
 from gis_onemap.reports.service import ReportService
 from gis_onemap.usecases.analysis import surroundings_around_incident
 
@@ -38,11 +47,30 @@ def _with_links(request: Request, feature: dict[str, Any]) -> dict[str, Any]:
     return feature
 
 
+#: What a write may answer besides success (documented in the OpenAPI document).
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Not stored: it lost a race with a concurrent change (send it again)"},
+    412: {"description": "If-Match names a version other than the stored one; nothing changed"},
+    422: {"description": "Invalid facts (every problem listed); nothing changed"},
+}
+
+
+def _answer(
+    request: Request, repo: IncidentRepository, incident_id: int, status_code: int = 200
+) -> GeoJSONResponse:
+    feature, etag = repo.versioned(incident_id)
+    headers = {"ETag": etag}
+    if status_code == 201:
+        headers["Location"] = f"{base_url(request)}/incidents/{incident_id}"
+    return GeoJSONResponse(_with_links(request, feature), status_code=status_code, headers=headers)
+
+
 @router.post(
     "",
     status_code=201,
-    summary="Report an incident (stored with server time)",
+    summary="Report an incident (stored with server time; severity derived from casualties/loss)",
     dependencies=[EDITOR],
+    responses=WRITE_RESPONSES,
     openapi_extra=request_body(
         model_schema(IncidentCreate),
         {
@@ -51,17 +79,49 @@ def _with_links(request: Request, feature: dict[str, Any]) -> dict[str, Any]:
             "crs": "gcj02",
             "event_category": "accident",
             "event_type": "hazardous_chemicals",
-            "severity": "III",
+            "occurred_at": "2026-07-01T08:10:00+08:00",
+            "dead": 1,
+            "injured": 6,
+            "seriously_injured": 2,
         },
     ),  # fmt: skip
 )
-def create_incident(request: Request, session: WriteSessionDep, body: JsonBody) -> GeoJSONResponse:
+def create_incident(
+    request: Request, session: WriteSessionDep, settings: SettingsDep, body: JsonBody
+) -> GeoJSONResponse:
     repo = IncidentRepository(session)
-    incident_id = repo.create(parse_body(IncidentCreate, body))
+    rules = IncidentRules.from_settings(settings)
+    incident_id = repo.create(parse_body(IncidentCreate, body), rules)
     ReportService(session).refresh(incident_id)  # the reporting clocks start now
-    feature = _with_links(request, repo.feature(incident_id))
-    location = f"{base_url(request)}/incidents/{incident_id}"
-    return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
+    return _answer(request, repo, incident_id, status_code=201)
+
+
+@router.patch(
+    "/{incident_id}",
+    summary="Update an incident as it evolves (JSON merge: null clears; If-Match: its ETag)",
+    dependencies=[EDITOR],
+    responses=WRITE_RESPONSES,
+    openapi_extra=request_body(
+        model_schema(IncidentPatch),
+        {"dead": 3, "missing": 1, "direct_loss_yuan": 12500000},
+        ("application/merge-patch+json", "application/json"),
+    ),
+)
+def patch_incident(
+    request: Request,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    incident_id: IncidentId,
+    body: JsonBody,
+    if_match: IfMatchDep = None,
+) -> GeoJSONResponse:
+    repo = IncidentRepository(session)
+    rules = IncidentRules.from_settings(settings)
+    patch = parse_body(IncidentPatch, body)
+    repo.patch(incident_id, patch, rules, IfMatch.parse(if_match))
+    # new times, event or severity move the deadlines of the reports still owed
+    ReportService(session).refresh(incident_id)
+    return _answer(request, repo, incident_id)
 
 
 @router.get("", summary="Incidents, newest first")
@@ -86,7 +146,7 @@ def list_incidents(
 
 @router.get("/{incident_id}", summary="One incident")
 def get_incident(request: Request, session: SessionDep, incident_id: IncidentId) -> GeoJSONResponse:
-    return GeoJSONResponse(_with_links(request, IncidentRepository(session).feature(incident_id)))
+    return _answer(request, IncidentRepository(session), incident_id)
 
 
 #: Count expired stock and deployed teams too (issue 13: usable only by default).
