@@ -10,6 +10,7 @@ that one scale holds at the centre (``page.framed_bbox``).
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,9 @@ MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png"}
 #: is a null transform: they differ by centimetres).
 CRS_LABELS = {4490: "CGCS2000（EPSG:4490）地理坐标", 4326: "WGS84（EPSG:4326）地理坐标"}
 MM = 1 / 25.4
+#: matplotlib's rcParams (font, PDF font type) are process-global and ``rc_context`` swaps them:
+#: two prints at once in the server's thread pool must not swap them under each other.
+_RENDER_LOCK = threading.Lock()
 
 
 @dataclass
@@ -171,7 +175,7 @@ def render_map(spec: MapSpec, fmt: OutputFormat = "pdf", dpi: int = 200) -> Rend
         "axes.unicode_minus": False,  # U+2212 is not in every CJK font
         "svg.fonttype": "none",
     }
-    with rc_context(rc):
+    with _RENDER_LOCK, rc_context(rc):
         w_mm, h_mm = spec.page.size_mm
         fw, fh = spec.page.frame_mm
         fig = Figure(figsize=(w_mm * MM, h_mm * MM))
