@@ -21,6 +21,7 @@ from gis_onemap.api.routers import (
     incidents,
     io,
     items,
+    printing,
     roads,
     stock,
     streets,
@@ -91,5 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(roads.router)
     app.include_router(streets.router)
+    app.include_router(printing.router)
     install_api_docs(app)
     return app

@@ -41,7 +41,7 @@ class BundleRequest:
     layers: list[str] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
     title: str | None = None
-    crs: Literal[4490, 4326] = 4490
+    crs: int = 4490  # 4490 (CGCS2000) or 4326 (WGS84), checked by prepare()
     gbk_csv: bool = False
     paper: Literal["A4", "A3"] = "A3"
     orientation: Literal["portrait", "landscape"] = "landscape"

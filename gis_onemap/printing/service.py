@@ -43,7 +43,7 @@ class PrintRequest:
     paper: Paper = "A4"
     orientation: Orientation = "portrait"
     format: OutputFormat = "pdf"
-    crs: Literal[4490, 4326] = 4490
+    crs: int = 4490  # 4490 (CGCS2000) or 4326 (WGS84), checked by prepare()
     grid: bool = False
 
 
