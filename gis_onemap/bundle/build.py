@@ -90,7 +90,9 @@ def _pmtiles(
         service.close()
 
 
-def build_bundle(session: Session, settings: Settings, req: BundleRequest, out: Path) -> BundleReport:
+def build_bundle(
+    session: Session, settings: Settings, req: BundleRequest, out: Path
+) -> BundleReport:
     """Write the bundle of ``req`` to ``out`` (a zip); bad input raises before anything is
     written."""
     crs = f"EPSG:{req.crs}"

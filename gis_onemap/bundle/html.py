@@ -10,6 +10,7 @@ import orjson
 import shapely
 
 from gis_onemap.maps.offline import add_offline_basemap, offline_html
+
 # the products' own helpers: popups escape user text, the panel escapes its title
 from gis_onemap.maps.products import _add_features, _Contents, _esc, _panel, _root_html
 from gis_onemap.printing.area import PrintArea

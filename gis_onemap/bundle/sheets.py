@@ -61,7 +61,9 @@ def write_xlsx(layers: Sequence[PrintLayer], path: Path) -> list[str]:
                 continue
             table_of(layer).to_excel(writer, sheet_name=_sheet_name(layer.title, used), index=False)
         if not used:  # openpyxl needs at least one sheet
-            pd.DataFrame({"说明": ["本区域没有资源"]}).to_excel(writer, sheet_name="说明", index=False)
+            pd.DataFrame({"说明": ["本区域没有资源"]}).to_excel(
+                writer, sheet_name="说明", index=False
+            )
             used.add("说明")
     return sorted(used)
 

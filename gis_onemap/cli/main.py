@@ -122,6 +122,7 @@ def _register_token_commands() -> None:
 
 _register_token_commands()
 
+
 def _register_print_commands() -> None:
     """``onemap print`` and ``onemap bundle`` (gis_onemap/printing, gis_onemap/bundle)."""
     from gis_onemap.bundle import cli as bundle_cli

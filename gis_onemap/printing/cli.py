@@ -10,8 +10,8 @@ import typer
 from gis_onemap.cli.session import cli_session
 from gis_onemap.errors import InvalidInput
 from gis_onemap.printing.fonts import missing_glyphs
-from gis_onemap.printing.service import PrintRequest, prepare
 from gis_onemap.printing.render import render_map
+from gis_onemap.printing.service import PrintRequest, prepare
 from gis_onemap.settings import get_settings
 
 BboxOpt = Annotated[str | None, typer.Option("--bbox", help="minlon,minlat,maxlon,maxlat (WGS84)")]

@@ -80,8 +80,10 @@ def register_provider(name: str, provider: Provider) -> None:
 def parse_layer_specs(specs: Sequence[str], filters: Sequence[str] = ()) -> list[LayerRequest]:
     """Layer names (comma-separated items allowed) and ``name:CQL2`` filters → requests.
 
-    >>> parse_layer_specs(["shelters,hazard_sources"], ["hazard_sources:level = 1"])
-    [LayerRequest(name='shelters', filter=None), LayerRequest(name='hazard_sources', filter='level = 1')]
+    >>> for r in parse_layer_specs(["shelters,hazard_sources"], ["hazard_sources:level = 1"]):
+    ...     print(r)
+    LayerRequest(name='shelters', filter=None)
+    LayerRequest(name='hazard_sources', filter='level = 1')
     >>> parse_layer_specs(["volcanoes"])
     Traceback (most recent call last):
     ...

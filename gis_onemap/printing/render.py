@@ -14,11 +14,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import shapely
 from matplotlib import font_manager, rc_context
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -99,7 +100,7 @@ def _length(m: float) -> str:
 LARGE_AREA_SHARE = 0.005
 
 
-def _draw_layer(ax: object, layer: PrintLayer, frame_area: float) -> None:
+def _draw_layer(ax: Axes, layer: PrintLayer, frame_area: float) -> None:
     gdf = layer.gdf
     if gdf.empty:
         return
@@ -111,32 +112,49 @@ def _draw_layer(ax: object, layer: PrintLayer, frame_area: float) -> None:
         # in degrees², like frame_area: only the share matters
         large = shapely.area(areas.geometry.values) > LARGE_AREA_SHARE * frame_area
         if large.any():
-            areas[large].boundary.plot(ax=ax, color=layer.color, linewidth=0.9,
-                                       zorder=layer.zorder)  # fmt: skip
+            areas[large].boundary.plot(ax=ax, color=layer.color, linewidth=0.9, zorder=layer.zorder)
         if (~large).any():
             areas[~large].plot(
-                ax=ax, facecolor=layer.color, alpha=layer.fill_opacity, edgecolor=layer.color,
-                linewidth=0.6, zorder=layer.zorder,
-            )  # fmt: skip
+                ax=ax,
+                facecolor=layer.color,
+                alpha=layer.fill_opacity,
+                edgecolor=layer.color,
+                linewidth=0.6,
+                zorder=layer.zorder,
+            )
     if not lines.empty:
         lines.plot(ax=ax, color=layer.color, linewidth=1.2, zorder=layer.zorder)
     if not points.empty:
         points.plot(
-            ax=ax, color=layer.color, marker=layer.marker, markersize=16, edgecolor="white",
-            linewidth=0.4, zorder=layer.zorder + 1,
-        )  # fmt: skip
+            ax=ax,
+            color=layer.color,
+            marker=layer.marker,
+            markersize=16,
+            edgecolor="white",
+            linewidth=0.4,
+            zorder=layer.zorder + 1,
+        )
 
 
 def _handle(layer: PrintLayer) -> Line2D | Patch:
     kinds = set(layer.gdf.geometry.geom_type) if not layer.gdf.empty else {"Point"}
     if kinds <= {"Polygon", "MultiPolygon"}:
-        return Patch(facecolor=layer.color, edgecolor=layer.color, alpha=0.5,
-                     label=layer.legend_label)  # fmt: skip
-    return Line2D([], [], marker=layer.marker, linestyle="", color=layer.color,
-                  markeredgecolor="white", markersize=7, label=layer.legend_label)  # fmt: skip
+        return Patch(
+            facecolor=layer.color, edgecolor=layer.color, alpha=0.5, label=layer.legend_label
+        )
+    return Line2D(
+        [],
+        [],
+        marker=layer.marker,
+        linestyle="",
+        color=layer.color,
+        markeredgecolor="white",
+        markersize=7,
+        label=layer.legend_label,
+    )
 
 
-def _scale_bar(ax: object, spec: MapSpec) -> None:
+def _scale_bar(ax: Axes, spec: MapSpec) -> None:
     """A black-and-white bar at the lower left, its length a round number of metres."""
     minx, miny, maxx, maxy = spec.frame_bbox
     fw_mm = spec.page.frame_mm[0]
@@ -148,69 +166,113 @@ def _scale_bar(ax: object, spec: MapSpec) -> None:
     h = (maxy - miny) * 0.008
     seg = length_m * deg_per_m / 4
     for i in range(4):
-        ax.add_patch(Rectangle((x0 + i * seg, y0), seg, h, facecolor="black" if i % 2 == 0  # type: ignore[attr-defined]
-                               else "white", edgecolor="black", linewidth=0.6, zorder=20))  # fmt: skip
+        ax.add_patch(
+            Rectangle(
+                (x0 + i * seg, y0),
+                seg,
+                h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=20,
+            )
+        )
     for i, value in ((0, 0.0), (2, length_m / 2), (4, length_m)):
         text = "0" if value == 0 else _length(value)
-        ax.text(x0 + i * seg, y0 + h * 1.8, text, ha="center", va="bottom", fontsize=7,  # type: ignore[attr-defined]
-                zorder=20)  # fmt: skip
-    ax.text(x0, y0 + h * 5.0, f"比例尺 1:{spec.denominator:,}", ha="left", va="bottom",  # type: ignore[attr-defined]
-            fontsize=8, zorder=20)  # fmt: skip
+        ax.text(x0 + i * seg, y0 + h * 1.8, text, ha="center", va="bottom", fontsize=7, zorder=20)
+    ax.text(
+        x0,
+        y0 + h * 5.0,
+        f"比例尺 1:{spec.denominator:,}",
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        zorder=20,
+    )
 
 
-def _north_arrow(ax: object) -> None:
-    ax.annotate(  # type: ignore[attr-defined]
-        "北\nN", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction",
-        ha="center", va="center", fontsize=9, zorder=20,
+def _north_arrow(ax: Axes) -> None:
+    ax.annotate(
+        "北\nN",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=9,
+        zorder=20,
         arrowprops={"facecolor": "black", "width": 4, "headwidth": 11, "headlength": 10},
-    )  # fmt: skip
+    )
 
 
 def render_map(spec: MapSpec, fmt: OutputFormat = "pdf", dpi: int = 200) -> RenderedMap:
     """Draw ``spec`` on one page; the file's bytes and the texts on it."""
     family = _font_family(spec.font_file)
-    rc = {
+    rc: dict[str, Any] = {
         "font.family": [family],
         "pdf.fonttype": 42,  # TrueType embedded (searchable text), not Type 3 outlines
         "axes.unicode_minus": False,  # U+2212 is not in every CJK font
         "svg.fonttype": "none",
     }
-    with _RENDER_LOCK, rc_context(rc):
+    with _RENDER_LOCK, rc_context(rc):  # type: ignore[arg-type]  # keys are literals
         w_mm, h_mm = spec.page.size_mm
         fw, fh = spec.page.frame_mm
         fig = Figure(figsize=(w_mm * MM, h_mm * MM))
-        ax = fig.add_axes(
-            (MARGIN_MM / w_mm, (MARGIN_MM + FOOTER_MM) / h_mm, fw / w_mm, fh / h_mm)
-        )
+        ax = fig.add_axes((MARGIN_MM / w_mm, (MARGIN_MM + FOOTER_MM) / h_mm, fw / w_mm, fh / h_mm))
         minx, miny, maxx, maxy = spec.frame_bbox
         ax.set_facecolor("#f4f7fb")
         if not spec.base.empty:
             municipal = spec.base[spec.base["level"] == "municipal"]
             others = spec.base[spec.base["level"] != "municipal"]
             if not others.empty:
-                others.plot(ax=ax, facecolor="#eef1ea", edgecolor="#7a8794", linewidth=0.6,
-                            zorder=1)  # fmt: skip
+                others.plot(
+                    ax=ax, facecolor="#eef1ea", edgecolor="#7a8794", linewidth=0.6, zorder=1
+                )
             if not municipal.empty:
                 municipal.boundary.plot(ax=ax, color="#4a5561", linewidth=1.4, zorder=2)
             for name, point in zip(
                 others["name"], others.geometry.representative_point(), strict=True
             ):
                 if minx < point.x < maxx and miny < point.y < maxy:
-                    ax.text(point.x, point.y, str(name), fontsize=8, color="#5b6b7a",
-                            ha="center", va="center", zorder=2.5, alpha=0.9)  # fmt: skip
+                    ax.text(
+                        point.x,
+                        point.y,
+                        str(name),
+                        fontsize=8,
+                        color="#5b6b7a",
+                        ha="center",
+                        va="center",
+                        zorder=2.5,
+                        alpha=0.9,
+                    )
         handles: list[Line2D | Patch] = []
         for layer in spec.layers:
             _draw_layer(ax, layer, (maxx - minx) * (maxy - miny))
             handles.append(_handle(layer))
         if spec.ring is not None and not spec.ring.empty:
-            spec.ring.boundary.plot(ax=ax, color="#333333", linewidth=1.2, linestyle="--",
-                                    zorder=8)  # fmt: skip
+            spec.ring.boundary.plot(ax=ax, color="#333333", linewidth=1.2, linestyle="--", zorder=8)
             handles.append(Line2D([], [], color="#333333", linestyle="--", label=spec.ring_label))
         if spec.incident is not None:
-            ax.plot(*spec.incident, marker="*", color="#e41a1c", markersize=16,
-                    markeredgecolor="black", zorder=12)  # fmt: skip
-            handles.append(Line2D([], [], marker="*", linestyle="", color="#e41a1c",
-                                  markeredgecolor="black", markersize=11, label="事发地点"))  # fmt: skip
+            ax.plot(
+                *spec.incident,
+                marker="*",
+                color="#e41a1c",
+                markersize=16,
+                markeredgecolor="black",
+                zorder=12,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="*",
+                    linestyle="",
+                    color="#e41a1c",
+                    markeredgecolor="black",
+                    markersize=11,
+                    label="事发地点",
+                )
+            )
         ax.set_xlim(minx, maxx)
         ax.set_ylim(miny, maxy)
         ax.set_xlabel("")  # geopandas labels the axes with the CRS's axis names
@@ -227,21 +289,45 @@ def render_map(spec: MapSpec, fmt: OutputFormat = "pdf", dpi: int = 200) -> Rend
             ax.set_xticks([])
             ax.set_yticks([])
         if handles:
-            ax.legend(handles=handles, title="图例", loc="lower right", fontsize=8,
-                      title_fontsize=9, framealpha=0.92, edgecolor="#555555").set_zorder(30)  # fmt: skip
+            ax.legend(
+                handles=handles,
+                title="图例",
+                loc="lower right",
+                fontsize=8,
+                title_fontsize=9,
+                framealpha=0.92,
+                edgecolor="#555555",
+            ).set_zorder(30)
         _scale_bar(ax, spec)
         _north_arrow(ax)
-        fig.text(0.5, 1 - (MARGIN_MM + TITLE_MM / 2) / h_mm, spec.title, ha="center",
-                 va="center", fontsize=18)  # fmt: skip
+        fig.text(
+            0.5,
+            1 - (MARGIN_MM + TITLE_MM / 2) / h_mm,
+            spec.title,
+            ha="center",
+            va="center",
+            fontsize=18,
+        )
         foot_y = (MARGIN_MM + FOOTER_MM / 2 - 2) / h_mm
         left, right = MARGIN_MM / w_mm, 1 - MARGIN_MM / w_mm
         fig.text(left, foot_y, f"坐标系：{CRS_LABELS[spec.crs_epsg]}", fontsize=7, va="center")
         fig.text(left, foot_y - 4 / h_mm, f"数据来源：{spec.sources}", fontsize=7, va="center")
-        fig.text(right, foot_y, f"制图日期：{spec.printed_on.isoformat()}", fontsize=7,
-                 ha="right", va="center")  # fmt: skip
-        fig.text(right, foot_y - 4 / h_mm, f"纸张：{spec.page.paper} "
-                 f"{'横向' if spec.page.orientation == 'landscape' else '纵向'}", fontsize=7,
-                 ha="right", va="center")  # fmt: skip
+        fig.text(
+            right,
+            foot_y,
+            f"制图日期：{spec.printed_on.isoformat()}",
+            fontsize=7,
+            ha="right",
+            va="center",
+        )
+        fig.text(
+            right,
+            foot_y - 4 / h_mm,
+            f"纸张：{spec.page.paper} {'横向' if spec.page.orientation == 'landscape' else '纵向'}",
+            fontsize=7,
+            ha="right",
+            va="center",
+        )
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=_metadata(spec, fmt))
         labels = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]

@@ -4,7 +4,6 @@ and the rendered PDF/PNG."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import geopandas as gpd
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ from gis_onemap.printing.layers import (
 )
 from gis_onemap.printing.page import Orientation, Page, Paper, framed_bbox, nice_scale
 from gis_onemap.printing.page import scale_denominator as needed_scale
-from gis_onemap.printing.render import OutputFormat, MapSpec, RenderedMap, render_map
+from gis_onemap.printing.render import MapSpec, OutputFormat, RenderedMap, render_map
 from gis_onemap.settings import Settings
 
 #: Extra room around the area of interest (fraction of its size on each side).
@@ -137,7 +136,9 @@ def prepare(session: Session, settings: Settings, req: PrintRequest) -> Prepared
         incident=incident_xy,
         ring=ring,
         ring_label=(
-            f"搜索半径 {area.radius_m:,.0f} 米" if area.incident is not None else f"{area.label}边界"
+            f"搜索半径 {area.radius_m:,.0f} 米"
+            if area.incident is not None
+            else f"{area.label}边界"
         ),
     )
     return PreparedPrint(area, layers, spec)
@@ -147,4 +148,3 @@ def print_map(session: Session, settings: Settings, req: PrintRequest) -> Render
     """The printed map of ``req`` (PDF or PNG bytes and the texts drawn)."""
     prepared = prepare(session, settings, req)
     return render_map(prepared.spec, req.format, settings.print_png_dpi)
-

@@ -35,9 +35,7 @@ def bundle(print_engine, print_settings, tmp_path_factory) -> tuple[Path, dict]:
     """One bundle of :data:`BBOX` (all 8 layers, CGCS2000, GBK CSV) shared by the module."""
     out = tmp_path_factory.mktemp("bundle") / "area.zip"
     with rolled_back_session(print_engine) as session:
-        report = build_bundle(
-            session, print_settings, BundleRequest(bbox=BBOX, gbk_csv=True), out
-        )
+        report = build_bundle(session, print_settings, BundleRequest(bbox=BBOX, gbk_csv=True), out)
     return out, report.manifest
 
 

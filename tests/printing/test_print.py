@@ -45,7 +45,9 @@ def count_in_region(session, table: str, code: str, where: str = "true") -> int:
 
 def count_in_bbox(session, table: str, bbox: str) -> int:
     box = [float(v) for v in bbox.split(",")]
-    sql = f"SELECT count(*) FROM {table} WHERE ST_Intersects(geom, ST_MakeEnvelope(:a,:b,:c,:d,4326))"  # noqa: S608, E501
+    sql = (
+        f"SELECT count(*) FROM {table} WHERE ST_Intersects(geom, ST_MakeEnvelope(:a,:b,:c,:d,4326))"  # noqa: S608, E501
+    )
     return int(session.execute(text(sql), dict(zip("abcd", box, strict=True))).scalar_one())
 
 
@@ -95,7 +97,9 @@ def test_filter_selects_the_features_the_legend_counts(print_client, print_sessi
     n = count_in_region(print_session, "hazard_sources", "440800", "t.level = 1")
     total = count_in_region(print_session, "hazard_sources", "440800")
     assert 0 < n < total
-    assert f"{REGISTRY['hazard_sources'].zh}（{n}）" in re.sub(r"\s", "", pdf_text(r.content, tmp_path))
+    assert f"{REGISTRY['hazard_sources'].zh}（{n}）" in re.sub(
+        r"\s", "", pdf_text(r.content, tmp_path)
+    )
 
 
 def test_png_is_a_page_with_the_layers_drawn(print_client, print_session):
@@ -182,7 +186,7 @@ def test_grid_and_crs_labels(print_client, tmp_path):
 def test_area_too_large_for_the_scale_is_refused(print_client, print_settings, print_session):
     r = print_client.get("/print", params={"bbox": "100,15,125,30", "layers": "shelters"})
     assert r.status_code == 422
-    msg = r.json()["description"] if "description" in r.json() else r.text
+    msg = r.json().get("description", r.text)
     assert "1:1,000,000" in msg and "A3" in msg
     # the limit is a setting: 霞山区 on A4 needs about 1:150,000
     strict = print_settings.model_copy(update={"print_max_scale_denominator": 50_000})
