@@ -70,7 +70,7 @@ def print_command(
         )  # fmt: skip
         prepared = prepare(session, settings, req)
     rendered = render_map(prepared.spec, req.format, settings.print_png_dpi)
-    tofu = missing_glyphs("".join(rendered.labels), prepared.spec.font_file)
+    tofu = missing_glyphs("".join(rendered.labels), rendered.font_file)
     if tofu:  # a set-up problem (a font without these characters): say so, still write
         typer.echo(f"warning: the font has no glyph for {''.join(tofu)}", err=True)
     out.write_bytes(rendered.content)

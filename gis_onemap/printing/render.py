@@ -26,6 +26,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from gis_onemap.printing.fonts import font_for, missing_glyphs
 from gis_onemap.printing.layers import PrintLayer
 from gis_onemap.printing.page import FOOTER_MM, MARGIN_MM, TITLE_MM, Page, scale_bar_length_m
 
@@ -67,6 +68,7 @@ class RenderedMap:
     content: bytes
     media_type: str
     labels: list[str]
+    font_file: Path
 
 
 def _font_family(path: Path) -> str:
@@ -205,9 +207,29 @@ def _north_arrow(ax: Axes) -> None:
     )
 
 
+def _user_text(spec: MapSpec) -> str:
+    """The texts of a page that come from data or the caller (the fixed ones are GB 2312)."""
+    names = [] if spec.base.empty else [str(n) for n in spec.base["name"]]
+    legend = [layer.legend_label for layer in spec.layers]
+    ring = spec.ring_label if spec.ring is not None else ""
+    return "".join([spec.title, spec.sources, ring, *legend, *names])
+
+
 def render_map(spec: MapSpec, fmt: OutputFormat = "pdf", dpi: int = 200) -> RenderedMap:
-    """Draw ``spec`` on one page; the file's bytes and the texts on it."""
-    family = _font_family(spec.font_file)
+    """Draw ``spec`` on one page; the file's bytes, the texts on it and the font used.
+
+    The reduced core font (:func:`~gis_onemap.printing.fonts.font_for`) when it covers every
+    text, else the full font; checked again on the texts actually drawn.
+    """
+    font = font_for(_user_text(spec), spec.font_file)
+    rendered = _render(spec, fmt, dpi, font)
+    if font != spec.font_file and missing_glyphs("".join(rendered.labels), font):
+        rendered = _render(spec, fmt, dpi, spec.font_file)
+    return rendered
+
+
+def _render(spec: MapSpec, fmt: OutputFormat, dpi: int, font: Path) -> RenderedMap:
+    family = _font_family(font)
     rc: dict[str, Any] = {
         "font.family": [family],
         "pdf.fonttype": 42,  # TrueType embedded (searchable text), not Type 3 outlines
@@ -331,7 +353,7 @@ def render_map(spec: MapSpec, fmt: OutputFormat = "pdf", dpi: int = 200) -> Rend
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=_metadata(spec, fmt))
         labels = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
-    return RenderedMap(buf.getvalue(), MEDIA_TYPES[fmt], labels)
+    return RenderedMap(buf.getvalue(), MEDIA_TYPES[fmt], labels, font)
 
 
 def _metadata(spec: MapSpec, fmt: OutputFormat) -> dict[str, str]:
