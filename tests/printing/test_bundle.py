@@ -192,3 +192,58 @@ def test_bundle_tile_limit_is_a_setting(print_session, print_settings, tmp_path)
     with pytest.raises(LimitExceeded, match="ONEMAP_BUNDLE_MAX_TILES"):
         build_bundle(print_session, strict, BundleRequest(bbox=BBOX, layers=["shelters"]), out)
     assert not out.exists()
+
+
+def test_incident_bundle_holds_its_surroundings(
+    print_client, print_session, print_settings, print_editor_headers, tmp_path
+):
+    body = {"lon": 110.36, "lat": 21.27, "event_category": "accident", "event_type": "fire"}
+    created = print_client.post("/incidents", json=body, headers=print_editor_headers)
+    assert created.status_code == 201, created.text
+    out = tmp_path / "incident.zip"
+    report = build_bundle(
+        print_session,
+        print_settings,
+        BundleRequest(incident_id=created.json()["id"], radius_m=2000),
+        out,
+    )
+    gpkg = _extract(out, "layers.gpkg", tmp_path)
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"area", "surroundings_shelters", "surroundings_hazard_sources"} <= layers
+    n = int(
+        print_session.execute(
+            text(
+                "SELECT count(*) FROM shelters WHERE ST_DWithin(geom::geography, "
+                "ST_SetSRID(ST_MakePoint(110.36, 21.27), 4326)::geography, 2000, true)"
+            )
+        ).scalar_one()
+    )
+    assert pyogrio.read_info(gpkg, layer="surroundings_shelters")["features"] == n > 0
+    area = pyogrio.read_dataframe(gpkg, layer="area")
+    assert list(area["radius_m"]) == [2000.0]
+    assert report.manifest["layers"]["surroundings_shelters"]["features"] == n
+
+
+def test_cli_bundle(print_settings, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from gis_onemap.cli.main import app
+    from gis_onemap.settings import get_settings
+
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", print_settings.resolved_database_url())
+    get_settings.cache_clear()
+    out = tmp_path / "area.zip"
+    try:
+        ok = CliRunner().invoke(
+            app,
+            ["bundle", "--bbox", BBOX, "--layers", "shelters", "--crs", "4326", "--gbk-csv",
+             "--out", str(out)],
+        )  # fmt: skip
+        bad = CliRunner().invoke(app, ["bundle", "--bbox", BBOX, "--crs", "3857", "--out", "x"])
+    finally:
+        get_settings.cache_clear()
+    assert ok.exit_code == 0, ok.output
+    with zipfile.ZipFile(out) as zf:
+        assert {"layers.gpkg", "csv_gbk/shelters.csv", "manifest.json"} <= set(zf.namelist())
+        assert json.loads(zf.read("manifest.json"))["crs"] == "EPSG:4326"
+    assert bad.exit_code == 2 and "4490" in bad.output
