@@ -26,7 +26,7 @@ from gis_onemap.printing.render import CRS_LABELS, render_map
 from gis_onemap.printing.service import PreparedPrint, PrintRequest, prepare
 from gis_onemap.settings import Settings
 from gis_onemap.tiles.cli import _write_pmtiles  # the PMTiles export of `onemap tiles export`
-from gis_onemap.tiles.grid import parse_zoom_range, tiles_covering
+from gis_onemap.tiles.grid import TileIndex, parse_zoom_range, tiles_covering
 from gis_onemap.tiles.service import TileService
 
 
@@ -73,9 +73,9 @@ def _gpkg(prepared: PreparedPrint, base: gpd.GeoDataFrame, crs: str, path: Path)
     return written
 
 
-def _pmtiles(
-    session: Session, settings: Settings, bbox: tuple[float, float, float, float], path: Path
-) -> int:
+def _tiles_of(settings: Settings, bbox: tuple[float, float, float, float]) -> list[TileIndex]:
+    """The tiles of the area in tile-id order; more than the limit → :class:`LimitExceeded`
+    (checked before any file is written)."""
     zooms = parse_zoom_range(settings.bundle_zoom)
     tiles = sorted(tiles_covering(bbox, zooms), key=lambda t: zxy_to_tileid(*t))
     if len(tiles) > settings.bundle_max_tiles:
@@ -83,8 +83,19 @@ def _pmtiles(
             f"the area needs {len(tiles):,} tiles at zoom {settings.bundle_zoom}; the most is "
             f"{settings.bundle_max_tiles:,} (ONEMAP_BUNDLE_MAX_TILES, ONEMAP_BUNDLE_ZOOM)"
         )
+    return tiles
+
+
+def _pmtiles(
+    session: Session,
+    settings: Settings,
+    bbox: tuple[float, float, float, float],
+    tiles: list[TileIndex],
+    path: Path,
+) -> int:
     service = TileService(settings)
     try:
+        zooms = parse_zoom_range(settings.bundle_zoom)
         return _write_pmtiles(path, service, session, list(CATEGORIES), tiles, bbox, zooms)
     finally:
         service.close()
@@ -105,6 +116,7 @@ def build_bundle(
             paper=req.paper, orientation=req.orientation, format="pdf", crs=req.crs,
         ),
     )  # fmt: skip
+    tiles = _tiles_of(settings, prepared.area.bbox)
     base = districts(session, prepared.area.bbox)
     manifest: dict[str, Any] = {
         "title": prepared.spec.title,
@@ -125,8 +137,9 @@ def build_bundle(
         files["map.html"] = d / "map.html"
         (d / "map.pdf").write_bytes(render_map(prepared.spec, "pdf").content)
         files["map.pdf"] = d / "map.pdf"
-        manifest["pmtiles_tiles"] = _pmtiles(session, settings, prepared.area.bbox,
-                                             d / "tiles.pmtiles")  # fmt: skip
+        manifest["pmtiles_tiles"] = _pmtiles(
+            session, settings, prepared.area.bbox, tiles, d / "tiles.pmtiles"
+        )
         if manifest["pmtiles_tiles"]:
             files["tiles.pmtiles"] = d / "tiles.pmtiles"
         manifest["xlsx_sheets"] = write_xlsx(prepared.layers, d / "resources.xlsx")
