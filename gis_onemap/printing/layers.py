@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gis_onemap.analysis.inputs import MAX_K
 from gis_onemap.analysis.surroundings import SurroundingsService
 from gis_onemap.categories import CATEGORIES, REGISTRY, Category
 from gis_onemap.db.tables import REGIONS, table_for
@@ -161,13 +162,18 @@ def surroundings_layers(ctx: PrintContext, request: LayerRequest) -> list[PrintL
         raise InvalidInput("the surroundings layer needs an incident area (incident=ID)")
     if request.filter:
         raise InvalidInput("the surroundings layer takes no filter")
+    # every feature within the radius up to the analysis' own most (k ≤ MAX_K), not its default
+    k = min(MAX_K, ctx.max_features)
     result = SurroundingsService(ctx.session).surroundings(
-        incident.origin, radius, incident.event_category, incident.event_type
+        incident.origin, radius, incident.event_category, incident.event_type, k
     )
     out = []
     for cid, fc in result["collections"].items():
         category = REGISTRY[cid]
         feats = fc["features"]
+        title = category.zh
+        if fc["numberMatched"] > len(feats):  # say so rather than print a short count
+            title = f"{category.zh}（最近{len(feats)}个，共{fc['numberMatched']}个）"
         gdf = (
             gpd.GeoDataFrame.from_features(feats, crs=WGS84)
             if feats
@@ -176,7 +182,7 @@ def surroundings_layers(ctx: PrintContext, request: LayerRequest) -> list[PrintL
         for col in list(gdf.columns):
             if col != "geometry":
                 gdf[col] = gdf[col].map(_cell)
-        out.append(PrintLayer(f"surroundings_{cid}", category.zh, gdf, category.color, category))
+        out.append(PrintLayer(f"surroundings_{cid}", title, gdf, category.color, category))
     return out
 
 
