@@ -14,7 +14,6 @@ from gis_onemap.api.app import create_app
 from gis_onemap.settings import Settings
 from tests.conftest import bearer, bind_to_test_transaction, rolled_back_session
 from tests.live_server import demo_database
-from tests.web.conftest import browser  # noqa: F401 - headless Chromium for the bundle's HTML
 
 
 @pytest.fixture(scope="session")
