@@ -23,6 +23,7 @@ SCRIPTS = [
     "roads.py",
     "fuzz_openapi.py",
     "risk_map.py",
+    "print.py",
 ]
 
 

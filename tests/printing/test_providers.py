@@ -1,0 +1,60 @@
+"""Any GeoDataFrame layer set prints and bundles once registered (how release zones and the risk
+map are wired in): one ``register_provider`` call."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+
+from gis_onemap.bundle.build import BundleRequest, build_bundle
+from gis_onemap.printing.layers import PROVIDERS, PrintLayer, register_provider
+from tests.printing.test_print import CENTRE_BBOX, pdf_text
+
+
+def _zones(ctx, request):  # type: ignore[no-untyped-def]
+    """Two rings around the centre of the area, as an analysis module would give them."""
+    minx, miny, maxx, maxy = ctx.area.bbox
+    centre = shapely.Point((minx + maxx) / 2, (miny + maxy) / 2)
+    gdf = gpd.GeoDataFrame(
+        {"zone": ["隔离区", "防护行动区"], "distance_m": [800, 3000]},
+        geometry=[centre.buffer(0.008), centre.buffer(0.03)],
+        crs="EPSG:4326",
+    )
+    return [PrintLayer("test_zones", "泄漏影响区", gdf, "#ff7f00")]
+
+
+@pytest.fixture
+def zones_provider():
+    register_provider("test_zones", _zones)
+    yield "test_zones"
+    PROVIDERS.pop("test_zones", None)
+
+
+def test_a_registered_layer_prints(print_client, zones_provider, tmp_path):
+    r = print_client.get("/print", params={"bbox": CENTRE_BBOX, "layers": zones_provider})
+    assert r.status_code == 200, r.text
+    assert "泄漏影响区（2）" in re.sub(r"\s", "", pdf_text(r.content, tmp_path))
+    # without the registration the same request is a clear 400
+    PROVIDERS.pop(zones_provider)
+    r = print_client.get("/print", params={"bbox": CENTRE_BBOX, "layers": zones_provider})
+    assert r.status_code == 400 and "unknown layer" in r.text
+
+
+def test_a_registered_layer_is_bundled(print_session, print_settings, zones_provider, tmp_path):
+    out = tmp_path / "z.zip"
+    build_bundle(
+        print_session,
+        print_settings,
+        BundleRequest(bbox="110.35,21.25,110.40,21.29", layers=[zones_provider, "shelters"]),
+        out,
+    )
+    with zipfile.ZipFile(out) as zf:
+        zf.extract("layers.gpkg", tmp_path)
+    zones = pyogrio.read_dataframe(tmp_path / "layers.gpkg", layer="test_zones")
+    assert list(zones["zone"]) == ["隔离区", "防护行动区"]
+    assert zones.crs.to_epsg() == 4490
