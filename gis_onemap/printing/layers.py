@@ -27,6 +27,7 @@ from gis_onemap.errors import InvalidInput, LimitExceeded
 from gis_onemap.limits import InputLimits
 from gis_onemap.printing.area import PrintArea
 from gis_onemap.query.items import filter_clause
+from gis_onemap.settings import Settings
 
 WGS84 = "EPSG:4326"
 
@@ -67,6 +68,8 @@ class PrintContext:
     area: PrintArea
     limits: InputLimits = field(default_factory=InputLimits)
     max_features: int = 20_000
+    #: the app's settings, for providers whose method is configured (the risk map)
+    settings: Settings | None = None
 
 
 Provider = Callable[[PrintContext, LayerRequest], list[PrintLayer]]
@@ -208,3 +211,13 @@ def load_layers(ctx: PrintContext, requests: Sequence[LayerRequest]) -> list[Pri
 for _c in CATEGORIES:
     register_provider(_c.id, _category_provider(_c))
 register_provider("surroundings", surroundings_layers)
+
+
+def _risk_map(ctx: PrintContext, req: LayerRequest) -> list[PrintLayer]:
+    # imported when used: the hazards package imports this module for PrintLayer
+    from gis_onemap.hazards.printing import risk_map_layers
+
+    return risk_map_layers(ctx, req)
+
+
+register_provider("risk_map", _risk_map)

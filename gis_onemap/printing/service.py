@@ -102,7 +102,11 @@ def prepare(session: Session, settings: Settings, req: PrintRequest) -> Prepared
         names = [c.id for c in CATEGORIES]
     requests = parse_layer_specs(names, req.filters)
     ctx = PrintContext(
-        session, area, InputLimits.from_settings(settings), settings.print_max_features
+        session,
+        area,
+        InputLimits.from_settings(settings),
+        settings.print_max_features,
+        settings=settings,
     )
     layers = load_layers(ctx, requests)
     if not any(len(layer.gdf) for layer in layers):
