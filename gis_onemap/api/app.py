@@ -21,7 +21,10 @@ from gis_onemap.api.routers import (
     incidents,
     io,
     items,
+    live,
+    positions,
     roads,
+    situation,
     stock,
     streets,
     tiles,
@@ -30,6 +33,7 @@ from gis_onemap.api.routers import (
 from gis_onemap.api.security import SecurityMiddleware
 from gis_onemap.auth.deps import require_read
 from gis_onemap.auth.query_tokens import QueryTokenGuard
+from gis_onemap.live.hub import LiveHub
 from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
 from gis_onemap.settings import Settings, get_settings
 
@@ -46,9 +50,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
         app.state.read_session_factory = make_read_session_factory(engine)
+        app.state.live_hub = LiveHub(
+            settings.resolved_database_url(),
+            queue_size=settings.live_client_queue,
+            max_clients=settings.live_max_clients,
+            retention_s=settings.live_retention_hours * 3600,
+        )
+        await app.state.live_hub.start()  # the process's one LISTEN connection (issue 17)
         try:
             yield
         finally:
+            await app.state.live_hub.close()
             tile_service = getattr(app.state, "tile_service", None)
             if tile_service is not None:  # made on the first tile request
                 tile_service.close()
@@ -87,9 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # refuses forged Hosts and non-JSON bodies, sees every response's headers
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
+    app.include_router(situation.router)  # before collections: /collections/situation-{id}
     for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
     app.include_router(roads.router)
     app.include_router(streets.router)
+    app.include_router(live.router)
+    app.include_router(positions.router)
     install_api_docs(app)
     return app
