@@ -22,6 +22,7 @@ SCRIPTS = [
     "auth.py",
     "roads.py",
     "fuzz_openapi.py",
+    "live.py",
 ]
 
 
