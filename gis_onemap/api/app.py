@@ -33,8 +33,8 @@ from gis_onemap.api.routers import (
 from gis_onemap.api.security import SecurityMiddleware
 from gis_onemap.auth.deps import require_read
 from gis_onemap.auth.query_tokens import QueryTokenGuard
-from gis_onemap.live.hub import LiveHub
 from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
+from gis_onemap.live.hub import LiveHub
 from gis_onemap.settings import Settings, get_settings
 
 log = logging.getLogger("gis_onemap")

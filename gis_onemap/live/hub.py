@@ -172,9 +172,10 @@ class LiveHub:
             else:
                 cur = await fetch.execute("SELECT coalesce(max(id), 0) AS m FROM live_events")
                 row = await cur.fetchone()
-                self._last_id = int(row.m) if row else 0
+                self._last_id = int(row[0]) if row else 0
+            await self._purge(fetch)
+            purged_at = time.monotonic()
             self.listening.set()
-            purged_at = 0.0
             async for note in listen.notifies():
                 ids = [int(note.payload)] if note.payload.isdigit() else []
                 if ids:

@@ -79,7 +79,7 @@ def check_batch(body: Any, max_batch: int) -> PositionBatch:
     checked and in WGS84; ``ValidationFailed`` listing every problem (``details``: index,
     property, message), ``LimitExceeded`` (413) for a batch above ``max_batch``."""
     if not isinstance(body, dict) or not isinstance(body.get("positions"), list):
-        raise ValidationFailed("send {\"positions\": [{\"team_id\", \"lon\", \"lat\", \"time\"}]}")
+        raise ValidationFailed('send {"positions": [{"team_id", "lon", "lat", "time"}]}')
     items = body["positions"]
     if not items:
         raise ValidationFailed("'positions' is empty")
@@ -105,7 +105,11 @@ def check_batch(body: Any, max_batch: int) -> PositionBatch:
             bad(i, "lat", "must be a finite number")
         when = _time(item.get("time"))
         if when is None:
-            bad(i, "time", "must be an ISO 8601 time with its offset, e.g. 2026-12-01T08:00:00+08:00")
+            bad(
+                i,
+                "time",
+                "must be an ISO 8601 time with its offset, e.g. 2026-12-01T08:00:00+08:00",
+            )
         speed = item.get("speed")
         speed_v = None if speed is None else _number(speed)
         if speed is not None and (speed_v is None or not 0 <= speed_v <= MAX_REPORTED_SPEED_MPS):
@@ -116,7 +120,9 @@ def check_batch(body: Any, max_batch: int) -> PositionBatch:
             bad(i, "heading", "must be degrees clockwise from north within [0, 360]")
         if not problems or problems[-1]["index"] != i:
             assert isinstance(team, int) and lon is not None and lat is not None and when
-            rows.append((team, when, lon, lat, speed_v, None if heading_v is None else heading_v % 360))
+            rows.append(
+                (team, when, lon, lat, speed_v, None if heading_v is None else heading_v % 360)
+            )
     if problems:
         raise ValidationFailed(_summary(problems), details=problems)
     lons, lats = _to_wgs84([r[2] for r in rows], [r[3] for r in rows], body.get("crs"))
@@ -165,7 +171,9 @@ def check_teams(session: Session, principal: Principal, batch: PositionBatch) ->
     for i, team in enumerate(batch.team_ids):
         row = teams.get(team)
         if row is None:
-            problems.append({"index": i, "property": "team_id", "message": f"no rescue team {team}"})
+            problems.append(
+                {"index": i, "property": "team_id", "message": f"no rescue team {team}"}
+            )
         elif not principal.in_region(row.region_code):
             problems.append(
                 {
@@ -232,7 +240,9 @@ def store(
     ]
     newest: dict[int, Any] = {}
     for r in rows:
-        if not r.flags and (r.team_id not in newest or r.observed_at > newest[r.team_id].observed_at):
+        if not r.flags and (
+            r.team_id not in newest or r.observed_at > newest[r.team_id].observed_at
+        ):
             newest[r.team_id] = r
     by_region: dict[str | None, list[dict[str, Any]]] = {}
     for team_id, r in sorted(newest.items()):

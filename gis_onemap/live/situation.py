@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from gis_onemap.auth.principal import Principal
 from gis_onemap.categories.validation import checked_geometry
 from gis_onemap.db.etags import IfMatch, feature_etag
-from gis_onemap.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed, ValidationFailed
+from gis_onemap.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from gis_onemap.limits import InputLimits
 from gis_onemap.live.events import incident_region, publish
 from gis_onemap.live.symbols import symbols
@@ -111,7 +117,11 @@ def check_annotation(
                 problems.append({"property": "observed_at", "message": parsed})
             else:
                 props["observed_at"] = parsed
-    if not partial and "symbol" not in props and not any(p["property"] == "symbol" for p in problems):
+    if (
+        not partial
+        and "symbol" not in props
+        and not any(p["property"] == "symbol" for p in problems)
+    ):
         problems.append({"property": "symbol", "message": "is required"})
     geom = None
     if "geometry" in feature or not partial:

@@ -215,3 +215,38 @@ def test_a_client_that_falls_behind_is_dropped_not_the_server(
             assert b"event: overflow" in tail, ended
     with SSEReader(f"{server}/live/events?incident={incident}", _bearer(token)) as reader:
         assert reader.next_event(kind="ready")
+
+
+def test_the_listener_deletes_events_older_than_the_retention(live_url, live_engine):
+    import asyncio
+
+    from gis_onemap.live.hub import LiveHub
+
+    with live_engine.begin() as conn:
+        old, fresh = (
+            conn.execute(
+                text(
+                    "INSERT INTO live_events (kind, created_at) VALUES "
+                    "('test.old', now() - interval '2 hours'), ('test.fresh', now()) RETURNING id"
+                )
+            )
+            .scalars()
+            .all()
+        )
+
+    async def start_and_stop() -> None:
+        hub = LiveHub(live_url, queue_size=10, max_clients=10, retention_s=3600)
+        await hub.start()
+        await asyncio.wait_for(hub.listening.wait(), 15)
+        await hub.close()
+
+    asyncio.run(start_and_stop())
+    with live_engine.connect() as conn:
+        left = (
+            conn.execute(
+                text("SELECT id FROM live_events WHERE id = ANY(:ids)"), {"ids": [old, fresh]}
+            )
+            .scalars()
+            .all()
+        )
+    assert left == [fresh]

@@ -63,7 +63,14 @@ def test_ten_thousand_positions_out_of_order_with_duplicates(editor_client):
         assert times == [t for t, _, _ in truth[team]]
         got = [f["geometry"]["coordinates"] for f in feats]
         want = [[lon, lat] for _, lon, lat in truth[team]]
-        assert max(abs(a - b) for g, w in zip(got, want, strict=True) for a, b in zip(g, w)) < 1e-6
+        assert (
+            max(
+                abs(a - b)
+                for g, w in zip(got, want, strict=True)
+                for a, b in zip(g, w, strict=True)
+            )
+            < 1e-6
+        )
     latest = editor_client.get("/positions/latest").json()["features"]
     newest = {f["properties"]["team_id"]: f for f in latest if f["properties"]["team_id"] in teams}
     for team in teams:
@@ -111,9 +118,13 @@ def test_impossible_speed_and_future_points_are_kept_but_flagged(editor_client, 
     assert [f["properties"]["time"] for f in mine] == [c["time"]]
     # the first batch published the team's newest good point (c, not the future one); the
     # second, only an outlier, published nothing
-    payloads = db_session.execute(
-        text("SELECT payload FROM live_events WHERE kind = 'positions' ORDER BY id")
-    ).scalars().all()
+    payloads = (
+        db_session.execute(
+            text("SELECT payload FROM live_events WHERE kind = 'positions' ORDER BY id")
+        )
+        .scalars()
+        .all()
+    )
     assert [[p["time"] for p in e["positions"]] for e in payloads] == [[c["time"]]]
 
 
@@ -155,9 +166,12 @@ def test_bad_positions_are_4xx_and_store_nothing(editor_client, viewer_client, c
         if prop:
             assert resp.json()["details"][0]["property"] == prop
         assert "Traceback" not in resp.text
-    assert editor_client.post(
-        "/positions", content=b"{nope", headers={"Content-Type": "application/json"}
-    ).status_code == 400
+    assert (
+        editor_client.post(
+            "/positions", content=b"{nope", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
     assert editor_client.get(f"/rescue_teams/{team}/track").json()["features"] == []
     ok = {"positions": [_pos(team, 110.3, 21.2, T0)]}
     assert viewer_client.post("/positions", json=ok).status_code == 403

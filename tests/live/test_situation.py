@@ -8,8 +8,8 @@ import uuid
 
 from sqlalchemy import text
 
-from gis_onemap.auth.tokens import create_token
 from gis_onemap.auth.principal import Role
+from gis_onemap.auth.tokens import create_token
 from tests.conftest import bearer
 
 CORDON = {
@@ -83,7 +83,10 @@ def test_annotation_round_trip_with_etags_and_events(editor_client, db_session):
     assert editor_client.get(f"{root}/items/{fid}").status_code == 404
     events = _events(db_session, incident)
     assert [k for k, _ in events] == [
-        "situation.created", "situation.updated", "situation.updated", "situation.deleted"
+        "situation.created",
+        "situation.updated",
+        "situation.updated",
+        "situation.deleted",
     ]
     assert events[0][1]["feature"]["id"] == fid and events[0][1]["by"] == "test-editor"
     assert events[1][1]["feature"]["properties"]["label"] == "扩大"
@@ -113,7 +116,9 @@ def test_bad_annotations_are_4xx_and_change_nothing(editor_client, viewer_client
         assert resp.status_code == 422, (prop, resp.text)
         assert prop in {d["property"] for d in resp.json()["details"]}, resp.json()
     assert editor_client.post(f"{root}/items", json=[1]).status_code == 422
-    assert editor_client.post("/collections/situation-999999999/items", json=CORDON).status_code == 404
+    assert (
+        editor_client.post("/collections/situation-999999999/items", json=CORDON).status_code == 404
+    )
     assert viewer_client.post(f"{root}/items", json=CORDON).status_code == 403
     assert client.post(f"{root}/items", json=CORDON).status_code == 401
     assert client.get(f"{root}/items").status_code == 401

@@ -127,7 +127,9 @@ def team_track(
     team_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     start: Annotated[datetime | None, Query(description="From this time (inclusive)")] = None,
     end: Annotated[datetime | None, Query(description="Up to this time (inclusive)")] = None,
-    limit: Annotated[int | None, Query(ge=1, description="Most points (≤ positions_max_track)")] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, description="Most points (≤ positions_max_track)")
+    ] = None,
     include_flagged: Annotated[bool, Query()] = True,
 ) -> GeoJSONResponse:
     if start is not None and end is not None and end < start:

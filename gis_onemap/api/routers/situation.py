@@ -47,7 +47,8 @@ AnnotationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Annotation i
 ANNOTATION_EXAMPLE = {
     "type": "Feature",
     "geometry": {"type": "LineString", "coordinates": [[110.36, 21.27], [110.37, 21.275]]},
-    "properties": {"symbol": "cordon", "label": "东侧警戒线", "observed_at": "2026-12-01T08:30:00+08:00"},
+    "properties": {"symbol": "cordon", "label": "东侧警戒线",
+                   "observed_at": "2026-12-01T08:30:00+08:00"},
 }  # fmt: skip
 ANNOTATION_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -40,7 +40,9 @@ def upgrade() -> None:
         ),
         sa.Column("region_code", sa.Text(), nullable=True),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
             nullable=False,
         ),
         sa.CheckConstraint(
@@ -61,11 +63,15 @@ def upgrade() -> None:
         sa.Column("observed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("author", sa.Text(), nullable=False),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
             nullable=False,
         ),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
             nullable=False,
         ),
         sa.Column(
@@ -80,8 +86,10 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("ST_IsValid(geom)", name=op.f("ck_situation_annotations_geom_valid")),
         sa.ForeignKeyConstraint(
-            ["incident_id"], ["incidents.id"],
-            name=op.f("fk_situation_annotations_incident_id_incidents"), ondelete="CASCADE",
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_situation_annotations_incident_id_incidents"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_situation_annotations")),
     )
@@ -89,7 +97,9 @@ def upgrade() -> None:
         "ix_situation_annotations_incident_id", "situation_annotations", ["incident_id"]
     )
     op.create_index(
-        "ix_situation_annotations_geom", "situation_annotations", ["geom"],
+        "ix_situation_annotations_geom",
+        "situation_annotations",
+        ["geom"],
         postgresql_using="gist",
     )
 
@@ -99,17 +109,22 @@ def upgrade() -> None:
         sa.Column("team_id", sa.BigInteger(), nullable=False),
         sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
-            "received_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+            "received_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
             nullable=False,
         ),
         sa.Column("speed_mps", sa.Double(), nullable=True),
         sa.Column("heading_deg", sa.Double(), nullable=True),
         sa.Column(
-            "flags", postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'::text[]"),
+            "flags",
+            postgresql.ARRAY(sa.Text()),
+            server_default=sa.text("'{}'::text[]"),
             nullable=False,
         ),
         sa.Column(
-            "geom", Geometry(geometry_type="POINT", srid=4326, spatial_index=False),
+            "geom",
+            Geometry(geometry_type="POINT", srid=4326, spatial_index=False),
             nullable=False,
         ),
         sa.CheckConstraint(
@@ -120,13 +135,17 @@ def upgrade() -> None:
             name=op.f("ck_team_positions_heading_range"),
         ),
         sa.ForeignKeyConstraint(
-            ["team_id"], ["rescue_teams.id"],
-            name=op.f("fk_team_positions_team_id_rescue_teams"), ondelete="CASCADE",
+            ["team_id"],
+            ["rescue_teams.id"],
+            name=op.f("fk_team_positions_team_id_rescue_teams"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_team_positions")),
     )
     op.create_index(
-        "uq_team_positions_team_id_observed_at", "team_positions", ["team_id", "observed_at"],
+        "uq_team_positions_team_id_observed_at",
+        "team_positions",
+        ["team_id", "observed_at"],
         unique=True,
     )
     # the app roles got default privileges in 0005; say it again for databases whose tables
