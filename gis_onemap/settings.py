@@ -238,6 +238,13 @@ class Settings(BaseSettings):
     live_heartbeat_s: float = Field(
         default=15.0, gt=0, description="Seconds between SSE heartbeat comments on a quiet stream."
     )
+    live_stream_max_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="Longest one SSE connection lasts before the server ends it with 'event: "
+        "reconnect' (the client resumes at once with Last-Event-ID): a revoked token or a "
+        "changed role or region takes effect within this time.",
+    )
     live_max_clients: int = Field(
         default=2000, ge=1, description="Most SSE clients one app process serves (503 beyond)."
     )

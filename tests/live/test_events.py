@@ -250,3 +250,26 @@ def test_the_listener_deletes_events_older_than_the_retention(live_url, live_eng
             .all()
         )
     assert left == [fresh]
+
+
+def test_a_stream_ends_after_its_maximum_age_and_resumes(live_url, live_engine, make_token,
+                                                         make_incident):  # fmt: skip
+    """live_stream_max_s: the server ends a long stream with 'reconnect' (the token is then
+    checked again); the client resumes from its last id without losing an event."""
+    from gis_onemap.settings import Settings
+    from tests.live_server import live_server
+
+    incident = make_incident(110.36, 21.27)
+    token = make_token("viewer")
+    settings = Settings(database_url=live_url, live_stream_max_s=1.5, live_heartbeat_s=0.5)
+    with live_server(settings) as base:
+        url = f"{base}/live/events?incident={incident}"
+        with SSEReader(url, _bearer(token)) as reader:
+            last = int(reader.next_event(kind="ready")["id"])
+            first = _publish(live_engine, incident, "test.age", {"n": 1})
+            assert int(reader.next_event(kind="test.age")["id"]) == first
+            end = reader.next_event(timeout=3.0, kind="reconnect")
+            assert end["data"]["last_event_id"] == first > last
+        missed = _publish(live_engine, incident, "test.age", {"n": 2})
+        with SSEReader(url, {**_bearer(token), "Last-Event-ID": str(first)}) as reader:
+            assert int(reader.next_event(kind="test.age")["id"]) == missed

@@ -10,7 +10,8 @@ messages, so no extra package (sse-starlette) is needed. The stream:
    events are gone (retention) or too many,
 3. sends ``event: ready`` with the newest id, then the live events as they commit, a
    heartbeat comment on a quiet stream, and ``event: overflow`` before closing the stream of a
-   client that fell behind (it reconnects and replays).
+   client that fell behind (it reconnects and replays); after ``live_stream_max_s`` it ends
+   the stream with ``event: reconnect`` so that the token is checked again.
 
 Readers need a token (viewer and above): incident operations are not public. A token limited
 to regions sees its regions' events only (``events.visible_to``).
@@ -19,6 +20,7 @@ to regions sees its regions' events only (``events.visible_to``).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -132,7 +134,10 @@ def _message(event: LiveEvent) -> ServerSentEvent:
 async def live_events(
     request: Request, stream: Annotated[Stream, Depends(open_stream)]
 ) -> AsyncIterator[ServerSentEvent]:
-    heartbeat = request.app.state.settings.live_heartbeat_s
+    settings = request.app.state.settings
+    heartbeat = settings.live_heartbeat_s
+    # a stream ends after live_stream_max_s: the reconnection checks the token again
+    ends_at = time.monotonic() + settings.live_stream_max_s
     sent = stream.after
     if stream.replayed is not None and stream.replayed.reload:
         yield ServerSentEvent(event="reload", data={"reason": "missed events are no longer kept"})
@@ -147,8 +152,12 @@ async def live_events(
     )
     queue = stream.sub.queue
     while True:
+        left = ends_at - time.monotonic()
+        if left <= 0:
+            yield ServerSentEvent(event="reconnect", data={"last_event_id": sent})
+            return
         try:
-            item = await asyncio.wait_for(queue.get(), heartbeat)
+            item = await asyncio.wait_for(queue.get(), min(heartbeat, left))
         except TimeoutError:
             yield ServerSentEvent(comment="heartbeat")
             continue
@@ -160,3 +169,4 @@ async def live_events(
         if item.id <= sent:  # already replayed
             continue
         yield _message(item)
+        sent = item.id

@@ -145,16 +145,18 @@
   async function run(generation) {
     while (generation === state.generation) {
       if (navigator.onLine === false) { await new Promise((r) => setTimeout(r, 500)); continue; }
+      let wait = 200; // the server ended the stream (reconnect, overflow): resume at once
       try {
         await stream();
       } catch (e) {
         if (generation !== state.generation) return;
         setStatus("连接中断，正在重连… · reconnecting (" + e.message + ")", true);
+        wait = 1000;
       }
       state.connected = false;
       if (generation !== state.generation) return;
       state.reconnects += 1;
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
   async function connect() {
