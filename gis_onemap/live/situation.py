@@ -100,7 +100,7 @@ def check_annotation(
                              "situation annotations (symbol, label, observed_at)"})  # fmt: skip
             continue
         if key == "symbol":
-            if value not in symbols():
+            if not isinstance(value, str) or value not in symbols():
                 problems.append({"property": "symbol", "message": "must be one of "
                                  + ", ".join(symbols())})  # fmt: skip
             else:

@@ -91,6 +91,12 @@ def test_annotation_round_trip_with_etags_and_events(editor_client, db_session):
     assert events[0][1]["feature"]["id"] == fid and events[0][1]["by"] == "test-editor"
     assert events[1][1]["feature"]["properties"]["label"] == "扩大"
     assert events[3][1] == {"id": fid, "by": "test-editor"}
+    # audited like the category tables (migration 0005's triggers)
+    audited = db_session.execute(
+        text("SELECT action FROM audit_log WHERE collection = 'situation_annotations' "
+             "AND fid = :f ORDER BY id"), {"f": fid}
+    ).scalars().all()  # fmt: skip
+    assert audited == ["create", "update", "update", "delete"]
 
 
 def test_bad_annotations_are_4xx_and_change_nothing(editor_client, viewer_client, client,
@@ -100,6 +106,8 @@ def test_bad_annotations_are_4xx_and_change_nothing(editor_client, viewer_client
     bow_tie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     cases = [
         ({**CORDON, "properties": {"symbol": "unicorn"}}, "symbol"),
+        ({**CORDON, "properties": {"symbol": {"id": "cordon"}}}, "symbol"),  # found by fuzzing
+        ({**CORDON, "properties": {"symbol": "cordon", "label": ["x"]}}, "label"),
         ({**CORDON, "properties": {"label": "no symbol"}}, "symbol"),
         ({**CORDON, "geometry": bow_tie}, "geometry"),
         ({**CORDON, "geometry": {"type": "Point", "coordinates": [500, 21]}}, "geometry"),

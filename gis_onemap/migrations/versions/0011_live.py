@@ -148,6 +148,16 @@ def upgrade() -> None:
         ["team_id", "observed_at"],
         unique=True,
     )
+    # situation edits are audited like the category tables (migration 0005's trigger functions)
+    for event, fn in (("INSERT", "insert"), ("UPDATE", "update"), ("DELETE", "delete")):
+        ref = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows"}.get(
+            event, "OLD TABLE AS old_rows NEW TABLE AS new_rows"
+        )
+        op.execute(
+            f"CREATE TRIGGER situation_annotations_audit_{fn} AFTER {event} "
+            f"ON situation_annotations REFERENCING {ref} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION onemap_audit_{fn}()"
+        )
     # the app roles got default privileges in 0005; say it again for databases whose tables
     # were created by another owner
     for role in APP_ROLES:
