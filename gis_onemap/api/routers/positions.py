@@ -102,13 +102,14 @@ def latest_positions(
         bool, Query(description="Also points flagged future/impossible_speed")
     ] = False,
 ) -> GeoJSONResponse:
+    # one backward scan of the (team_id, observed_at) index per team, however long the tracks
     rows = session.execute(
         text(
-            "SELECT DISTINCT ON (p.team_id) p.team_id, t.name, p.observed_at, p.speed_mps, "
-            "p.heading_deg, p.flags, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat "
-            "FROM team_positions p JOIN rescue_teams t ON t.id = p.team_id "
-            "WHERE :flagged OR cardinality(p.flags) = 0 "
-            "ORDER BY p.team_id, p.observed_at DESC"
+            "SELECT p.team_id, t.name, p.observed_at, p.speed_mps, p.heading_deg, p.flags, "
+            "ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat FROM rescue_teams t "
+            "CROSS JOIN LATERAL (SELECT * FROM team_positions q WHERE q.team_id = t.id "
+            "AND (:flagged OR cardinality(q.flags) = 0) ORDER BY q.observed_at DESC LIMIT 1) p "
+            "ORDER BY p.team_id"
         ),
         {"flagged": include_flagged},
     )
