@@ -43,10 +43,11 @@ _PURGE_EVERY_S = 600.0
 
 
 def libpq_conninfo(sqlalchemy_url: str) -> str:
-    """A libpq URI for a SQLAlchemy URL (``postgresql+psycopg://…`` → ``postgresql://…``).
+    """A libpq URI for a SQLAlchemy URL (``postgresql+psycopg://…`` → ``postgresql://…``;
+    libpq decodes the escaped socket folder).
 
     >>> libpq_conninfo("postgresql+psycopg://postgres@/db?host=/run&port=55432")
-    'postgresql://postgres@/db?host=/run&port=55432'
+    'postgresql://postgres@/db?host=%2Frun&port=55432'
     """
     url = make_url(sqlalchemy_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
