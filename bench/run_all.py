@@ -24,6 +24,7 @@ SCRIPTS = [
     "fuzz_openapi.py",
     "risk_map.py",
     "print.py",
+    "live.py",
 ]
 
 

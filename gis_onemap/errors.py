@@ -86,3 +86,10 @@ class PreconditionFailed(OneMapError):
 
     status_code = 412
     code = "PreconditionFailed"
+
+
+class TooBusy(OneMapError):
+    """The server is at a configured capacity (e.g. live clients); try again shortly."""
+
+    status_code = 503
+    code = "ServiceUnavailable"

@@ -333,6 +333,54 @@ class Settings(BaseSettings):
         default=20_000,
         ge=1,
         description="Most tiles of a bundle's PMTiles archive (area × zoom range); more → 413.",
+    # ---- live operations (issue 17): event bus, SSE, positions --------------------------------
+    live_retention_hours: float = Field(
+        default=72.0,
+        gt=0,
+        description="Hours a live event is kept for Last-Event-ID replay; older ones are deleted "
+        "and a client that missed them is told to reload.",
+    )
+    live_replay_max: int = Field(
+        default=5000,
+        ge=1,
+        description="Most missed events replayed to one reconnecting SSE client; more → reload.",
+    )
+    live_client_queue: int = Field(
+        default=1000,
+        ge=1,
+        description="Events buffered per SSE client; a client that falls this far behind is "
+        "disconnected (it reconnects and replays) instead of slowing the server.",
+    )
+    live_heartbeat_s: float = Field(
+        default=15.0, gt=0, description="Seconds between SSE heartbeat comments on a quiet stream."
+    )
+    live_stream_max_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="Longest one SSE connection lasts before the server ends it with 'event: "
+        "reconnect' (the client resumes at once with Last-Event-ID): a revoked token or a "
+        "changed role or region takes effect within this time.",
+    )
+    live_max_clients: int = Field(
+        default=2000, ge=1, description="Most SSE clients one app process serves (503 beyond)."
+    )
+    positions_max_batch: int = Field(
+        default=1000, ge=1, description="Most positions in one POST /positions."
+    )
+    positions_max_speed_kmh: float = Field(
+        default=300.0,
+        gt=0,
+        description="A position implying a faster move from its neighbours in time is flagged "
+        "'impossible_speed' (kept, not used as the latest position).",
+    )
+    positions_future_tolerance_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="A position timed more than this many seconds ahead of the server clock "
+        "is flagged 'future' (kept, not used as the latest position).",
+    )
+    positions_max_track: int = Field(
+        default=10_000, ge=1, description="Most points one GET /rescue_teams/{id}/track returns."
     )
 
     def resolved_database_url(self) -> str:

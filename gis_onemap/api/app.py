@@ -25,10 +25,13 @@ from gis_onemap.api.routers import (
     incidents,
     io,
     items,
+    live,
     monitoring,
+    positions,
     printing,
     reports,
     roads,
+    situation,
     stock,
     streets,
     tiles,
@@ -38,6 +41,7 @@ from gis_onemap.api.security import SecurityMiddleware
 from gis_onemap.auth.deps import require_read
 from gis_onemap.auth.query_tokens import QueryTokenGuard
 from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
+from gis_onemap.live.hub import LiveHub
 from gis_onemap.settings import Settings, get_settings
 from gis_onemap.tiles.service import TileService
 from gis_onemap.tiles.sources import PooledBackend
@@ -66,10 +70,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_session_factory = make_read_session_factory(engine)
         tile_backend = PooledBackend(settings)  # tests override get_tile_backend instead
         app.state.tile_backend = tile_backend
+        app.state.live_hub = LiveHub(
+            settings.resolved_database_url(),
+            queue_size=settings.live_client_queue,
+            max_clients=settings.live_max_clients,
+            retention_s=settings.live_retention_hours * 3600,
+        )
+        await app.state.live_hub.start()  # the process's one LISTEN connection (issue 17)
         try:
             await tile_backend.open()
             yield
         finally:
+            await app.state.live_hub.close()
             tile_backend.close()
             engine.dispose()
 
@@ -106,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # refuses forged Hosts and non-JSON bodies, sees every response's headers
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
+    app.include_router(situation.router)  # before collections: /collections/situation-{id}
     modules = (core, collections, items, stock, audit, io, incidents, analysis, tiles, web)
     for module in modules:
         app.include_router(module.router)
@@ -118,5 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(duty.router)
     app.include_router(reports.router)
     app.include_router(printing.router)
+    app.include_router(live.router)
+    app.include_router(positions.router)
     install_api_docs(app)
     return app

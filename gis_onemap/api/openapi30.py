@@ -47,6 +47,9 @@ def _schema_to_30(node: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
             out[flag] = value
             out[key] = True
+    if "itemSchema" in out and "schema" not in out:  # OAS 3.2 SSE items (FastAPI's SSE routes)
+        out.pop("itemSchema")
+        out["schema"] = {"type": "string", "description": "text/event-stream messages"}
     if isinstance(out.get("type"), list):
         types = [t for t in out["type"] if t != "null"]
         if len(types) < len(out["type"]):

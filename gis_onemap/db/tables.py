@@ -577,3 +577,85 @@ REPORT_DEADLINE_TABLES: Table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_by", Text, nullable=True),
 )
+
+
+# ---- live operations (issue 17 part 1): event bus, situation layer, team positions ------------
+def _situation_symbol_ids() -> str:
+    from gis_onemap.live.symbols import symbol_ids
+
+    return ", ".join(f"'{s}'" for s in symbol_ids())
+
+
+#: The event bus: one row per published event; ``id`` is the SSE event id (``Last-Event-ID``).
+#: ``region_code`` decides who may see it (a region-limited token sees its regions' events);
+#: NULL with no incident = a global event every reader sees.
+LIVE_EVENTS: Table = Table(
+    "live_events",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("incident_id", BigInteger, nullable=True),
+    Column("kind", Text, nullable=False),
+    Column("payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("region_code", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("kind ~ '^[a-z][a-z0-9_.]{0,62}$'", name="kind_format"),
+)
+Index("ix_live_events_created_at", LIVE_EVENTS.c.created_at)
+Index("ix_live_events_incident_id_id", LIVE_EVENTS.c.incident_id, LIVE_EVENTS.c.id)
+
+#: The shared situation layer (态势标绘): annotations of one incident, OGC API Features items.
+SITUATION_ANNOTATIONS: Table = Table(
+    "situation_annotations",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "incident_id",
+        BigInteger,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("symbol", Text, nullable=False),
+    Column("label", Text, nullable=True),
+    Column("observed_at", DateTime(timezone=True), nullable=True),
+    Column("author", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("geom", Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False),
+    CheckConstraint(f"symbol IN ({_situation_symbol_ids()})", name="symbol"),
+    CheckConstraint(
+        "ST_GeometryType(geom) IN ('ST_Point', 'ST_LineString', 'ST_Polygon')", name="geom_type"
+    ),
+    CheckConstraint("ST_IsValid(geom)", name="geom_valid"),
+)
+Index("ix_situation_annotations_incident_id", SITUATION_ANNOTATIONS.c.incident_id)
+Index("ix_situation_annotations_geom", SITUATION_ANNOTATIONS.c.geom, postgresql_using="gist")
+
+#: Team positions from field devices: one row per (team, time), duplicates ignored; points
+#: that imply an impossible speed or lie in the future are kept with a flag.
+TEAM_POSITIONS: Table = Table(
+    "team_positions",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "team_id",
+        BigInteger,
+        ForeignKey("rescue_teams.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("speed_mps", Double, nullable=True),
+    Column("heading_deg", Double, nullable=True),
+    Column("flags", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+    CheckConstraint("speed_mps IS NULL OR speed_mps >= 0", name="speed_nonnegative"),
+    CheckConstraint(
+        "heading_deg IS NULL OR (heading_deg >= 0 AND heading_deg < 360)", name="heading_range"
+    ),
+)
+Index(
+    "uq_team_positions_team_id_observed_at",
+    TEAM_POSITIONS.c.team_id,
+    TEAM_POSITIONS.c.observed_at,
+    unique=True,
+)

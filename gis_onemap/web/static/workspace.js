@@ -1,7 +1,7 @@
 // The incident workspace (issue 17): pick an incident, see its reporting clocks (done, due,
 // overdue), draft and file a report, dispatch teams and supplies and move them along, and see
 // the monitoring warnings on the map. Writes carry the Bearer token kept in sessionStorage
-// ("onemap.token", shared with the live panel) — in a header, never in a URL. Texts are set with
+// ("onemap.token", the live panel's field) — in a header, never in a URL. Texts are set with
 // textContent (the CSP allows no inline script). Refreshes every 15 s and on "onemap:live".
 (function () {
   "use strict";
@@ -39,7 +39,10 @@
   const EMPTY = { type: "FeatureCollection", features: [] };
   const state = { incident: null, clocks: null, dispatches: null, warnings: null };
 
+  // one token field on the page: the live panel's (#live-token), kept for the browser session
   function token() {
+    const field = $("live-token");
+    if (field && field.value.trim()) return field.value.trim();
     try { return window.sessionStorage.getItem("onemap.token") || ""; } catch (e) { return ""; }
   }
   function headers(json) {
@@ -230,11 +233,12 @@
     if (!$("workspace-block")) return;
     labels();
     I18N.onChange(() => { labels(); refresh(); });
-    $("ws-token").value = token();
-    $("ws-token").addEventListener("change", () => {
-      try { window.sessionStorage.setItem("onemap.token", $("ws-token").value.trim()); } catch (e) { /* private mode */ }
+    $("ws-incident").addEventListener("change", () => {
+      state.incident = $("ws-incident").value || null;
+      const live = $("live-incident");
+      if (live && state.incident) live.value = state.incident; // the live panel follows
+      refresh();
     });
-    $("ws-incident").addEventListener("change", () => { state.incident = $("ws-incident").value || null; refresh(); });
     $("ws-draft").addEventListener("click", () => draft().catch((e) => OM.status(e.message, true)));
     $("ws-file").addEventListener("click", fileReport);
     $("ws-assign").addEventListener("click", assign);
