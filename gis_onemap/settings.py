@@ -333,6 +333,7 @@ class Settings(BaseSettings):
         default=20_000,
         ge=1,
         description="Most tiles of a bundle's PMTiles archive (area × zoom range); more → 413.",
+    )
     # ---- live operations (issue 17): event bus, SSE, positions --------------------------------
     live_retention_hours: float = Field(
         default=72.0,
