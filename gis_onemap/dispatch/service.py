@@ -23,6 +23,7 @@ from gis_onemap.categories.model import Category, Dispatch
 from gis_onemap.db.rows import row_json
 from gis_onemap.db.tables import DISPATCHES, table_for
 from gis_onemap.errors import Conflict, Forbidden, NotFound, OneMapError, ValidationFailed
+from gis_onemap.live.events import publish
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,9 @@ class DispatchService:
             )
             .returning(DISPATCHES.c.id)
         ).scalar_one()
-        return self.get(incident_id, did)
+        result = self.get(incident_id, did)
+        self._publish(incident_id, "dispatch.assigned", result)
+        return result
 
     def advance(
         self,
@@ -162,7 +165,9 @@ class DispatchService:
         elif returned_quantity is not None:
             raise ValidationFailed("returned_quantity is given only on release")
         self.session.execute(update(d).where(d.c.id == dispatch_id).values(values))
-        return self.get(incident_id, dispatch_id)
+        result = self.get(incident_id, dispatch_id)
+        self._publish(incident_id, f"dispatch.{status}", result)
+        return result
 
     def get(self, incident_id: int, dispatch_id: int) -> dict[str, Any]:
         """One dispatch with the resource's name."""
@@ -202,6 +207,11 @@ class DispatchService:
         }
 
     # -- steps ---------------------------------------------------------------------------------
+    def _publish(self, incident_id: int, kind: str, d: dict[str, Any]) -> None:
+        # last in the transaction (the bus serialises publishers until COMMIT); no personal data
+        keys = ("id", "collection", "feature_id", "name", "status", "quantity", "people")
+        publish(self.session, incident_id=incident_id, kind=kind, payload={k: d[k] for k in keys})
+
     def _incident(self, incident_id: int) -> None:
         if self.session.execute(_INCIDENT, {"id": incident_id}).first() is None:
             raise NotFound(f"no incident {incident_id}")

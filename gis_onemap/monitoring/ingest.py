@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis_onemap.errors import LimitExceeded, ValidationFailed
+from gis_onemap.live.events import publish
 from gis_onemap.monitoring.levels import RANK, level_for
 
 _POINTS = text(
@@ -191,6 +192,18 @@ def ingest(
     result.stored = len(stored)
     result.duplicates = len(readings) - len(stored)
     _move_warnings(session, points, stored, result)
+    # warnings reach every map live, after commit (last: the bus serialises its publishers)
+    regions = {p.code: p.region_code for p in points.values()}
+    for change, items in (("opened", result.opened), ("escalated", result.escalated),
+                          ("closed", result.closed)):  # fmt: skip
+        for w in items:
+            publish(
+                session,
+                incident_id=None,
+                kind=f"warning.{change}",
+                payload=w,
+                region_code=regions.get(w["point"]),
+            )
     return result
 
 

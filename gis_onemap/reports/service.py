@@ -27,6 +27,7 @@ from gis_onemap.db.tables import (
     REPORT_OBLIGATIONS,
 )
 from gis_onemap.errors import LimitExceeded, NotFound, ValidationFailed
+from gis_onemap.live.events import publish
 from gis_onemap.reports.deadlines import check_table, default_table, obligations
 
 _INCIDENT = text("SELECT *, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM incidents WHERE id = :id")
@@ -238,6 +239,13 @@ class ReportService:
                 )
             )
         self._fulfil(incident_id, rid, body.kind, body.form, filed_at)
+        # last in the transaction (the bus serialises publishers until COMMIT)
+        publish(
+            self.session,
+            incident_id=incident_id,
+            kind="report.filed",
+            payload={"id": rid, "kind": body.kind, "form": body.form},
+        )
         return self.report(incident_id, rid)
 
     def report(self, incident_id: int, report_id: int) -> dict[str, Any]:

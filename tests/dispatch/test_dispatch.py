@@ -197,3 +197,23 @@ def test_expired_stock_cannot_be_dispatched(editor_client: TestClient) -> None:
     )
     assert r.status_code == 409 and "expired" in r.text
     assert _quantity(editor_client, old) == 50
+
+
+def test_every_step_is_published_to_the_live_stream(
+    editor_client: TestClient, db_session: Session
+) -> None:
+    team = _create(editor_client, "rescue_teams", status="standby")
+    inc = _incident(editor_client)
+    did = editor_client.post(
+        f"/incidents/{inc}/dispatches", json={"collection": "rescue_teams", "feature_id": team}
+    ).json()["id"]
+    editor_client.patch(f"/incidents/{inc}/dispatches/{did}", json={"status": "en_route"})
+    kinds = (
+        db_session.execute(
+            text("SELECT kind FROM live_events WHERE incident_id = :i ORDER BY id"), {"i": inc}
+        )
+        .scalars()
+        .all()
+    )
+    assert [k for k in kinds if k.startswith("dispatch.")] == ["dispatch.assigned",
+                                                              "dispatch.en_route"]  # fmt: skip

@@ -237,3 +237,18 @@ def test_readings_land_in_monthly_partitions(
         f"monitoring_readings_y{a:%Y}m{a:%m}",
         f"monitoring_readings_y{b:%Y}m{b:%m}",
     ]
+
+
+def test_warning_changes_are_published_with_the_points_region(
+    editor_client: TestClient, db_session: Session
+) -> None:
+    hid = _hazard(editor_client)
+    _point(editor_client, hid)
+    _post(editor_client, "LT-1", [(NOW - timedelta(seconds=2), 9.9), (NOW, 1.0)])
+    rows = db_session.execute(
+        text("SELECT kind, region_code, payload FROM live_events WHERE kind LIKE 'warning.%' "
+             "ORDER BY id")
+    ).all()  # fmt: skip
+    assert [r.kind for r in rows] == ["warning.opened", "warning.closed"]
+    assert {r.region_code for r in rows} == {"440803"}  # the sample hazard source's district
+    assert rows[0].payload["level"] == "red" and rows[0].payload["point"] == "LT-1"

@@ -122,3 +122,22 @@ def test_the_draft_counts_what_lies_around(editor_client: TestClient, km: float)
     assert draft["figures"]["target_people"] == 3200  # the sample target's population
     assert "重点防护目标1处" in draft["text"] and "事件报告（草稿）" in draft["text"]
     assert "重大" in draft["text"]  # severity II
+
+
+def test_a_filed_report_is_published(editor_client: TestClient, db_session) -> None:
+    from sqlalchemy import text
+
+    inc = _incident(editor_client, minutes_ago=1)
+    body = {"kind": "initial", "form": "verbal", "text": "电话报告"}
+    rid = editor_client.post(f"/incidents/{inc}/reports", json=body).json()["id"]
+    payloads = (
+        db_session.execute(
+            text(
+                "SELECT payload FROM live_events WHERE incident_id = :i AND kind = 'report.filed'"
+            ),
+            {"i": inc},
+        )
+        .scalars()
+        .all()
+    )
+    assert payloads == [{"id": rid, "kind": "initial", "form": "verbal"}]
