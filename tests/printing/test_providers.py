@@ -58,3 +58,24 @@ def test_a_registered_layer_is_bundled(print_session, print_settings, zones_prov
     zones = pyogrio.read_dataframe(tmp_path / "layers.gpkg", layer="test_zones")
     assert list(zones["zone"]) == ["隔离区", "防护行动区"]
     assert zones.crs.to_epsg() == 4490
+
+
+def test_the_risk_map_prints_with_the_classes_the_api_gives(print_client, tmp_path):
+    """layers=risk_map: one legend entry per class, counted as GET /analysis/risk-map counts the
+    same cells (same bbox, hexagons of the size the print chose)."""
+    from gis_onemap.hazards.printing import cell_size_for
+
+    r = print_client.get("/print", params={"bbox": CENTRE_BBOX, "layers": "risk_map"})
+    assert r.status_code == 200, r.text
+    text = re.sub(r"\s", "", pdf_text(r.content, tmp_path))
+    minx, miny, maxx, maxy = (float(v) for v in CENTRE_BBOX.split(","))
+    box = gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs="EPSG:4326")
+    size = cell_size_for(float(box.to_crs(box.estimate_utm_crs()).area.iloc[0]), 100, 50_000)
+    cells = print_client.get(
+        "/analysis/risk-map", params={"bbox": CENTRE_BBOX, "cell": "hex", "size_m": size}
+    ).json()["features"]
+    labels = {"red": "红色重大风险", "orange": "橙色较大风险", "yellow": "黄色一般风险",
+              "blue": "蓝色低风险"}  # fmt: skip
+    for cls, label in labels.items():
+        n = sum(1 for c in cells if c["properties"]["risk_class"] == cls)
+        assert f"{label}（{size / 1000:g}km六边形）（{n}）" in text, (cls, n)
