@@ -27,6 +27,7 @@ from gis_onemap.api.routers import (
     tiles,
     web,
 )
+from gis_onemap.api.routers import population, shelters
 from gis_onemap.api.security import SecurityMiddleware
 from gis_onemap.auth.deps import require_read
 from gis_onemap.auth.query_tokens import QueryTokenGuard
@@ -87,9 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # refuses forged Hosts and non-JSON bodies, sees every response's headers
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
+    app.include_router(population.router)  # before collections: its paths win
     for module in (core, collections, items, stock, audit, io, incidents, analysis, tiles, web):
         app.include_router(module.router)
     app.include_router(roads.router)
     app.include_router(streets.router)
+    app.include_router(shelters.router)
     install_api_docs(app)
     return app
