@@ -249,7 +249,8 @@ class Settings(BaseSettings):
         "(GB 50413 §8.2.7: >= 1,000 m from major fire/explosion hazards).",
     )
     shelter_hazard_levels: list[int] = Field(
-        default=[1, 2], description="GB 18218 levels of the hazard sources the clearance applies to."
+        default=[1, 2],
+        description="GB 18218 levels of the hazard sources the clearance is kept from.",
     )
     shelter_solver_time_limit_s: float = Field(
         default=60.0, gt=0, le=3600, description="Time limit (s) of one siting solve (CBC)."

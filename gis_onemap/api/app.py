@@ -21,13 +21,14 @@ from gis_onemap.api.routers import (
     incidents,
     io,
     items,
+    population,
     roads,
+    shelters,
     stock,
     streets,
     tiles,
     web,
 )
-from gis_onemap.api.routers import population, shelters
 from gis_onemap.api.security import SecurityMiddleware
 from gis_onemap.auth.deps import require_read
 from gis_onemap.auth.query_tokens import QueryTokenGuard

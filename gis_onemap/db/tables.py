@@ -307,9 +307,7 @@ POPULATION: Table = Table(
     Column("geom", Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False),
     CheckConstraint("population >= 0", name="population_non_negative"),
     CheckConstraint("population_day IS NULL OR population_day >= 0", name="day_non_negative"),
-    CheckConstraint(
-        "population_night IS NULL OR population_night >= 0", name="night_non_negative"
-    ),
+    CheckConstraint("population_night IS NULL OR population_night >= 0", name="night_non_negative"),
     CheckConstraint("kind IN ('grid', 'village', 'community', 'point')", name="kind"),
 )
 Index("ix_population_geom", POPULATION.c.geom, postgresql_using="gist")
