@@ -161,7 +161,7 @@ def import_population(
         return report
     with session.begin_nested():
         if replace:
-            report.replaced = session.execute(text("DELETE FROM population")).rowcount
+            report.replaced = session.execute(text("DELETE FROM population")).rowcount  # type: ignore[attr-defined]
         if values:
             session.execute(insert(POPULATION), values)
     report.imported = len(values)

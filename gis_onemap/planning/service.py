@@ -288,8 +288,8 @@ def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict
             "distance_m": round(float(pairs.metres[k]), 1),
         })  # fmt: skip
     cells = cell_features(p, result)
-    for k, feat in enumerate(cells["features"]):
-        feat["properties"]["assigned_to"] = moves.get(k, [])
+    for n, feat in enumerate(cells["features"]):
+        feat["properties"]["assigned_to"] = moves.get(n, [])
     if len(p.shelters) and not p.usable.any():
         note = "no usable shelter outside the zone within reach"
     else:

@@ -75,7 +75,7 @@ def load_cells(
     if column != "total" and rows:
         # day/night figures where the cell has them, else its total
         ids = [r["id"] for r in rows]
-        alt = dict(
+        alt: dict[int, int | None] = dict(
             session.execute(
                 text(f"SELECT id, population_{column} FROM population WHERE id = ANY(:ids)"),
                 {"ids": ids},

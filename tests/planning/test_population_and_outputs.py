@@ -35,7 +35,9 @@ def _count(session: Session) -> int:
     return int(session.execute(text("SELECT count(*) FROM population")).scalar_one())
 
 
-def test_import_with_chinese_headers_and_all_or_nothing(tmp_path: Path, db_session: Session) -> None:
+def test_import_with_chinese_headers_and_all_or_nothing(
+    tmp_path: Path, db_session: Session
+) -> None:
     good = tmp_path / "村.geojson"
     good.write_text(json.dumps({"type": "FeatureCollection", "features": [
         _cell(110.3, 21.2, 名称="北村", 常住人口=1200, 类型="村", 行政区划代码="440802"),
@@ -144,7 +146,8 @@ def test_cli_load_and_coverage_outputs(committed, tmp_path: Path) -> None:
     html = outs[".html"].read_text(encoding="utf-8")
     assert "L.map(" in html
     assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=\"https?://", html)
-    layers = {f["properties"]["layer"] for f in json.loads(outs[".geojson"].read_text())["features"]}
+    features = json.loads(outs[".geojson"].read_text())["features"]
+    layers = {f["properties"]["layer"] for f in features}
     assert layers == {"cells", "shelters", "uncovered_areas"}
     bad = runner.invoke(cli_app, ["shelters", "coverage", "--body", body, "--reach", "-3"])
     assert bad.exit_code == 2 and "reach" in bad.output
