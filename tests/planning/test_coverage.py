@@ -70,9 +70,7 @@ def test_lp_beats_greedy_and_matches_an_independent_lp(
     assert "geodesic" in body["reach"]["basis"]
 
 
-def test_random_scenarios_match_the_independent_lp(
-    client: TestClient, db_session: Session
-) -> None:
+def test_random_scenarios_match_the_independent_lp(client: TestClient, db_session: Session) -> None:
     rng = np.random.default_rng(15)
     cells = [at(float(x), float(y)) for x, y in rng.uniform(-1500, 1500, size=(25, 2))]
     pops = [int(p) for p in rng.integers(0, 400, size=25)]

@@ -74,20 +74,55 @@ FC_ONE = {"type": "FeatureCollection", "features": [
 @pytest.mark.parametrize(
     "url, body, status, words",
     [
-        (SITE, {"bbox": BBOX, "reach": 10, "p": 1,
-                "candidates": {"type": "FeatureCollection", "features": []}}, 400, "empty"),
+        (
+            SITE,
+            {
+                "bbox": BBOX,
+                "reach": 10,
+                "p": 1,
+                "candidates": {"type": "FeatureCollection", "features": []},
+            },
+            400,
+            "empty",
+        ),
         (SITE, {"bbox": BBOX, "reach": 10, "p": 0, "candidates": FC_ONE}, 400, "at least 1"),
         (SITE, {"bbox": BBOX, "reach": 10, "p": 2, "candidates": FC_ONE}, 400, "more than"),
         (SITE, {"bbox": BBOX, "reach": 10, "candidates": FC_ONE}, 400, "needs p"),
-        (SITE, {"bbox": BBOX, "reach": 10, "p": 1, "candidates": {
-            "type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {"capacity": -5},
-                 "geometry": {"type": "Point", "coordinates": list(ORIGIN)}}]}},
-         400, "negative"),
+        (
+            SITE,
+            {
+                "bbox": BBOX,
+                "reach": 10,
+                "p": 1,
+                "candidates": {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {"capacity": -5},
+                            "geometry": {"type": "Point", "coordinates": list(ORIGIN)},
+                        }
+                    ],
+                },
+            },
+            400,
+            "negative",
+        ),
         (SITE, {"bbox": BBOX, "p": 1, "candidates": FC_ONE}, 400, "reach"),
         (SITE, {"bbox": BBOX, "reach": 0, "p": 1, "candidates": FC_ONE}, 400, "reach"),
-        (SITE, {"bbox": BBOX, "reach": 10, "p": 1, "model": "mclp", "capacitated": True,
-                "candidates": FC_ONE}, 400, "capacitated"),
+        (
+            SITE,
+            {
+                "bbox": BBOX,
+                "reach": 10,
+                "p": 1,
+                "model": "mclp",
+                "capacitated": True,
+                "candidates": FC_ONE,
+            },
+            400,
+            "capacitated",
+        ),
         (COVER, {"bbox": BBOX, "reach": -1}, 400, "reach"),
         (COVER, {"bbox": BBOX, "share": 1.5}, 400, "share"),
         (COVER, {"bbox": BBOX, "region_code": "440802"}, 400, "one of"),

@@ -27,8 +27,11 @@ DEMO = Path(__file__).resolve().parents[2] / "gis_onemap" / "data" / "demo" / "p
 
 
 def _cell(lon: float, lat: float, **props: object) -> dict:
-    return {"type": "Feature", "properties": props,
-            "geometry": shapely.geometry.mapping(shapely.box(lon, lat, lon + 0.01, lat + 0.01))}
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": shapely.geometry.mapping(shapely.box(lon, lat, lon + 0.01, lat + 0.01)),
+    }
 
 
 def _count(session: Session) -> int:
@@ -76,8 +79,12 @@ def test_population_collection(client: TestClient, db_session: Session) -> None:
     assert one["properties"]["population"] == 101 and one["geometry"]["type"] == "Polygon"
     assert client.get("/collections/population/items/999999999").status_code == 404
     far = [ORIGIN[0] + 1, ORIGIN[1] + 1, ORIGIN[0] + 2, ORIGIN[1] + 2]
-    assert client.get("/collections/population/items",
-                      params={"bbox": ",".join(map(str, far))}).json()["features"] == []
+    assert (
+        client.get(
+            "/collections/population/items", params={"bbox": ",".join(map(str, far))}
+        ).json()["features"]
+        == []
+    )
     q = client.get("/collections/population/queryables").json()
     assert q["properties"]["population"] == {"type": "integer"}
     assert client.get("/collections/population/items", params={"kind": "x"}).status_code == 400

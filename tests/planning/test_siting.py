@@ -88,8 +88,12 @@ def _hazard_square(session: Session, lon: float, lat: float, half_m: float, leve
     x1, _ = offset(lon, lat, 90.0, half_m)
     _, y0 = offset(lon, lat, 180.0, half_m)
     _, y1 = offset(lon, lat, 0.0, half_m)
-    add_area(session, "hazard_sources",
-             f"POLYGON(({x0} {y0}, {x1} {y0}, {x1} {y1}, {x0} {y1}, {x0} {y0}))", level=level)
+    add_area(
+        session,
+        "hazard_sources",
+        f"POLYGON(({x0} {y0}, {x1} {y0}, {x1} {y1}, {x0} {y1}, {x0} {y0}))",
+        level=level,
+    )
 
 
 @pytest.mark.parametrize("level, excluded", [(1, True), (3, False)])
