@@ -59,6 +59,10 @@ class PlanningInput(AreaInput):
     population: PopulationColumn = Field(
         default="total", description="Population column: total, day or night (falls back)"
     )
+    network: Literal["auto", "roads", "geodesic"] = Field(
+        default="auto",
+        description="Walk over the road network (auto: when one is loaded) or geodesic distance",
+    )
     hazard_zones: list[dict[str, Any]] | None = Field(
         default=None, description="GeoJSON polygons (flood/hazard zones): shelters inside flagged"
     )
@@ -115,6 +119,7 @@ class EvacuateRequest(_Strict):
     reach: float | None = Field(default=None, gt=0, description="Walking reach (minutes)")
     duration_days: float | None = Field(default=None, gt=0)
     population: PopulationColumn = "total"
+    network: Literal["auto", "roads", "geodesic"] = "auto"
 
     @model_validator(mode="after")
     def _zone(self) -> EvacuateRequest:

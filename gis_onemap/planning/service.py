@@ -141,16 +141,39 @@ def read_problem(
     return Problem(cells, demand, shelters, usable, reach_m_of(shelters, req.reach, settings))
 
 
-def solve(problem: Problem, settings: Settings) -> tuple[Assignment, Any]:
-    """The LP over the usable shelters; returns the assignment and the pairs."""
+@dataclass
+class Reach:
+    """How pairs were found: ``roads`` or ``geodesic``, and cells off the road network."""
+
+    basis: str
+    off_network: int = 0
+
+
+def solve(
+    session: Session, problem: Problem, settings: Settings, network: str
+) -> tuple[Assignment, Any, Reach]:
+    """The LP over the usable shelters; returns the assignment, the pairs and the reach basis."""
+    from gis_onemap.planning.road_reach import network_loaded, road_pairs
+
     use = np.flatnonzero(problem.usable)
-    pairs = pairs_within(
-        problem.cells.lonlat, problem.shelters.lonlat[use], problem.reach_m[use],
-        settings.shelter_walk_m_per_min, settings.shelter_max_pairs,
-    )  # fmt: skip
+    roads = network == "roads" or (network == "auto" and network_loaded(session))
+    if roads and not network_loaded(session):
+        raise InvalidInput("network=roads but no road network is loaded (onemap roads load)")
+    if roads:
+        pairs, off = road_pairs(
+            session, problem.cells.lonlat, problem.shelters.lonlat[use], problem.reach_m[use],
+            settings.shelter_walk_m_per_min, settings.road_max_snap_m, settings.shelter_max_pairs,
+        )  # fmt: skip
+        basis = Reach("roads", off)
+    else:
+        pairs = pairs_within(
+            problem.cells.lonlat, problem.shelters.lonlat[use], problem.reach_m[use],
+            settings.shelter_walk_m_per_min, settings.shelter_max_pairs,
+        )  # fmt: skip
+        basis = Reach("geodesic")
     j_full = use[pairs.j]
     result = assign(problem.demand, problem.shelters.capacity, pairs.i, j_full, pairs.minutes)
-    return result, (pairs, j_full)
+    return result, (pairs, j_full), basis
 
 
 def _shelter_rows(p: Problem, result: Assignment) -> list[dict[str, Any]]:
@@ -218,14 +241,21 @@ def totals(p: Problem, result: Assignment) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def reach_note(req: PlanningInput, settings: Settings) -> dict[str, Any]:
+def reach_note(req: PlanningInput, settings: Settings, how: Reach | None = None) -> dict[str, Any]:
     """How reach was measured (said in every answer)."""
-    return {
+    if how is not None and how.basis == "roads":
+        basis = "walking over the road network (pgRouting; no expressways or ferries)"
+    else:
+        basis = "geodesic distance at a walking speed (the road network is not used)"
+    out = {
         "minutes": req.reach,
         "default": None if req.reach is not None else "each shelter type's service radius",
-        "basis": "geodesic distance at a walking speed (the road network is not used)",
+        "basis": basis,
         "walk_m_per_min": settings.shelter_walk_m_per_min,
     }
+    if how is not None and how.basis == "roads":
+        out["cells_off_network"] = how.off_network
+    return out
 
 
 def coverage(session: Session, settings: Settings, req: CoverageRequest) -> dict[str, Any]:
@@ -235,12 +265,12 @@ def coverage(session: Session, settings: Settings, req: CoverageRequest) -> dict
         session, settings, req, exclude_unsafe=req.exclude_unsafe,
         region_code=region_code, area=area,
     )  # fmt: skip
-    result, _ = solve(p, settings)
+    result, _, how = solve(session, p, settings, req.network)
     uncovered = p.demand - result.served
     out: dict[str, Any] = {
         "method": METHOD,
         "population_layer": {"present": True, "synthetic": p.cells.synthetic},
-        "reach": reach_note(req, settings),
+        "reach": reach_note(req, settings, how),
         "hazard": req.hazard,
         "totals": totals(p, result),
         "shelters": _shelter_rows(p, result),
@@ -274,12 +304,12 @@ def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict
         zone = incident_zone(session, req.incident_id, req.radius_m)
     planning = PlanningInput(
         hazard=req.hazard, share=req.share, reach=req.reach, duration_days=req.duration_days,
-        population=req.population,
+        population=req.population, network=req.network,
     )  # fmt: skip
     p = read_problem(
         session, settings, planning, exclude_unsafe=True, area=zone, extra_flags_zone=zone
     )
-    result, (pairs, j_full) = solve(p, settings)
+    result, (pairs, j_full), how = solve(session, p, settings, req.network)
     moves: dict[int, list[dict[str, Any]]] = {}
     for k in np.flatnonzero(result.flow > 0):
         moves.setdefault(int(pairs.i[k]), []).append({
@@ -297,7 +327,7 @@ def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict
     return {
         "method": METHOD,
         "zone": mapping(zone),
-        "reach": reach_note(planning, settings),
+        "reach": reach_note(planning, settings, how),
         "totals": totals(p, result),
         "shelters": [s for s in _shelter_rows(p, result) if s["used"]],
         "cells": cells,

@@ -177,6 +177,10 @@ def siting(session: Session, settings: Settings, req: SitingRequest) -> dict[str
     """``POST /analysis/shelters/siting``."""
     if req.reach is None:
         raise InvalidInput("siting needs reach: the walking minutes a site serves")
+    if req.network == "roads":
+        raise InvalidInput(
+            "siting measures reach as geodesic distance: network=roads is not offered"
+        )
     if req.reach > settings.shelter_max_reach_min:
         raise InvalidInput(f"reach must be at most {settings.shelter_max_reach_min} minutes")
     reach_m = req.reach * settings.shelter_walk_m_per_min
