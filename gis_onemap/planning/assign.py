@@ -1,14 +1,20 @@
-"""Capacitated assignment of demand to shelters: a linear program solved by HiGHS (scipy).
-
-Variables ``x[k]`` are the people of demand point ``i[k]`` sent to shelter ``j[k]`` (only pairs
-within reach exist). Two phases, so the answer does not trade people for shorter walks:
+"""Capacitated assignment of demand to shelters: a transportation problem, lexicographic —
+the most people housed within reach, then the fewest people-minutes walked:
 
 1. maximise Σ x subject to Σ_j x[i, j] ≤ demand[i] and Σ_i x[i, j] ≤ capacity[j];
-2. with Σ x fixed at that maximum, minimise Σ minutes · x (people-minutes walked).
+2. with Σ x fixed at that maximum, minimise Σ minutes · x.
 
-This is a transportation problem, so HiGHS returns an integral vertex when demands and
-capacities are integers. Not greedy: a nearest-first fill can leave people uncovered that a
-different split would house (the tests show such a case).
+``x[k]`` are the people of demand point ``i[k]`` sent to shelter ``j[k]`` (only pairs within
+reach exist). Two exact solvers, same answer:
+
+- :func:`assign` (the default for whole people): OR-Tools' min-cost max-flow (network simplex,
+  C++), source → cells → shelters → sink; walking minutes enter as integer tenths of a minute.
+  Seconds for 100,000 cells × 2,000 shelters, where the LP's second phase takes minutes.
+- :func:`assign_lp`: the two phases as linear programs on HiGHS (scipy), for fractional
+  demands and as the reference the tests compare against.
+
+Not greedy: a nearest-first fill can leave people uncovered that a different split would house
+(the tests show such a case).
 """
 
 from __future__ import annotations
@@ -41,7 +47,61 @@ class Assignment:
     status: str
 
 
+#: Walking minutes are integer costs of this resolution in the flow network (0.1 minute).
+COST_SCALE = 10
+
+
 def assign(
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    minutes: np.ndarray,
+) -> Assignment:
+    """Most people housed within reach, then the least walking: min-cost max-flow (OR-Tools)
+    for whole people, else :func:`assign_lp`.
+
+    >>> a = assign(np.array([10.0, 10.0]), np.array([10.0, 10.0]),
+    ...            np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1.0, 2.0, 1.0]))
+    >>> a.covered, a.flow.tolist(), a.assigned.tolist(), a.status
+    (20.0, [0.0, 10.0, 10.0], [10.0, 10.0], 'optimal (min-cost max-flow)')
+    """
+    whole = np.all(np.mod(demand, 1) == 0) and np.all(np.mod(capacity, 1) == 0)
+    if not whole or len(i) == 0:
+        return assign_lp(demand, capacity, i, j, minutes)
+    from ortools.graph.python import min_cost_flow
+
+    n, m, k = len(demand), len(capacity), len(i)
+    source, sink = n + m, n + m + 1
+    flow = min_cost_flow.SimpleMinCostFlow()
+    cells, shelters = np.arange(n), np.arange(m)
+    # arcs: source → cell (its demand), cell → shelter (pairs in reach), shelter → sink
+    tails = np.concatenate([np.full(n, source), i, n + shelters])
+    heads = np.concatenate([cells, n + j, np.full(m, sink)])
+    caps = np.concatenate([demand, np.minimum(demand[i], capacity[j]), capacity]).astype(np.int64)
+    costs = np.concatenate(
+        [np.zeros(n), np.round(np.asarray(minutes) * COST_SCALE), np.zeros(m)]
+    ).astype(np.int64)
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    # offer everyone at the source; the max-flow variant sends as many as the arcs allow
+    total = int(demand.sum())
+    flow.set_node_supply(source, total)
+    flow.set_node_supply(sink, -total)
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise SolverFailed(f"the assignment flow failed (status {status})")
+    x = flow.flows(np.arange(n, n + k)).astype(float)
+    return Assignment(
+        flow=x,
+        served=np.bincount(i, weights=x, minlength=n),
+        assigned=np.bincount(j, weights=x, minlength=m),
+        covered=float(x.sum()),
+        people_minutes=float((x * minutes).sum()),
+        status="optimal (min-cost max-flow)",
+    )
+
+
+def assign_lp(
     demand: np.ndarray,
     capacity: np.ndarray,
     i: np.ndarray,
@@ -50,8 +110,8 @@ def assign(
 ) -> Assignment:
     """Most people housed within reach, then the least walking (two LP phases, HiGHS).
 
-    >>> a = assign(np.array([10.0, 10.0]), np.array([10.0, 10.0]),
-    ...            np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1.0, 2.0, 1.0]))
+    >>> a = assign_lp(np.array([10.0, 10.0]), np.array([10.0, 10.0]),
+    ...               np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1.0, 2.0, 1.0]))
     >>> a.covered, a.flow.tolist(), a.assigned.tolist()
     (20.0, [0.0, 10.0, 10.0], [10.0, 10.0])
     """
@@ -86,7 +146,7 @@ def assign(
         assigned=assigned,
         covered=float(x.sum()),
         people_minutes=float((x * minutes).sum()),
-        status="optimal",
+        status="optimal (two-phase LP)",
     )
 
 

@@ -31,8 +31,9 @@ from gis_onemap.planning.sources import (
 from gis_onemap.settings import Settings
 
 METHOD = (
-    "linear program (HiGHS via scipy.optimize.linprog): most people housed within reach, "
-    "then fewest people-minutes walked; not greedy"
+    "transportation problem solved exactly: most people housed within reach, then fewest "
+    "people-minutes walked (OR-Tools min-cost max-flow; HiGHS LP for fractional demand); "
+    "not greedy"
 )
 #: Shelters with no type take the fixed type's service radius (the middle of the table).
 DEFAULT_TYPE = "fixed"

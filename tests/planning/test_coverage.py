@@ -144,3 +144,22 @@ def test_default_share_by_district_type(client: TestClient, db_session: Session)
     assert body["totals"]["demand"] == 300 + 200
     by_region = client.post(URL, json={"region_code": "440802", "reach": REACH_MIN}).json()
     assert by_region["totals"]["population"] == 1000
+
+
+def test_min_cost_flow_equals_the_two_phase_lp() -> None:
+    from gis_onemap.planning.assign import assign, assign_lp
+
+    rng = np.random.default_rng(5)
+    n, m, k = 300, 40, 2000
+    i = rng.integers(0, n, size=k)
+    j = rng.integers(0, m, size=k)
+    keep = np.unique(i * m + j, return_index=True)[1]  # one arc per pair
+    i, j = i[keep], j[keep]
+    minutes = rng.uniform(1, 30, size=len(i))
+    demand = rng.integers(0, 100, size=n).astype(float)
+    capacity = rng.integers(0, 400, size=m).astype(float)
+    flow, lp = assign(demand, capacity, i, j, minutes), assign_lp(demand, capacity, i, j, minutes)
+    assert flow.covered == pytest.approx(lp.covered)
+    # costs enter the flow in tenths of a minute: at most 0.05 min per person from the LP's
+    assert abs(flow.people_minutes - lp.people_minutes) <= 0.05 * lp.covered + 1e-6
+    assert (flow.assigned <= capacity).all() and (flow.served <= demand).all()
