@@ -158,3 +158,20 @@ def test_cli_load_and_coverage_outputs(committed, tmp_path: Path) -> None:
     assert layers == {"cells", "shelters", "uncovered_areas"}
     bad = runner.invoke(cli_app, ["shelters", "coverage", "--body", body, "--reach", "-3"])
     assert bad.exit_code == 2 and "reach" in bad.output
+
+
+def test_population_tiles(client: TestClient, db_session: Session) -> None:
+    import mapbox_vector_tile
+    import morecantile
+
+    cid = add_cell(db_session, *at(0, 0), 321)
+    tile = morecantile.tms.get("WebMercatorQuad").tile(*ORIGIN, 12)
+    r = client.get(f"/collections/population/tiles/WebMercatorQuad/12/{tile.x}/{tile.y}")
+    assert (
+        r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    )
+    feats = mapbox_vector_tile.decode(r.content)["population"]["features"]
+    assert [(f["id"], f["properties"]["population"]) for f in feats] == [(cid, 321)]
+    empty = client.get(f"/collections/population/tiles/WebMercatorQuad/12/{tile.x + 5}/{tile.y}")
+    assert empty.status_code == 204
+    assert client.get("/collections/population/tiles/WebMercatorQuad/3/9/0").status_code == 400

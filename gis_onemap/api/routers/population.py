@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,8 @@ def population_collection(request: Request, session: SessionDep) -> FastJSONResp
         "links": [
             link(request, PATH, "self", "application/json", "Population"),
             link(request, f"{PATH}/items", "items", GEOJSON, "Features (GeoJSON)"),
+            link(request, f"{PATH}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}", "item",
+                 "application/vnd.mapbox-vector-tile", "Vector tiles (MVT, {z}/{x}/{y})"),
             link(request, f"{PATH}/queryables",
                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json",
                  "Queryables"),
@@ -125,3 +127,21 @@ def population_item(session: SessionDep, feature_id: str) -> GeoJSONResponse:
     if row is None or row.feature["id"] != int(feature_id):
         raise NotFound(f"no population feature {feature_id}")
     return GeoJSONResponse(row.feature)
+
+
+#: MVT media type (as the category tiles).
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+@router.get(
+    f"{PATH}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
+    summary="Population as Mapbox vector tiles (layer 'population'; not cached)",
+    response_class=Response,
+)
+def population_tile(session: SessionDep, z: int, x: int, y: int) -> Response:
+    _require(session)
+    if not 0 <= z <= 22 or not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise InvalidInput("tile out of range: 0 ≤ z ≤ 22 and 0 ≤ x, y < 2^z")
+    data = session.execute(text(sql("tile.sql")), {"z": z, "x": x, "y": y}).scalar_one()
+    body = bytes(data or b"")
+    return Response(body, status_code=200 if body else 204, media_type=MVT)
