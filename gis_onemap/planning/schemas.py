@@ -97,6 +97,11 @@ class SitingRequest(PlanningInput):
         default=False, description="Capacitated variant (pmedian, lscp): sites have capacity"
     )
     p: int | None = Field(default=None, description="New sites to choose (mclp, pmedian)")
+    budget: float | None = Field(
+        default=None, gt=0,
+        description="mclp instead of p: total cost of the new sites at most this (candidates "
+        "carry a 'cost' property)",
+    )  # fmt: skip
     capacity: int | None = Field(
         default=None, description="Capacity of a candidate without its own (capacitated)"
     )

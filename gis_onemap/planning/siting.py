@@ -54,7 +54,8 @@ def check_p(model: str, p: int | None, n_candidates: int) -> int:
 
 def sparse_mclp(
     cost: np.ndarray, weights: np.ndarray, reach_m: float, p_total: int,
-    predefined: np.ndarray | None,
+    predefined: np.ndarray | None, site_costs: np.ndarray | None = None,
+    budget: float | None = None,
 ) -> MCLP:  # fmt: skip
     """spopt's MCLP, its coverage constraints written sparsely.
 
@@ -87,19 +88,29 @@ def sparse_mclp(
         row = np.flatnonzero(within[i])
         expr = pulp.LpAffineExpression([(fac[j], 1.0) for j in row] + [(cli[i], -1.0)])
         model += pulp.LpConstraint(expr, pulp.LpConstraintGE, rhs=0.0)
-    FacilityModelBuilder.add_facility_constraint(mclp, p_total)
+    if budget is None or site_costs is None:
+        FacilityModelBuilder.add_facility_constraint(mclp, p_total)
+    else:  # the budget variant: new sites' costs (existing ones cost 0) within the budget
+        model += pulp.LpConstraint(
+            pulp.LpAffineExpression(
+                [(fac[j], float(site_costs[j])) for j in range(n_fac) if site_costs[j] > 0]
+            ),
+            pulp.LpConstraintLE,
+            rhs=float(budget),
+        )
     return mclp
 
 
 def solve_model(
     model: str, cost: np.ndarray, weights: np.ndarray, reach_m: float, n_total: int,
     predefined: np.ndarray, capacities: np.ndarray | None, time_limit_s: float,
+    site_costs: np.ndarray | None = None, budget: float | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Build the spopt model, solve with CBC, return chosen indices and solver figures."""
     if model == "mclp":
         if capacities is not None:
             raise InvalidInput("a capacitated mclp is not offered: use pmedian or lscp")
-        m = sparse_mclp(cost, weights, reach_m, n_total, predefined)
+        m = sparse_mclp(cost, weights, reach_m, n_total, predefined, site_costs, budget)
     elif model == "pmedian":
         m = PMedian.from_cost_matrix(
             cost, weights, p_facilities=n_total, predefined_facilities_arr=predefined,
@@ -196,7 +207,14 @@ def siting(session: Session, settings: Settings, req: SitingRequest) -> dict[str
     eligible, excluded = eligible_candidates(session, settings, cands, zones_of(req.hazard_zones))
     if len(eligible) == 0:
         raise InvalidInput("every candidate site is excluded (near a major hazard or in a zone)")
-    p = check_p(req.model, req.p, len(eligible))
+    if req.budget is not None:
+        if req.model != "mclp" or req.p is not None:
+            raise InvalidInput("budget replaces p, and only for mclp")
+        if eligible.cost is None or np.isnan(eligible.cost).any():
+            raise InvalidInput("siting with a budget needs each candidate's 'cost' property")
+        p = 0
+    else:
+        p = check_p(req.model, req.p, len(eligible))
     existing = (
         prob.shelters.subset(prob.usable)
         if req.include_existing
@@ -229,9 +247,13 @@ def siting(session: Session, settings: Settings, req: SitingRequest) -> dict[str
     else:
         uncoverable = None
     predefined = np.concatenate([np.ones(n_exist), np.zeros(len(eligible))]).astype(int)
+    site_costs = None
+    if req.budget is not None and eligible.cost is not None:
+        site_costs = np.concatenate([np.zeros(n_exist), eligible.cost])
     result = solve_model(
-        req.model, cost, weights, reach_m, n_exist + p, predefined, capacities, limit
-    )
+        req.model, cost, weights, reach_m, n_exist + p, predefined, capacities, limit,
+        site_costs, req.budget,
+    )  # fmt: skip
     chosen_new = [j - n_exist for j in result["chosen"] if j >= n_exist]
     before = _covered_within(cost, weights, list(range(n_exist)), reach_m)
     after = _covered_within(cost, weights, result["chosen"], reach_m)

@@ -110,6 +110,8 @@ class Sites:
     #: per site: safety flags (near a major hazard source, inside a hazard zone)
     flags: list[list[str]] = field(default_factory=list)
     hazard_m: list[float | None] = field(default_factory=list)
+    #: per candidate site: what building it costs (siting with a budget), NaN when unknown
+    cost: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -123,6 +125,7 @@ class Sites:
             shelter_type=[self.shelter_type[k] for k in idx],
             unusable=[self.unusable[k] for k in idx], flags=[self.flags[k] for k in idx],
             hazard_m=[self.hazard_m[k] for k in idx],
+            cost=None if self.cost is None else self.cost[idx],
         )  # fmt: skip
 
 
@@ -205,7 +208,7 @@ def candidate_sites(
             raise LimitExceeded(f"more than {max_rows} candidate sites")
         from gis_onemap.analysis.buffers import parse_geometry
 
-        ids, names, pts, caps = [], [], [], []
+        ids, names, pts, caps, costs = [], [], [], [], []
         for n, f in enumerate(feats):
             if not isinstance(f, dict):
                 raise InvalidInput(f"candidates: feature {n} is not an object")
@@ -221,10 +224,15 @@ def candidate_sites(
             names.append(props.get("name"))
             pts.append((pt.x, pt.y))
             caps.append(float(cap) if cap is not None else np.nan)
+            cost = props.get("cost")
+            if cost is not None and (not isinstance(cost, int | float) or cost < 0):
+                raise InvalidInput(f"candidates: feature {n} has a negative or non-numeric cost")
+            costs.append(float(cost) if cost is not None else np.nan)
         return Sites(ids=ids, names=names, lonlat=np.array(pts, dtype=float).reshape(-1, 2),
                      capacity=np.array(caps, dtype=float), shelter_type=[None] * len(ids),
                      unusable=[None] * len(ids), flags=[[] for _ in ids],
-                     hazard_m=[None] * len(ids))  # fmt: skip
+                     hazard_m=[None] * len(ids),
+                     cost=np.array(costs, dtype=float))  # fmt: skip
     if set(source) - {"collection", "filter"} or "collection" not in source:
         raise InvalidInput("candidates: give {collection, filter} or a GeoJSON FeatureCollection")
     cat = get_category(str(source["collection"]))

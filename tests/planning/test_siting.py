@@ -141,3 +141,32 @@ def test_collection_candidates_with_a_filter(client: TestClient, db_session: Ses
         "candidates": {"collection": "protected_targets", "filter": "target_type = 'school'"},
     }).json()  # fmt: skip
     assert [c["id"] for c in body["chosen"]] == [school] and body["candidates"] == 1
+
+
+def test_mclp_with_a_budget_equals_exhaustive_search(
+    client: TestClient, db_session: Session
+) -> None:
+    rng = np.random.default_rng(11)
+    cells = [at(float(x), float(y)) for x, y in rng.uniform(-1200, 1200, size=(12, 2))]
+    pops = [int(p) for p in rng.integers(10, 300, size=12)]
+    for c, p in zip(cells, pops, strict=True):
+        add_cell(db_session, *c, p)
+    cands = [at(float(x), float(y)) for x, y in rng.uniform(-1200, 1200, size=(6, 2))]
+    costs = [3, 5, 2, 4, 6, 1]
+    fc = _fc(cands)
+    for f, c in zip(fc["features"], costs, strict=True):
+        f["properties"]["cost"] = c
+    body = client.post(URL, json={"bbox": BBOX, "share": 1.0, "reach": REACH_MIN, "budget": 7,
+                                  "candidates": fc, "include_existing": False}).json()  # fmt: skip
+    covers = np.array([[distance(c, s) <= REACH_M for s in cands] for c in cells])
+    best = 0
+    for r in range(1, 7):
+        for combo in combinations(range(6), r):
+            if sum(costs[k] for k in combo) <= 7:
+                got = sum(p for p, row in zip(pops, covers, strict=True) if row[list(combo)].any())
+                best = max(best, got)
+    assert body["objective"] == pytest.approx(best)
+    assert sum(costs[c["id"]] for c in body["chosen"]) <= 7
+    both = client.post(URL, json={"bbox": BBOX, "reach": REACH_MIN, "budget": 7, "p": 2,
+                                  "candidates": fc})  # fmt: skip
+    assert both.status_code == 400 and "budget" in both.text
