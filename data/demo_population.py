@@ -100,10 +100,11 @@ def _area_m2(g: Any) -> float:
     return abs(GEOD.geometry_area_perimeter(g)[0])
 
 
-def build() -> dict[str, Any]:
+def build(districts_file: Path = DISTRICTS) -> dict[str, Any]:
+    """The grid over the district outlines of ``districts_file``."""
     districts = {
         f["properties"]["region_code"]: (f["properties"]["name"], shape(f["geometry"]))
-        for f in json.loads(DISTRICTS.read_text(encoding="utf-8"))["features"]
+        for f in json.loads(districts_file.read_text(encoding="utf-8"))["features"]
         if f["properties"]["region_code"] in DISTRICT_POPULATION
     }
     city = shapely.union_all([g for _, g in districts.values()])
@@ -157,12 +158,19 @@ def build() -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    fc = build()
+def write(out_dir: Path) -> int:
+    """Write ``population.geojson`` beside ``districts.geojson`` in ``out_dir``; the cell count.
+    (``data/make_demo.py`` calls this, so the demo folder is regenerated as a whole.)"""
+    fc = build(out_dir / "districts.geojson")
+    # coordinates on a 1e-6° grid (≈ 0.1 m: set_precision above) keep the file small
     text = json.dumps(fc, ensure_ascii=False, separators=(",", ":"))
-    # coordinates to 6 decimals (≈ 0.1 m) keep the file small
-    OUT.write_text(text, encoding="utf-8")
-    print(f"{OUT}: {len(fc['features'])} cells, {OUT.stat().st_size / 1e6:.1f} MB")
+    (out_dir / "population.geojson").write_text(text, encoding="utf-8")
+    return len(fc["features"])
+
+
+def main() -> None:
+    n = write(OUT.parent)
+    print(f"{OUT}: {n} cells, {OUT.stat().st_size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
