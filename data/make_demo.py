@@ -814,6 +814,9 @@ def main(out_dir: Path | str | None = None) -> dict[str, int]:
         for d in districts.values()
     ]  # fmt: skip
     _write_collection(out / "districts.geojson", feats)
+    from demo_population import write as write_population  # issue 15: synthetic grid
+
+    write_population(out)
     roads = demo_roads(districts, gen)
     _write_collection(out / "roads.geojson", roads, head=f'"synthetic":true,"note":"{ROADS_NOTE}",')
     (out / "README.md").write_text(

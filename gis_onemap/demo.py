@@ -175,6 +175,10 @@ def load_demo_if_empty(settings: Settings, data_dir: Path | None = None) -> str:
             if road_edges_count(session) == 0 and (folder / ROADS_FILE).is_file():
                 report = load_demo_roads(session, folder)
                 said += f"; synthetic road network: {report['edges']:,} edges, {report['km']:,} km"
+        with session_scope(make_session_factory(engine)) as session:  # issue 15
+            from gis_onemap.planning.demo import load_demo_population
+
+            said += load_demo_population(session, folder)
         return said
     finally:
         engine.dispose()

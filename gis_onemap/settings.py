@@ -383,6 +383,58 @@ class Settings(BaseSettings):
     positions_max_track: int = Field(
         default=10_000, ge=1, description="Most points one GET /rescue_teams/{id}/track returns."
     )
+    # shelter planning (issue 15)
+    shelter_walk_m_per_min: float = Field(
+        default=50.0,
+        gt=0,
+        le=200,
+        description="Walking speed (m/min) turning geodesic distance into walking minutes when "
+        "no road network is used (GB 50413: 500 m is about a 10-minute walk).",
+    )
+    shelter_share_default: float = Field(
+        default=0.2,
+        gt=0,
+        le=1,
+        description="Planned share of the resident population needing a shelter outside the "
+        "central districts (a choice within Guangdong's 20-30% planning range).",
+    )
+    shelter_share_central: float = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description="Planned share in central urban districts (upper end of the 20-30% range).",
+    )
+    shelter_central_districts: list[str] = Field(
+        default=["440802", "440803"],
+        description="Region codes of central urban districts (default Zhanjiang 赤坎, 霞山).",
+    )
+    shelter_hazard_clearance_m: float = Field(
+        default=1000.0,
+        ge=0,
+        description="Shelters closer than this (m) to a major hazard source outline are flagged "
+        "(GB 50413 §8.2.7: >= 1,000 m from major fire/explosion hazards).",
+    )
+    shelter_hazard_levels: list[int] = Field(
+        default=[1, 2],
+        description="GB 18218 levels of the hazard sources the clearance is kept from.",
+    )
+    shelter_solver_time_limit_s: float = Field(
+        default=60.0, gt=0, le=3600, description="Time limit (s) of one siting solve (CBC)."
+    )
+    shelter_max_cells: int = Field(
+        default=200_000, ge=1, description="Most population cells one planning request reads."
+    )
+    shelter_max_candidates: int = Field(
+        default=5_000, ge=1, description="Most candidate sites (and shelters) one request uses."
+    )
+    shelter_max_reach_min: float = Field(
+        default=180.0, gt=0, description="Largest walking reach (minutes) a request may ask for."
+    )
+    shelter_max_pairs: int = Field(
+        default=20_000_000,
+        ge=1,
+        description="Most cell-shelter pairs within reach one request may build (memory bound).",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: ``database_url`` or the local cluster's socket URL."""

@@ -27,10 +27,12 @@ from gis_onemap.api.routers import (
     items,
     live,
     monitoring,
+    population,
     positions,
     printing,
     reports,
     roads,
+    shelters,
     situation,
     stock,
     streets,
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(QueryTokenGuard)  # outermost: a token in the URL is refused and redacted
     app.include_router(situation.router)  # before collections: /collections/situation-{id}
+    app.include_router(population.router)  # before collections: its paths win
     modules = (core, collections, items, stock, audit, io, incidents, analysis, tiles, web)
     for module in modules:
         app.include_router(module.router)
@@ -133,5 +136,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(printing.router)
     app.include_router(live.router)
     app.include_router(positions.router)
+    app.include_router(shelters.router)
     install_api_docs(app)
     return app

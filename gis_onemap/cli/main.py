@@ -108,6 +108,9 @@ def _register_capability_commands() -> None:
 
     for module in (io_cli, analysis_cli, tiles_cli, roads_cli, backup_cli, basemap_cli):
         module.register(app)
+    from gis_onemap.planning import cli as planning_cli  # onemap shelters (issue 15)
+
+    planning_cli.register(app)
 
 
 _register_capability_commands()

@@ -659,3 +659,28 @@ Index(
     TEAM_POSITIONS.c.observed_at,
     unique=True,
 )
+
+
+#: Population (issue 15): an auxiliary layer, not one of the 8 — grid cells, villages (村),
+#: communities (社区) or points with their resident population (day/night when known).
+POPULATION_KINDS = ("grid", "village", "community", "point")
+POPULATION: Table = Table(
+    "population",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("name", Text, nullable=True),
+    Column("region_code", Text, nullable=True),
+    Column("population", Integer, nullable=False),
+    Column("population_day", Integer, nullable=True),
+    Column("population_night", Integer, nullable=True),
+    Column("kind", Text, nullable=False),
+    Column("synthetic", Boolean, nullable=False, server_default=text("false")),
+    Column("extra", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("geom", Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False),
+    CheckConstraint("population >= 0", name="population_non_negative"),
+    CheckConstraint("population_day IS NULL OR population_day >= 0", name="day_non_negative"),
+    CheckConstraint("population_night IS NULL OR population_night >= 0", name="night_non_negative"),
+    CheckConstraint("kind IN ('grid', 'village', 'community', 'point')", name="kind"),
+)
+Index("ix_population_geom", POPULATION.c.geom, postgresql_using="gist")
+Index("ix_population_region_code", POPULATION.c.region_code)

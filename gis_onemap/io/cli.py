@@ -60,9 +60,15 @@ class _Bar:
 
 def load(
     path: Path = typer.Argument(..., help="CSV, XLSX, GeoJSON, Shapefile (.shp/.zip), GPKG, KML."),
-    category: str = typer.Option(..., "--category", "-c", help="Collection id, e.g. shelters."),
+    category: str = typer.Option(
+        None, "--category", "-c", help="Collection id, e.g. shelters (or population)."
+    ),
     crs: str = typer.Option(None, help="Source CRS: EPSG:4490, EPSG:4549, gcj02, bd09 ..."),
-    layer: str = typer.Option(None, help="Layer (GeoPackage), sheet (XLSX) or Shapefile in zip."),
+    layer: str = typer.Option(
+        None,
+        help="Layer (GeoPackage), sheet (XLSX) or Shapefile in zip; 'population' alone "
+        "(no --category) imports the file into the population layer.",
+    ),
     encoding: str = typer.Option(None, help="Text encoding (default: UTF-8, else GBK/GB18030)."),
     file_format: str = typer.Option(None, "--format", help="Format, if not from the extension."),
     on_duplicate: str = typer.Option("skip", help=ON_DUPLICATE_HELP + " skip|update|error"),
@@ -73,6 +79,15 @@ def load(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Import a file into a collection: every row is checked first; all or nothing."""
+    if category == "population" or (category is None and layer == "population"):
+        from gis_onemap.planning.cli import load_population  # issue 15: auxiliary layer
+
+        sub = None if category is None else layer
+        load_population(path, crs=crs, layer=sub, encoding=encoding, dry_run=dry_run,
+                        as_json=as_json)  # fmt: skip
+        return
+    if category is None:
+        raise typer.BadParameter("--category is required (a collection id, e.g. shelters)")
     from gis_onemap.categories import get_category
     from gis_onemap.cli.session import cli_session
     from gis_onemap.settings import get_settings
