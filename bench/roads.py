@@ -45,11 +45,12 @@ _cli = argparse.ArgumentParser(description="Roads benchmark (see the module docs
 _cli.add_argument("grid", nargs="?", type=int, default=325, help="grid size n (n × n nodes)")
 _cli.add_argument("--reuse", action="store_true", help="keep the network already loaded")
 _cli.add_argument("--repeat", type=int, default=30, help="incident points per measurement")
+_cli.add_argument("--db", default="onemap_bench_roads", help="bench database name (recreated)")
 _OPTS = _cli.parse_args()
 GRID = _OPTS.grid
 REUSE = _OPTS.reuse
 REPEAT = _OPTS.repeat
-DB = "onemap_bench_roads"
+DB = _OPTS.db
 TEAMS = 1000
 LON0, LAT0 = 110.20, 21.10  # south-west corner (Zhanjiang)
 BLOCK_M = 120.0
@@ -151,8 +152,9 @@ def build(url: str) -> dict[str, float]:
         xmin, ymin, xmax, ymax = extent(GRID)
         session.execute(
             text(
-                "INSERT INTO rescue_teams (name, team_type, headcount, geom) SELECT '队伍' || g,"
-                " 'fire_rescue', 20, ST_SetSRID(ST_MakePoint(:x0 + random() * :dx,"
+                "INSERT INTO rescue_teams (name, tier, specialties, status, headcount, geom)"
+                " SELECT '队伍' || g, 'professional', ARRAY['fire_rescue'], 'on_duty', 20,"
+                " ST_SetSRID(ST_MakePoint(:x0 + random() * :dx,"
                 " :y0 + random() * :dy), 4326) FROM generate_series(1, :n) g"
             ),
             {"x0": xmin, "y0": ymin, "dx": xmax - xmin, "dy": ymax - ymin, "n": TEAMS},

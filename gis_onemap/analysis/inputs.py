@@ -28,6 +28,7 @@ MAX_DISTANCES = 20
 ANALYSIS_PARAMS = frozenset(
     {"lon", "lat", "crs", "category", "k", "max_distance_m", "radius_m", "limit", "f"}
     | {"include_unusable"}
+    | {"by"}  # by=time: ranked by travel time (gis_onemap.roads.ranking)
 )
 
 

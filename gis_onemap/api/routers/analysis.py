@@ -23,6 +23,7 @@ from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M, SurroundingsServi
 from gis_onemap.api.bodies import model_schema, request_body
 from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.responses import FastJSONResponse, GeoJSONResponse
+from gis_onemap.api.routers import roads as roads_api
 from gis_onemap.api.security import html_product_response
 from gis_onemap.errors import InvalidInput
 from gis_onemap.limits import InputLimits
@@ -69,15 +70,21 @@ Categories = Annotated[
 def nearest(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     viewer: ViewerDep,
     at: Annotated[OriginParams, Depends()],
     category: Categories = None,
     k: Annotated[int, Query(description="How many (1–1000)")] = 10,
     max_distance_m: Annotated[float | None, Query(description="Search no farther (m)")] = None,
     include_unusable: IncludeUnusable = False,
+    by: roads_api.BY = "distance",
 ) -> GeoJSONResponse:
     origin = origin_from(at.lon, at.lat, at.crs)
     categories = resolve_categories(category)
+    if by == "time":  # the same answer as /analysis/nearest-by-time
+        return roads_api.nearest_by_time_query(
+            request, session, settings, viewer, origin, categories, k
+        )
     filters = category_filters(request.query_params, categories)
     limit = None if max_distance_m is None else check_radius(max_distance_m, "max_distance_m")
     hits = ProximityService(session, viewer.sees_personal_data, include_unusable).nearest(
@@ -129,10 +136,17 @@ def surroundings_of(
     ),
 )
 def surroundings(
-    session: SessionDep, settings: SettingsDep, viewer: ViewerDep, body: JsonBody
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    body: JsonBody,
+    request: Request,
+    by: roads_api.BY = "distance",
 ) -> FastJSONResponse:
     req = parse_body(SurroundingsRequest, body)
     result = surroundings_of(session, viewer.sees_personal_data, req, settings.plan_site_radius_m)
+    if by == "time":  # each listed feature ranked by ETA (gis_onemap.roads.ranking)
+        result = roads_api.surroundings_by_time(session, settings, result, request.query_params)
     return FastJSONResponse(result)
 
 

@@ -16,6 +16,7 @@ from gis_onemap.api.bodies import model_schema, request_body
 from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep, WriteSessionDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
+from gis_onemap.api.routers import roads as roads_api
 from gis_onemap.api.security import html_product_response
 from gis_onemap.auth.deps import EDITOR
 
@@ -116,6 +117,7 @@ def _surroundings(
 
 @router.get("/{incident_id}/surroundings", summary="The 8 categories around the incident")
 def incident_surroundings(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     viewer: ViewerDep,
@@ -123,18 +125,22 @@ def incident_surroundings(
     radius_m: Radius = DEFAULT_RADIUS_M,
     k: K = None,
     include_unusable: IncludeUnusable = False,
+    by: roads_api.BY = "distance",
 ) -> FastJSONResponse:
-    return FastJSONResponse(
-        _surroundings(
-            session,
-            viewer.sees_personal_data,
-            incident_id,
-            radius_m,
-            k,
-            settings.plan_site_radius_m,
-            include_unusable,
-        )
+    result = _surroundings(
+        session,
+        viewer.sees_personal_data,
+        incident_id,
+        radius_m,
+        k,
+        settings.plan_site_radius_m,
+        include_unusable,
     )
+    if by == "time":  # each listed feature ranked by ETA (gis_onemap.roads.ranking)
+        origin = IncidentRepository(session).get(incident_id).origin
+        query = request.query_params
+        result = roads_api.surroundings_by_time(session, settings, result, query, origin)
+    return FastJSONResponse(result)
 
 
 @router.get(
