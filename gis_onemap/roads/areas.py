@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from gis_onemap.errors import InvalidInput
 from gis_onemap.roads import area_raster, network
-from gis_onemap.roads.routing import Box, Snap, closed_edges_sql, edges_sql, max_speed_mps
+from gis_onemap.roads.routing import Box, Snap, edges_sql, max_speed_mps
 
 #: Longest band one request may ask for (minutes): bounds the work of one request.
 MAX_MINUTES = 240.0
@@ -86,12 +86,7 @@ def service_area(
     bands = check_minutes(minutes, max_minutes, max_bands)
     cutoff = bands[-1] * 60
     net = network.current(session)
-    closed_sql = closed_edges_sql(avoid_closures=avoid_closures, avoid_areas=avoid_areas)
-    closed = (
-        np.array([], dtype=np.int64)
-        if closed_sql is None
-        else np.array(session.execute(text(closed_sql)).scalars().all(), dtype=np.int64)
-    )
+    closed = network.closed_edges(session, avoid_closures=avoid_closures, avoid_areas=avoid_areas)
     open_edges = net.edge_mask(closed)
     dist = net.times(origin.vertex, cutoff, open_edges, towards)
     at_a, at_b = dist[net.src], dist[net.dst]

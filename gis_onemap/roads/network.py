@@ -15,8 +15,10 @@ cached per sample spacing too, so a request only computes each sample's time.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis_onemap.roads import area_raster
+from gis_onemap.roads.routing import closed_edges_sql
 
 #: Networks kept per process (one per database URL; tests use several databases).
 MAX_NETWORKS = 4
@@ -70,6 +73,18 @@ class Network:
         if i >= len(self.vertex_id) or self.vertex_id[i] != vertex:
             raise KeyError(vertex)
         return i
+
+    def at_vertices(self, dist: np.ndarray, vertices: Sequence[int]) -> dict[int, float]:
+        """``{vertex: seconds}`` from a :meth:`times` result, for those reached."""
+        out = {}
+        for v in vertices:
+            try:
+                t = float(dist[self.vertex_index(v)])
+            except KeyError:
+                continue
+            if math.isfinite(t):
+                out[int(v)] = t
+        return out
 
     def edge_mask(self, closed_ids: np.ndarray) -> np.ndarray:
         """True for each edge not in ``closed_ids``."""
@@ -154,6 +169,14 @@ _EDGES_SQL = """
 SELECT e.id, e.source, e.target, e.cost_s, e.reverse_cost_s, ST_AsBinary(e.geom)
 FROM road_edges e ORDER BY e.id
 """
+
+
+def closed_edges(session: Session, *, avoid_closures: bool, avoid_areas: bool) -> np.ndarray:
+    """Ids of the edges closed for this request (active closures, areas to avoid)."""
+    sql = closed_edges_sql(avoid_closures=avoid_closures, avoid_areas=avoid_areas)
+    if sql is None:
+        return np.array([], dtype=np.int64)
+    return np.array(session.execute(text(sql)).scalars().all(), dtype=np.int64)
 
 
 def current(session: Session) -> Network:

@@ -4,11 +4,11 @@ surroundings).
 Given features already chosen (the surroundings within a radius, say), each one is snapped to
 the network and its ETA comes from one Dijkstra from the origin over the reversed graph
 (``to_origin``: from the feature to the incident, the way teams and supplies travel) or the
-graph itself. One search serves every feature of every category: the first time bound is
-guessed from the farthest straight-line distance and doubled while some snapped feature is not
-yet reached (up to :data:`gis_onemap.roads.service.MAX_BOUND_S`), so a bound never hides a
-feature that could be reached. Features that are too far from a road, or that cannot be
-reached at all, are kept after the reachable ones, by straight-line distance, flagged
+graph itself. One search serves every feature of every category: SciPy's Dijkstra over the
+network held in memory (:mod:`gis_onemap.roads.network`, the edges and costs pgRouting routes
+on), bounded by :data:`gis_onemap.roads.service.MAX_BOUND_S`; route lengths of the reached ones
+come from one many-to-one ``pgr_dijkstra``. Features that are too far from a road, or that
+cannot be reached at all, are kept after the reachable ones, by straight-line distance, flagged
 ``reachable: false, fallback: "straight_line"``.
 """
 
@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from gis_onemap.analysis.inputs import Origin
-from gis_onemap.roads import routing
+from gis_onemap.roads import network, routing
 from gis_onemap.roads.routing import Snap
-from gis_onemap.roads.service import Avoid, RoadService, point_of, time_bounds
+from gis_onemap.roads.service import MAX_BOUND_S, Avoid, RoadService, point_of
 
 
 def rank_key(props: dict[str, Any]) -> tuple[int, float, float]:
@@ -56,13 +56,15 @@ def annotate_by_time(
     wanted = sorted({s.vertex for s in snaps if s is not None})
     costs: dict[int, float] = {}
     if wanted:
-        farthest = max(
-            routing.geodesic_m(start.lon, start.lat, s.lon, s.lat) for s in snaps if s is not None
+        # one search over the network held in memory, bounded by 4 hours: a time bound
+        # doubled round by round (as nearest_by_time does) would search the whole network
+        # about eight times whenever one feature cannot be reached (a one-way trap)
+        net = network.current(service.session)
+        closed = network.closed_edges(
+            service.session, avoid_closures=avoid.closures, avoid_areas=avoid.areas
         )
-        for bound in time_bounds(farthest, routing.max_speed_mps(service.session)):
-            costs = service.costs(start, wanted, bound, to_origin, avoid)
-            if all(v in costs for v in wanted):
-                break
+        dist = net.times(start.vertex, MAX_BOUND_S, net.edge_mask(closed), towards=to_origin)
+        costs = net.at_vertices(dist, wanted)
     reached = [v for v in wanted if v in costs]
     lengths: dict[int, float] = {}
     if reached:

@@ -185,3 +185,41 @@ def test_incident_surroundings_by_time(roads_client, roads_session):
     assert names != [f["properties"]["name"] for f in feats]
     bad = roads_client.get(f"/incidents/{iid}/surroundings", params={"by": "eta"})
     assert bad.status_code in (400, 422)
+
+
+def test_surroundings_by_time_respect_closures(roads_client, roads_session):
+    """A closure ring around the incident: what lies beyond it can no longer be reached (flagged
+    fallback), what lies inside keeps the closed oracle's ETA; avoid="" ignores the closure."""
+    graph, xy, incident, sites = _setup(roads_session, 145)
+    x, y = xy[incident]
+    ring = shapely.Point(x, y).buffer(0.012).difference(shapely.Point(x, y).buffer(0.009))
+    roads_session.execute(
+        text("INSERT INTO road_closures (reason, geom) VALUES ('测试', ST_GeomFromText(:g, 4326))"),
+        {"g": ring.wkt},
+    )
+    closed = {
+        int(r[0])
+        for r in roads_session.execute(
+            text("SELECT id FROM road_edges WHERE ST_Intersects(geom, ST_GeomFromText(:g, 4326))"),
+            {"g": ring.wkt},
+        )
+    }
+    closed_graph, _ = _oracle(roads_session, closed)
+    cost, _ = _expected(closed_graph, incident, sites, "to")
+    open_cost, _ = _expected(graph, incident, sites, "to")
+    assert set(open_cost) - set(cost), "the ring should cut some sites off"
+    body = {"lon": x, "lat": y, "radius_m": 2500, "k": 100}
+    r = roads_client.post("/analysis/surroundings", params={"by": "time"}, json=body)
+    assert r.status_code == 200, r.text
+    for f in r.json()["collections"]["depots"]["features"]:
+        p = f["properties"]
+        if p["name"] in cost:
+            assert p["reachable"] and p["eta_s"] == pytest.approx(cost[p["name"]], abs=0.1)
+        else:
+            assert p["reachable"] is False and p["fallback"] == "straight_line"
+    r = roads_client.post("/analysis/surroundings", params={"by": "time", "avoid": ""}, json=body)
+    got = {
+        f["properties"]["name"]: f["properties"]["eta_s"]
+        for f in r.json()["collections"]["depots"]["features"]
+    }
+    assert {n: got[n] for n in open_cost} == pytest.approx(open_cost, abs=0.1)
