@@ -109,4 +109,5 @@ TILE_FILTER_PARAMS = frozenset({"filter", "filter-lang", "datetime"})
 ANALYSIS_PARAMS = frozenset(
     {"lon", "lat", "crs", "category", "k", "max_distance_m", "radius_m", "limit", "f"}
     | {"include_unusable"}
+    | {"by"}  # by=time: ranked by travel time (gis_onemap.roads.ranking)
 )

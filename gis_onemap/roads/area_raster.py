@@ -51,6 +51,20 @@ def sample_times(
     >>> x.tolist(), t.tolist()
     ([0.0, 0.0005, 0.001], [100.0, 105.0, 110.0])
     """
+    x, y, idx, frac = sample_points(geoms, spacing_deg)
+    return x, y, times_at(idx, frac, cost, rcost, at_source, at_target)
+
+
+def sample_points(
+    geoms: np.ndarray, spacing_deg: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Points along each line every ``spacing_deg`` or closer: x, y, the line's index and the
+    fraction of the line's length at which the point lies (what :func:`times_at` needs).
+
+    >>> line = np.array([shapely.LineString([(0, 0), (0.001, 0)])])
+    >>> [a.tolist() for a in sample_points(line, 0.0005)]
+    [[0.0, 0.0005, 0.001], [0.0, 0.0, 0.0], [0, 0, 0], [0.0, 0.5, 1.0]]
+    """
     # numpy instead of shapely.segmentize (0.65 s for 170,000 edges): each segment of each line
     # is cut into n equal steps no longer than the spacing; the samples are the step starts
     # and every segment's end
@@ -70,20 +84,42 @@ def sample_times(
     idx = np.concatenate([line[rep], line])
     tot = total[idx]
     frac = np.divide(along, tot, out=np.zeros_like(along), where=tot > 0)
+    return pts[:, 0], pts[:, 1], idx, frac
+
+
+def times_at(
+    idx: np.ndarray,
+    frac: np.ndarray,
+    cost: np.ndarray,
+    rcost: np.ndarray,
+    at_source: np.ndarray,
+    at_target: np.ndarray,
+) -> np.ndarray:
+    """The time each sample (edge ``idx``, ``frac`` along it) is reached: the earlier of
+    "enter at the source, move along" and "enter at the target, move against" (NaN = that end
+    not reached; a cost < 0 closes that way).
+
+    >>> times_at(np.array([0, 0]), np.array([0.25, 1.0]), np.array([8.0]), np.array([8.0]),
+    ...          np.array([100.0]), np.array([np.nan])).tolist()
+    [102.0, 108.0]
+    """
     inf = np.inf
     c, rc, a, b = cost[idx], rcost[idx], at_source[idx], at_target[idx]
     forward = np.where(~np.isnan(a) & (c >= 0), a + frac * np.maximum(c, 0), inf)
     backward = np.where(~np.isnan(b) & (rc >= 0), b + (1 - frac) * np.maximum(rc, 0), inf)
-    return pts[:, 0], pts[:, 1], np.minimum(forward, backward)
+    return np.minimum(forward, backward)
 
 
 def cell_size_m(extent_m: float) -> float:
-    """The grid cell (m) for a band ``extent_m`` across: ≥ 10 m, ≤ 1,000 cells.
+    """The grid cell (m) for a band ``extent_m`` across: ≥ 10 m, ≤ 1,000 cells, one of
+    10 m × √2ⁿ (a few sizes, so the samples along the roads can be cached per size).
 
-    >>> cell_size_m(5_000), cell_size_m(40_000)
-    (10.0, 40.0)
+    >>> cell_size_m(5_000), cell_size_m(40_000), round(cell_size_m(39_000), 2)
+    (10.0, 40.0, 40.0)
     """
-    return max(MIN_CELL_M, extent_m / MAX_CELLS)
+    raw = max(MIN_CELL_M, extent_m / MAX_CELLS)
+    steps = math.ceil(round(2 * math.log2(raw / MIN_CELL_M), 9))
+    return float(round(MIN_CELL_M * math.sqrt(2) ** steps, 6))
 
 
 def polygons(
@@ -133,4 +169,6 @@ def feature_geometry(geom: Any) -> dict[str, Any] | None:
     """GeoJSON of a band (coordinates rounded to 1e-7°, ≈ 1 cm)."""
     if geom is None:
         return None
-    return shapely.geometry.mapping(shapely.set_precision(geom, 1e-7))
+    # rounding the coordinates, not shapely.set_precision (which re-nodes the whole outline:
+    # 0.15 s for a city-wide band); the outline runs on cell edges, far apart at 1e-7°
+    return shapely.geometry.mapping(shapely.transform(geom, lambda c: np.round(c, 7)))

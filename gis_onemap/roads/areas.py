@@ -1,13 +1,16 @@
 """Service areas (isochrones): where one can get to from a point, or come from, within T minutes.
 
-``pgr_drivingDistance`` gives every node's time from the origin (on the reversed graph: to it).
-A band's area is then drawn from the *roads*, not from a hull of nodes: each edge contributes the
-part of it that can be reached in time (from either end it may be entered, by its direction and
-the time left on arrival), and these parts are buffered by a few metres. A convex or concave hull
-of the reached nodes would also cover blocks across a river or an expressway that take far longer
-to reach; the buffered roads do not, which is what the tests check (every node inside is
-reachable within the band's time: a node the few-metre buffer covers but that is not reached in
-time is cut out with a 1 m hole).
+Every node's time from the origin (on the reversed graph: to it) comes from one Dijkstra bounded
+by the longest band over the network held in memory (:mod:`gis_onemap.roads.network`: the edges
+and costs pgRouting routes on, read once per load; ``pgr_drivingDistance`` built its graph of
+every edge per call, most of a 30-minute area's time). A band's area is then drawn from the
+*roads*, not from a hull of nodes: each edge contributes the part of it that can be reached in
+time (from either end it may be entered, by its direction and the time left on arrival), and
+these parts are buffered by a few metres. A convex or concave hull of the reached nodes would
+also cover blocks across a river or an expressway that take far longer to reach; the buffered
+roads do not, which is what the tests check (every node inside is reachable within the band's
+time: a node the few-metre buffer covers but that is not reached in time is cut out with a 1 m
+hole).
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis_onemap.errors import InvalidInput
-from gis_onemap.roads import area_raster
-from gis_onemap.roads.routing import Box, Snap, edges_sql, edges_where, max_speed_mps
+from gis_onemap.roads import area_raster, network
+from gis_onemap.roads.routing import Box, Snap, edges_sql, max_speed_mps
 
 #: Longest band one request may ask for (minutes): bounds the work of one request.
 MAX_MINUTES = 240.0
@@ -34,25 +37,6 @@ MAX_MINUTES = 240.0
 #: buffering and dissolving every road grows too slow (6.6 s for 26,000 parts).
 MAX_VECTOR_PARTS = 5000
 
-_PARTS_SQL = """
-WITH dd AS (
-    SELECT node, agg_cost FROM pgr_drivingDistance(:sql, CAST(:start AS bigint),
-        CAST(:cutoff AS float8), true)
-),
-r AS (
-    SELECT e.geom, {c} AS c, {rc} AS rc, coalesce(a.agg_cost, 'NaN') AS ca,
-           coalesce(b.agg_cost, 'NaN') AS cb
-    FROM road_edges e
-    LEFT JOIN dd a ON a.node = e.source
-    LEFT JOIN dd b ON b.node = e.target
-    WHERE (a.node IS NOT NULL OR b.node IS NOT NULL) AND {where}
-)
--- one row of arrays, not a row per edge (170,000 rows cost a second in Python); the
--- aggregates of one plain aggregation see the rows in the same order
-SELECT count(*), ST_AsBinary(ST_Collect(geom)), array_agg(c), array_agg(rc), array_agg(ca),
-       array_agg(cb)
-FROM r
-"""
 #: Most bands per request.
 MAX_BANDS = 12
 
@@ -101,23 +85,24 @@ def service_area(
     10-minute one). ``towards=True``: from where the origin can be reached within each band."""
     bands = check_minutes(minutes, max_minutes, max_bands)
     cutoff = bands[-1] * 60
+    net = network.current(session)
+    closed = network.closed_edges(session, avoid_closures=avoid_closures, avoid_areas=avoid_areas)
+    open_edges = net.edge_mask(closed)
+    dist = net.times(origin.vertex, cutoff, open_edges, towards)
+    at_a, at_b = dist[net.src], dist[net.dst]
+    reached = open_edges & (np.isfinite(at_a) | np.isfinite(at_b))
+    if int(reached.sum()) > MAX_VECTOR_PARTS:
+        return _collection(origin, _raster_bands(net, reached, at_a, at_b, bands, towards))
     box = Box.around(origin.lon, origin.lat, cutoff * max_speed_mps(session) + 1.0)
     edges = edges_sql(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas, reverse=towards)
-    open_edges = edges_where(box, avoid_closures=avoid_closures, avoid_areas=avoid_areas)
     c, rc = ("e.reverse_cost_s", "e.cost_s") if towards else ("e.cost_s", "e.reverse_cost_s")
-    parts = session.execute(
-        text(_PARTS_SQL.format(c=c, rc=rc, where=open_edges)),
-        {"sql": edges, "start": origin.vertex, "cutoff": cutoff},
-    ).one()
-    if parts[0] > MAX_VECTOR_PARTS:
-        return _collection(origin, _raster_bands(parts, bands, towards))
+    near = np.isfinite(dist)
     sql = _AREA_SQL.format(c=c, rc=rc, edges=edges)
     rows = session.execute(
         text(sql),
         {
-            "sql": edges,
-            "start": origin.vertex,
-            "cutoff": cutoff,
+            "nodes": net.vertex_id[near].tolist(),
+            "costs": dist[near].tolist(),
             "bands": [m * 60 for m in bands],
             "buffer_m": buffer_m,
         },
@@ -146,20 +131,29 @@ def service_area(
     return _collection(origin, features)
 
 
-def _raster_bands(parts: Any, bands: Sequence[float], towards: bool) -> list[Any]:
+def _raster_bands(
+    net: network.Network,
+    reached: np.ndarray,
+    at_a: np.ndarray,
+    at_b: np.ndarray,
+    bands: Sequence[float],
+    towards: bool,
+) -> list[Any]:
     """The bands of a large area drawn on a grid (see :mod:`gis_onemap.roads.area_raster`)."""
-    _n, wkb, c, rc, ca, cb = parts
-    geoms = shapely.get_parts(shapely.from_wkb(bytes(wkb)))
-    cost, rcost = np.asarray(c, dtype=float), np.asarray(rc, dtype=float)
-    at_a, at_b = np.asarray(ca, dtype=float), np.asarray(cb, dtype=float)
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    xmin, ymin = net.bounds[reached, 0].min(), net.bounds[reached, 1].min()
+    xmax, ymax = net.bounds[reached, 2].max(), net.bounds[reached, 3].max()
     coslat = math.cos(math.radians((ymin + ymax) / 2))
     extent_m = max((xmax - xmin) * coslat, ymax - ymin) * 111_320.0
     cell = area_raster.cell_size_m(extent_m)
     # a sample every cell: with the one-cell growth the band stays connected along each road
-    x, y, t = area_raster.sample_times(geoms, cost, rcost, at_a, at_b, cell / 111_320.0)
-    first = np.fmin(at_a, at_b)
-    shapes = area_raster.polygons(x, y, t, [m * 60 for m in bands], cell)
+    samples = net.samples(cell / 111_320.0)
+    sel = reached[samples.edge]
+    cost, rcost = (net.rcost, net.cost) if towards else (net.cost, net.rcost)
+    nan_a = np.where(np.isfinite(at_a), at_a, np.nan)
+    nan_b = np.where(np.isfinite(at_b), at_b, np.nan)
+    t = area_raster.times_at(samples.edge[sel], samples.frac[sel], cost, rcost, nan_a, nan_b)
+    first = np.fmin(at_a, at_b)[reached]
+    shapes = area_raster.polygons(samples.x[sel], samples.y[sel], t, [m * 60 for m in bands], cell)
     return [
         {
             "type": "Feature",

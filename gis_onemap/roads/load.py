@@ -1,11 +1,12 @@
 """Road network import: an OSM extract (``.osm.pbf``) or a bureau's road layer → ``road_edges``.
 
 Sources are read into one :class:`RoadFrame` (edges already split at junctions, with node keys),
-then written by :func:`load_network`: COPY into a staging table, then, in the same transaction,
-the old network is deleted and the new one inserted with geodesic lengths and travel-time costs
-computed in PostGIS (C speed; ≥ 50,000 edges/s). A failure anywhere rolls the whole load back, so
-the previous network stays in place (atomic re-load); readers keep seeing the old network until
-the commit (DELETE, not TRUNCATE, which would lock them out).
+then written by :func:`load_network`: node ids, geodesic lengths, travel-time costs, the report
+(km by class, connected pieces with SciPy) are computed with numpy and the edges and vertices
+COPYed straight into their tables, in the caller's transaction, with the indexes built after
+the rows. A failure anywhere rolls the whole load back, so the previous network stays in place
+(atomic re-load). Readers are blocked from the moment the indexes are dropped until the commit
+(a few seconds for 200,000 edges; see ``_INDEXES``).
 
 OSM extracts are read with pyrosm, which splits ways at shared nodes (a junction is a node two
 ways share; a bridge crossing a road shares none, so it stays unconnected — GDAL's OSM driver
@@ -26,6 +27,8 @@ import orjson
 import pandas as pd
 import shapely
 from pyproj import Geod
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Column, MetaData, Table, text
 from sqlalchemy.orm import Session
 
@@ -313,40 +316,61 @@ def read_layer(
     )  # fmt: skip
 
 
-_STAGING = Table(
-    "road_staging",
-    MetaData(),
-    *(
-        Column(c)
-        for c in (
-            "u",
-            "v",
-            "road_class",
-            "name",
-            "speed_kmh",
-            "fixed_s",
-            "oneway",
-            "bridge",
-            "tunnel",
-            "ferry",
-            "osm_id",
-            "length_m",
-            "geom",
-        )
-    ),  # fmt: skip
-)
+_EDGE_COLUMNS = (
+    "source", "target", "road_class", "name", "length_m", "speed_kmh", "cost_s",
+    "reverse_cost_s", "oneway", "bridge", "tunnel", "ferry", "osm_id", "geom",
+)  # fmt: skip
+_EDGES = Table("road_edges", MetaData(), *(Column(c) for c in _EDGE_COLUMNS))
 _VERTICES = Table("road_vertices", MetaData(), Column("id"), Column("geom"))
 _GEOD = Geod(ellps="WGS84")
 
 
-def _hex_ewkb(geoms: np.ndarray) -> list[str]:
-    """Hex EWKB (SRID 4326) of each geometry for COPY; ``bytes.hex`` is ~3× faster than
-    shapely's own ``hex=True`` on 200,000 lines."""
-    raw = shapely.to_wkb(shapely.set_srid(geoms, 4326), include_srid=True)
-    return [b.hex() for b in raw]
+#: EWKB header (little-endian, SRID 4326) of a LineString and of a Point, in hex.
+_EWKB_LINE = "0102000020E6100000"
+_EWKB_POINT = "0101000020E6100000"
 
 
-def geodesic_lengths(geoms: np.ndarray) -> np.ndarray:
+def _hex_ewkb_lines(coords: np.ndarray, line: np.ndarray, n: int) -> list[str]:
+    """Hex EWKB (SRID 4326) of ``n`` LineStrings given as coordinates and each coordinate's line
+    (``shapely.get_coordinates(..., return_index=True)``), written with numpy in one buffer:
+    ``shapely.set_srid`` + ``to_wkb`` took a fifth of the load of 200,000 edges.
+
+    >>> line = shapely.LineString([(110, 21), (110.5, 21.5), (111, 21)])
+    >>> c, i = shapely.get_coordinates(np.array([line, line]), return_index=True)
+    >>> out = _hex_ewkb_lines(c, i, 2)
+    >>> out[1] == shapely.to_wkb(shapely.set_srid(line, 4326), hex=True, include_srid=True)
+    True
+    """
+    counts = np.bincount(line, minlength=n)
+    sizes = 13 + 16 * counts  # byte order, type, SRID, point count, then x y per point
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    out = np.empty(int(offsets[-1]), dtype=np.uint8)
+    header = np.frombuffer(bytes.fromhex(_EWKB_LINE), dtype=np.uint8)
+    out[offsets[:-1, None] + np.arange(9)] = header
+    out[offsets[:-1, None] + 9 + np.arange(4)] = counts.astype("<u4").view(np.uint8).reshape(-1, 4)
+    starts = np.concatenate([[0], np.cumsum(counts)])[:-1]
+    at = offsets[line] + 13 + 16 * (np.arange(len(line)) - starts[line])
+    xy = np.ascontiguousarray(coords[:, :2], dtype="<f8").view(np.uint8).reshape(-1, 16)
+    out[at[:, None] + np.arange(16)] = xy
+    text = out.tobytes().hex().upper()
+    bounds = (2 * offsets).tolist()
+    return [text[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+def _hex_ewkb_points(xy: np.ndarray) -> list[str]:
+    """Hex EWKB (SRID 4326) of points given as an (n, 2) array, without making geometries.
+
+    >>> p = _hex_ewkb_points(np.array([[110.0, 21.0]]))[0]
+    >>> shapely.from_wkb(bytes.fromhex(p)).wkt
+    'POINT (110 21)'
+    """
+    body = np.ascontiguousarray(xy, dtype="<f8").tobytes().hex().upper()
+    return [_EWKB_POINT + body[i : i + 32] for i in range(0, len(body), 32)]
+
+
+def geodesic_lengths(
+    geoms: np.ndarray, coords: np.ndarray | None = None, index: np.ndarray | None = None
+) -> np.ndarray:
     """Geodesic length (m, WGS84 spheroid: what ``ST_Length(geography)`` gives) of each
     LineString, vectorised — computed here rather than in SQL, which halved the load time of
     200,000 edges (bench/roads.py).
@@ -355,7 +379,8 @@ def geodesic_lengths(geoms: np.ndarray) -> np.ndarray:
     >>> round(float(geodesic_lengths(np.array([line, line]))[1]), 3)
     214.687
     """
-    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    if coords is None or index is None:  # the caller's, when it has them already
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
     same = index[1:] == index[:-1]  # consecutive vertices of the same line
     a, b = coords[:-1][same], coords[1:][same]
     _, _, d = _GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
@@ -372,35 +397,6 @@ _INDEXES = (
     ("ix_road_edges_target", "road_edges (target)"),
     ("ix_road_vertices_geom", "road_vertices USING gist (geom)"),
 )
-
-_REPLACE_SQL = """
-DELETE FROM road_edges;
-DELETE FROM road_vertices;
-INSERT INTO road_edges (source, target, road_class, name, length_m, speed_kmh, cost_s,
-                        reverse_cost_s, oneway, bridge, tunnel, ferry, osm_id, geom)
-SELECT n1.id, n2.id, s.road_class, s.name, len.m, s.speed_kmh, len.cost,
-       CASE WHEN s.oneway THEN -1 ELSE len.cost END, s.oneway, s.bridge, s.tunnel, s.ferry,
-       s.osm_id, s.geom
-FROM road_staging s
-JOIN road_nodes n1 ON n1.key = s.u
-JOIN road_nodes n2 ON n2.key = s.v
-CROSS JOIN LATERAL (
-    SELECT s.length_m AS m, coalesce(s.fixed_s, s.length_m / (s.speed_kmh / 3.6)) AS cost
-) len;
-"""
-
-_REPORT_SQL = """
-SELECT road_class, count(*) AS edges, round((sum(length_m) / 1000)::numeric, 3) AS km
-FROM road_edges GROUP BY road_class ORDER BY road_class
-"""
-
-_COMPONENTS_SQL = """
-SELECT count(DISTINCT component) AS pieces,
-       max(size) AS largest
-FROM (SELECT component, count(*) OVER (PARTITION BY component) AS size
-      FROM pgr_connectedComponents(
-          'SELECT id, source, target, 1.0 AS cost, 1.0 AS reverse_cost FROM road_edges')) c
-"""
 
 
 def load_network(
@@ -423,73 +419,63 @@ def load_network(
     unknown = sorted(set(table) - set(ROAD_CLASS_IDS))
     if unknown:
         raise InvalidInput(f"unknown road classes in the speed table: {unknown}")
-    speed = [
-        s if s is not None else table[c]
-        for s, c in zip(frame.speed_kmh, frame.road_class, strict=True)
-    ]
     keys, codes = np.unique(np.concatenate([frame.u, frame.v]), return_inverse=True)
     n = len(frame)
     u_id, v_id = codes[:n] + 1, codes[n:] + 1
-    session.execute(text("CREATE TEMP TABLE road_staging (u bigint, v bigint, road_class text, "
-                         "name text, speed_kmh float8, fixed_s float8, oneway bool, bridge bool, "
-                         "tunnel bool, ferry bool, osm_id bigint, length_m float8, "
-                         "geom geometry(LineString, 4326)) "
-                         "ON COMMIT DROP"))  # fmt: skip
-    session.execute(text("CREATE TEMP TABLE road_nodes (key bigint PRIMARY KEY, id bigint) "
-                         "ON COMMIT DROP"))  # fmt: skip
-    # node keys are already dense ids here: staging u/v hold them and road_nodes maps id → id,
-    # which keeps the SQL the same should keys ever come from elsewhere
-    session.execute(text("INSERT INTO road_nodes SELECT g, g FROM generate_series(1, :n) g"),
-                    {"n": len(keys)})  # fmt: skip
-    ewkb = _hex_ewkb(frame.geometry)
-    copy_columns(
-        session, _STAGING,
-        ["u", "v", "road_class", "name", "speed_kmh", "fixed_s", "oneway", "bridge", "tunnel",
-         "ferry", "osm_id", "length_m", "geom"],
-        ["int", "int", "text", "text", "float", "float", "bool", "bool", "bool", "bool", "int",
-         "float", "raw"],
-        [u_id.tolist(), v_id.tolist(), frame.road_class, frame.name, speed, frame.fixed_s,
-         frame.oneway.tolist(), frame.bridge.tolist(), frame.tunnel.tolist(),
-         frame.ferry.tolist(), frame.osm_id, geodesic_lengths(frame.geometry).tolist(), ewkb],
+    # every column computed here and COPYed straight into road_edges (a staging table and an
+    # INSERT ... SELECT joining node ids took a third of the load: bench/roads.py)
+    coords, line = shapely.get_coordinates(frame.geometry, return_index=True)
+    length = geodesic_lengths(frame.geometry, coords, line)
+    speed = np.array(
+        [s if s is not None else table[c] for s, c in zip(frame.speed_kmh, frame.road_class,
+                                                         strict=True)],
+        dtype=float,
     )  # fmt: skip
+    fixed = np.array([np.nan if f is None else f for f in frame.fixed_s], dtype=float)
+    cost = np.where(np.isnan(fixed), length / (speed / 3.6), fixed)
+    reverse = np.where(frame.oneway, -1.0, cost)
     for name, _on in _INDEXES:
         session.execute(text(f"DROP INDEX IF EXISTS {name}"))
-    for statement in filter(None, (s.strip() for s in _REPLACE_SQL.split(";"))):
-        session.execute(text(statement))
-    # each vertex at the first edge end that names it (the ends of one node coincide, or lie
-    # within the layer's snapping distance): numpy instead of a sort of every end in SQL
-    ends = np.concatenate([u_id, v_id])
-    ids, first = np.unique(ends, return_index=True)
-    points = np.concatenate(
-        [shapely.get_point(frame.geometry, 0), shapely.get_point(frame.geometry, -1)]
-    )[first]
+    session.execute(text("DELETE FROM road_edges"))
+    session.execute(text("DELETE FROM road_vertices"))
     copy_columns(
-        session, _VERTICES, ["id", "geom"], ["int", "raw"],
-        [ids.tolist(),
-         _hex_ewkb(points)],
+        session, _EDGES, _EDGE_COLUMNS,
+        ["int", "int", "text", "text", "float", "float", "float", "float", "bool", "bool",
+         "bool", "bool", "int", "raw"],
+        [u_id.tolist(), v_id.tolist(), frame.road_class, frame.name, length.tolist(),
+         speed.tolist(), cost.tolist(), reverse.tolist(), frame.oneway.tolist(),
+         frame.bridge.tolist(), frame.tunnel.tolist(), frame.ferry.tolist(), frame.osm_id,
+         _hex_ewkb_lines(coords, line, n)],
     )  # fmt: skip
+    # each vertex at the first edge end that names it (the ends of one node coincide, or lie
+    # within the layer's snapping distance)
+    starts = np.searchsorted(line, np.arange(n))  # each line's first coordinate ...
+    ends = np.append(starts[1:], len(line)) - 1  # ... and its last
+    ids, first = np.unique(np.concatenate([u_id, v_id]), return_index=True)
+    points = np.concatenate([coords[starts], coords[ends]])[first]
+    copy_columns(
+        session, _VERTICES, ["id", "geom"], ["int", "raw"], [ids.tolist(), _hex_ewkb_points(points)]
+    )
     for name, on in _INDEXES:
         session.execute(text(f"CREATE INDEX {name} ON {on}"))
     session.execute(text("ANALYZE road_edges, road_vertices"))  # the planner sees the new sizes
-    by_class = [
-        {"road_class": r.road_class, "edges": r.edges, "km": float(r.km)}
-        for r in session.execute(text(_REPORT_SQL))
-    ]
-    comp = session.execute(text(_COMPONENTS_SQL)).one()
-    vertices = session.execute(text("SELECT count(*) FROM road_vertices")).scalar_one()
+    by_class = _by_class(frame.road_class, length)
+    pieces, largest = _pieces(u_id - 1, v_id - 1, len(keys))
+    moving = cost > 0
+    max_kmh = float((length[moving] / cost[moving]).max() * 3.6) if moving.any() else 0.0
     report = {
         "source": source,
         "edges": int(n),
-        "vertices": int(vertices),
+        "vertices": len(ids),
         "km": round(sum(c["km"] for c in by_class), 3),
         "by_class": by_class,
         "bridges": int(frame.bridge.sum()),
         "tunnels": int(frame.tunnel.sum()),
         "ferries": int(frame.ferry.sum()),
         "oneway": int(frame.oneway.sum()),
-        "pieces": int(comp.pieces or 0),
-        "largest_piece_vertices": int(comp.largest or 0),
-        "max_speed_kmh": _max_speed_kmh(session),
+        "pieces": pieces,
+        "largest_piece_vertices": largest,
+        "max_speed_kmh": max_kmh,
     }
     session.execute(
         text("INSERT INTO road_loads (source, report) VALUES (:s, CAST(:r AS jsonb))"),
@@ -498,10 +484,28 @@ def load_network(
     return report
 
 
-def _max_speed_kmh(session: Session) -> float:
-    """The fastest effective speed of any edge (ferries with a fixed time included): the bound
-    that lets analyses restrict the edges they read to what is reachable in time."""
-    v = session.execute(
-        text("SELECT max(length_m / nullif(cost_s, 0)) * 3.6 FROM road_edges WHERE cost_s > 0")
-    ).scalar_one()
-    return float(v or 0.0)
+def _by_class(classes: list[str], length_m: np.ndarray) -> list[dict[str, Any]]:
+    """Edges and km per class, by class id.
+
+    >>> out = _by_class(["arterial", "branch", "arterial"], np.array([1000.0, 500.0, 250.0]))
+    >>> out[0], out[1]["km"]
+    ({'road_class': 'arterial', 'edges': 2, 'km': 1.25}, 0.5)
+    """
+    names, code = np.unique(np.asarray(classes, dtype=object), return_inverse=True)
+    counts = np.bincount(code, minlength=len(names))
+    km = np.bincount(code, weights=length_m, minlength=len(names)) / 1000
+    return [
+        {"road_class": str(c), "edges": int(k), "km": round(float(m), 3)}
+        for c, k, m in zip(names, counts, km, strict=True)
+    ]
+
+
+def _pieces(u: np.ndarray, v: np.ndarray, n: int) -> tuple[int, int]:
+    """Connected pieces of the network (directions ignored) and the largest one's vertices.
+
+    >>> _pieces(np.array([0, 2]), np.array([1, 3]), 5)
+    (3, 2)
+    """
+    graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+    count, label = connected_components(graph, directed=False)
+    return int(count), int(np.bincount(label).max()) if n else 0

@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from pyproj import Geod
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis_onemap.errors import InvalidInput, NotFound
 
+_GEOD = Geod(ellps="WGS84")
 #: Metres per degree of latitude (upper bound, so boxes err on the large side).
 _M_PER_DEG = 110_574.0
 
@@ -64,6 +66,15 @@ class Box:
         coslat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
         dlon = min(radius_m / (_M_PER_DEG * coslat), 180.0)
         return cls(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+
+
+def geodesic_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Metres between two WGS84 points on the spheroid (what ``ST_Distance(geography)`` gives).
+
+    >>> round(geodesic_m(110.0, 21.0, 110.0, 21.001), 1)
+    110.7
+    """
+    return float(_GEOD.inv(lon1, lat1, lon2, lat2)[2])
 
 
 def network_info(session: Session) -> dict[str, Any]:
@@ -105,10 +116,13 @@ def snap_many(
         text(
             "SELECT p.i, v.id, v.d, v.x, v.y FROM unnest(CAST(:xs AS float8[]),"
             " CAST(:ys AS float8[])) WITH ORDINALITY AS p(x, y, i)"
-            " CROSS JOIN LATERAL (SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y,"
+            # the 8 nearest in the planar KNN order, re-ranked on the spheroid (as snap does):
+            # at 60°N a degree of longitude is half a degree of latitude
+            " CROSS JOIN LATERAL (SELECT * FROM (SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y,"
             "   ST_Distance(geography(geom), geography(ST_SetSRID(ST_MakePoint(p.x, p.y), 4326)))"
             "   AS d FROM road_vertices"
-            "   ORDER BY geom <-> ST_SetSRID(ST_MakePoint(p.x, p.y), 4326) LIMIT 1) v"
+            "   ORDER BY geom <-> ST_SetSRID(ST_MakePoint(p.x, p.y), 4326) LIMIT 8) c"
+            "   ORDER BY d, id LIMIT 1) v"
         ),
         {"xs": [p[0] for p in points], "ys": [p[1] for p in points]},
     ).all()
@@ -164,6 +178,38 @@ def edges_where(
             "ST_SetSRID(ST_GeomFromWKB(decode(a.w, 'hex')), 4326), e.geom))"
         )
     return " AND ".join(where)
+
+
+_ACTIVE = (
+    "(c.valid_from IS NULL OR c.valid_from <= now()) AND (c.valid_to IS NULL OR c.valid_to > now())"
+)
+
+
+def closed_edges_sql(*, avoid_closures: bool = True, avoid_areas: bool = False) -> str | None:
+    """The ids of the edges :func:`edges_where` leaves out (closed now, or in an area to avoid),
+    as a query that starts from the closures (a few rows) instead of testing every edge;
+    ``None`` when nothing is avoided.
+
+    >>> closed_edges_sql(avoid_closures=False) is None
+    True
+    >>> "UNION" in closed_edges_sql()
+    True
+    """
+    parts = []
+    if avoid_closures:
+        parts.append(f"SELECT unnest(c.edge_ids) FROM road_closures c WHERE {_ACTIVE}")
+        parts.append(
+            "SELECT e.id FROM road_closures c JOIN road_edges e ON ST_Intersects(c.geom, e.geom)"
+            f" WHERE {_ACTIVE}"
+        )
+    areas = _AVOID_AREAS.get() if avoid_areas else ()
+    if areas:  # hex digits only (checked when set): safe to inline
+        values = ", ".join(f"('{w}')" for w in areas)
+        parts.append(
+            f"SELECT e.id FROM (VALUES {values}) a(w) JOIN road_edges e ON ST_Intersects("
+            "ST_SetSRID(ST_GeomFromWKB(decode(a.w, 'hex')), 4326), e.geom)"
+        )
+    return " UNION ".join(parts) or None
 
 
 def edges_sql(

@@ -151,7 +151,7 @@ class RoadService:
         ).first()
         if row is None or row[0] is None:
             raise NotFound(f"no feature {key} in {collection}")
-        lon, lat = _point_of({"geometry": orjson.loads(row[0])})
+        lon, lat = point_of({"geometry": orjson.loads(row[0])})
         return Origin(lon, lat)
 
     def evacuation_route(
@@ -170,7 +170,7 @@ class RoadService:
                 f"no shelter with room for {need} people can be reached over the road network"
             )
         shelter = hits[0]
-        lon, lat = _point_of(shelter)
+        lon, lat = point_of(shelter)
         feature = self.route(origin, Origin(lon, lat), avoid)
         props = shelter["properties"]
         feature["properties"].update(
@@ -218,9 +218,10 @@ class RoadService:
             max_bands=self.max_bands,
         )
 
-    def _costs(
+    def costs(
         self, origin: Snap, vertices: list[int], within_s: float, to_origin: bool, avoid: Avoid
     ) -> dict[int, float]:
+        """Seconds between ``origin`` and each of ``vertices`` reached within ``within_s``."""
         return routing.costs_from(
             self.session,
             origin.vertex,
@@ -232,7 +233,7 @@ class RoadService:
             avoid_areas=avoid.areas,
         )
 
-    def _lengths(
+    def lengths(
         self, origin: Snap, vertices: list[int], to_origin: bool, avoid: Avoid, within_s: float
     ) -> dict[int, float]:
         """Route lengths (m) of the chosen few, from one many-to-one ``pgr_dijkstra``."""
@@ -288,10 +289,10 @@ class RoadService:
         for bound in bounds:
             params = {"origin": origin.ewkt, "radius": bound * vmax + 1.0, "limit": MAX_CANDIDATES}
             rows = list(self.session.execute(stmt, params).all())
-            points = [_point_of(r.feature) for r in rows]
+            points = [point_of(r.feature) for r in rows]
             snaps = routing.snap_many(self.session, points, self.max_snap_m)
             vertices = [s.vertex for s in snaps if s is not None]
-            costs = self._costs(start, vertices, bound, to_origin, avoid)
+            costs = self.costs(start, vertices, bound, to_origin, avoid)
             arrived = sum(1 for s in snaps if s is not None and s.vertex in costs)
             if arrived >= k or bound == bounds[-1] or len(rows) == MAX_CANDIDATES:
                 break
@@ -301,7 +302,7 @@ class RoadService:
         chosen_vertices = [snaps[i].vertex for _, i in ranked]  # type: ignore[union-attr]
         # the route lengths need only the edges within the k-th ETA, not the whole bound
         reach = ranked[-1][0] + 1.0 if ranked else 0.0
-        lengths = self._lengths(start, chosen_vertices, to_origin, avoid, reach) if ranked else {}
+        lengths = self.lengths(start, chosen_vertices, to_origin, avoid, reach) if ranked else {}
         features = []
         for eta, i in ranked:
             s = snaps[i]
@@ -316,7 +317,7 @@ class RoadService:
         return _collection(features, start, direction="to" if to_origin else "from")
 
 
-def _point_of(feature: Any) -> tuple[float, float]:
+def point_of(feature: Any) -> tuple[float, float]:
     """A representative point of a feature (its point, or its first vertex for areas)."""
     geom = feature["geometry"] if isinstance(feature, dict) else orjson.loads(feature)["geometry"]
     coords: Any = geom["coordinates"]

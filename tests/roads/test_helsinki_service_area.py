@@ -73,3 +73,49 @@ def test_large_bands_drawn_on_a_grid_hold_every_node_reached_in_time(
         if previous is not None:
             assert area.buffer(1e-9).contains(previous)
         previous = area
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_closed_edges_are_left_out_of_the_bands(roads_session, monkeypatch, grid):
+    """A closure (edge ids) changes the bands as the oracle without those edges says: the
+    in-memory network masks what the database says is closed, on both drawings."""
+    from sqlalchemy import text
+
+    from gis_onemap.roads import areas
+
+    if grid:
+        monkeypatch.setattr(areas, "MAX_VECTOR_PARTS", 10)
+    graph, xy = _oracle(roads_session)
+    nodes = sorted(graph.nodes)
+    origin = nodes[len(nodes) // 3]
+    # a closed ring ~250-330 m around the origin: the streets inside become an island
+    x, y = xy[origin]
+    ring = shapely.Point(x, y).buffer(0.006).difference(shapely.Point(x, y).buffer(0.0045))
+    roads_session.execute(
+        text("INSERT INTO road_closures (reason, geom) VALUES ('测试', ST_GeomFromText(:g, 4326))"),
+        {"g": ring.wkt},
+    )
+    closed = {
+        int(r[0])
+        for r in roads_session.execute(
+            text("SELECT id FROM road_edges WHERE ST_Intersects(geom, ST_GeomFromText(:g, 4326))"),
+            {"g": ring.wkt},
+        )
+    }
+    open_cost = nx.single_source_dijkstra_path_length(graph, origin, weight="w")
+    closed_graph, _ = _oracle(roads_session, closed)
+    cost = nx.single_source_dijkstra_path_length(closed_graph, origin, weight="w")
+    (feature,) = service_area(roads_session, _snap_of(origin, xy), [2])["features"]
+    area = shapely.geometry.shape(feature["geometry"])
+    inside = {n for n in xy if area.contains(shapely.Point(xy[n]))}
+    in_time = {n for n, c in cost.items() if c <= 120}
+    cut_off = {n for n, c in open_cost.items() if c <= 120 and n not in cost}
+    assert cut_off, "the closure should matter near the origin"
+    assert in_time <= inside
+    beyond = {n for n in cut_off if not shapely.Point(xy[n]).within(ring.convex_hull)}
+    assert beyond, "the closure should cut off streets beyond the ring"
+    assert not beyond & inside, sorted(beyond & inside)[:5]  # nothing beyond the closed ring
+    if grid:  # within about a cell of a reached road: a few late nodes, as for every grid band
+        assert len(cut_off & inside) <= 0.1 * len(inside)
+    else:
+        assert not cut_off & inside, sorted(cut_off & inside)[:5]

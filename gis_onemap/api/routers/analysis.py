@@ -8,11 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from gis_onemap.analysis.inputs import origin_from, resolve_categories
 from gis_onemap.analysis.schemas import BufferRequest, SurroundingsRequest, parse_body
 from gis_onemap.analysis.surroundings import DEFAULT_RADIUS_M
 from gis_onemap.api.bodies import model_schema, request_body
-from gis_onemap.api.deps import CallerDep, JsonBody, SessionDep
+from gis_onemap.api.deps import CallerDep, JsonBody, SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.responses import FastJSONResponse, GeoJSONResponse
+from gis_onemap.api.routers import roads as roads_api
 from gis_onemap.api.security import html_product_response
 from gis_onemap.usecases import analysis
 
@@ -58,12 +60,20 @@ def nearest(
     request: Request,
     session: SessionDep,
     caller: CallerDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
     at: Annotated[OriginParams, Depends()],
     category: Categories = None,
     k: Annotated[int, Query(description="How many (1–1000)")] = 10,
     max_distance_m: Annotated[float | None, Query(description="Search no farther (m)")] = None,
     include_unusable: IncludeUnusable = False,
+    by: roads_api.BY = "distance",
 ) -> GeoJSONResponse:
+    if by == "time":  # the same answer as /analysis/nearest-by-time
+        origin = origin_from(at.lon, at.lat, at.crs)
+        return roads_api.nearest_by_time_query(
+            request, session, settings, viewer, origin, resolve_categories(category), k
+        )
     return GeoJSONResponse(
         analysis.nearest(
             session,
@@ -115,9 +125,19 @@ def within(
         {"lon": 110.36, "lat": 21.27, "radius_m": 5000, "event_type": "hazardous_chemicals"},
     ),
 )
-def surroundings(session: SessionDep, caller: CallerDep, body: JsonBody) -> FastJSONResponse:
+def surroundings(
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    body: JsonBody,
+    request: Request,
+    by: roads_api.BY = "distance",
+) -> FastJSONResponse:
     req = parse_body(SurroundingsRequest, body)
-    return FastJSONResponse(analysis.surroundings_around_point(session, caller, req))
+    result = analysis.surroundings_around_point(session, caller, req)
+    if by == "time":  # each listed feature ranked by ETA (gis_onemap.roads.ranking)
+        result = roads_api.surroundings_by_time(session, settings, result, request.query_params)
+    return FastJSONResponse(result)
 
 
 def _surroundings_request(p: SurroundingsParams) -> SurroundingsRequest:

@@ -24,6 +24,7 @@ from gis_onemap.api.deps import (
 )
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse
+from gis_onemap.api.routers import roads as roads_api
 from gis_onemap.api.security import html_product_response
 from gis_onemap.auth.deps import EDITOR
 from gis_onemap.db.etags import IfMatch
@@ -155,18 +156,24 @@ IncludeUnusable = Annotated[bool, Query(description="Also count unusable supplie
 
 @router.get("/{incident_id}/surroundings", summary="The 8 categories around the incident")
 def incident_surroundings(
+    request: Request,
     session: SessionDep,
     caller: CallerDep,
+    settings: SettingsDep,
     incident_id: IncidentId,
     radius_m: Radius = DEFAULT_RADIUS_M,
     k: K = None,
     include_unusable: IncludeUnusable = False,
+    by: roads_api.BY = "distance",
 ) -> FastJSONResponse:
-    return FastJSONResponse(
-        surroundings_around_incident(
-            session, caller, incident_id, radius_m=radius_m, k=k, include_unusable=include_unusable
-        )
+    result = surroundings_around_incident(
+        session, caller, incident_id, radius_m=radius_m, k=k, include_unusable=include_unusable
     )
+    if by == "time":  # each listed feature ranked by ETA (gis_onemap.roads.ranking)
+        origin = IncidentRepository(session).get(incident_id).origin
+        query = request.query_params
+        result = roads_api.surroundings_by_time(session, settings, result, query, origin)
+    return FastJSONResponse(result)
 
 
 @router.get(

@@ -4,6 +4,7 @@ and :class:`gis_onemap.roads.closures.ClosureRepository`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -22,7 +23,9 @@ from gis_onemap.api.deps import SessionDep, SettingsDep, ViewerDep, WriteSession
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import FastJSONResponse, GeoJSONResponse
 from gis_onemap.auth.deps import EDITOR
+from gis_onemap.categories import Category
 from gis_onemap.errors import InvalidInput
+from gis_onemap.roads import ranking
 from gis_onemap.roads.closures import MAX_EDGE_IDS, ClosureInput, ClosureRepository
 from gis_onemap.roads.hazards import HazardAvoidance
 from gis_onemap.roads.service import DEFAULT_AVOID, RoadService, parse_avoid, require_network
@@ -42,6 +45,15 @@ AVOID = Annotated[
 ]
 INCIDENT = Annotated[
     int | None, Query(description="Incident id: avoid=hazard_zones closes the zones near it")
+]
+
+#: ``by=time`` on /analysis/nearest and the surroundings (gis_onemap.roads.ranking).
+BY = Annotated[
+    Literal["distance", "time"],
+    Query(
+        description="Rank by straight-line distance, or by travel time over the road network "
+        "(direction=to|from, avoid=closures,hazard_zones as on /analysis/nearest-by-time)"
+    ),
 ]
 
 
@@ -144,10 +156,30 @@ def nearest_by_time(
     avoid: AVOID = None,
     incident: INCIDENT = None,
 ) -> GeoJSONResponse:
-    if not 1 <= k <= settings.road_max_k:
-        raise InvalidInput(f"k must be an integer from 1 to {settings.road_max_k}")
     origin = origin_from(lon, lat, crs)
     categories = resolve_categories(category)
+    return nearest_by_time_response(
+        request, session, settings, viewer, origin, categories, k, direction, avoid, incident
+    )
+
+
+def nearest_by_time_response(
+    request: Request,
+    session: Any,
+    settings: Any,
+    viewer: Any,
+    origin: Origin,
+    categories: Sequence[Category],
+    k: int,
+    direction: str = "to",
+    avoid: str | None = None,
+    incident: int | None = None,
+) -> GeoJSONResponse:
+    """``/analysis/nearest-by-time``, also ``/analysis/nearest?by=time`` (same answer)."""
+    if not 1 <= k <= settings.road_max_k:
+        raise InvalidInput(f"k must be an integer from 1 to {settings.road_max_k}")
+    if direction not in ("to", "from"):
+        raise InvalidInput("direction must be 'to' (towards the point) or 'from'")
     params = {key: v for key, v in request.query_params.items() if key not in _OWN_PARAMS}
     filters = category_filters(params, categories)
     service = RoadService.from_settings(session, settings)
@@ -165,6 +197,60 @@ def nearest_by_time(
         avoid=chosen,
     )
     return GeoJSONResponse(_with_hazards(result, hazards))
+
+
+def nearest_by_time_query(
+    request: Request,
+    session: Any,
+    settings: Any,
+    viewer: Any,
+    origin: Origin,
+    categories: Sequence[Category],
+    k: int,
+) -> GeoJSONResponse:
+    """``/analysis/nearest?by=time``: ``direction``, ``avoid`` and ``incident`` read from the
+    query as on ``/analysis/nearest-by-time``."""
+    q = request.query_params
+    if q.get("max_distance_m") is not None:
+        raise InvalidInput("max_distance_m does not apply with by=time (travel time ranks)")
+    return nearest_by_time_response(
+        request, session, settings, viewer, origin, categories, k,
+        q.get("direction", "to"), q.get("avoid"), _int_param(q.get("incident"), "incident"),
+    )  # fmt: skip
+
+
+def _int_param(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an integer") from None
+
+
+def surroundings_by_time(
+    session: Any,
+    settings: Any,
+    result: dict[str, Any],
+    query: Mapping[str, str],
+    incident: Origin | None = None,
+) -> dict[str, Any]:
+    """A surroundings result ranked by ETA (``by=time``): ``direction`` (default ``to``: from
+    each resource to the point) and ``avoid`` read from the query; ``incident`` is where
+    ``avoid=hazard_zones`` looks for zones (default: the point itself)."""
+    direction = query.get("direction", "to")
+    if direction not in ("to", "from"):
+        raise InvalidInput("direction must be 'to' (towards the point) or 'from'")
+    origin = Origin(float(result["origin"]["lon"]), float(result["origin"]["lat"]))
+    service = RoadService.from_settings(session, settings)
+    require_network(session)
+    chosen, hazards = service.prepare_avoid(
+        _avoid_names(query.get("avoid")), incident or origin, [origin]
+    )
+    ranked = ranking.surroundings_by_time(
+        service, origin, result, to_origin=direction == "to", avoid=chosen
+    )
+    return _with_hazards(ranked, hazards)
 
 
 class EvacuationRequest(BaseModel):

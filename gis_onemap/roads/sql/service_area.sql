@@ -1,10 +1,9 @@
--- Service-area bands: the reachable parts of roads within each band's time, buffered, with a
+-- Service-area bands (small ones; large ones are drawn on a grid): the reachable parts of roads within each band's time, buffered, with a
 -- 1 m hole at every covered node that is not reached in time. Filled in by gis_onemap.roads.areas:
 -- {c} {rc} are trusted column names and {edges} the edges query built from numbers by
 -- gis_onemap.roads.routing.edges_sql; values from clients only come as bound parameters.
-WITH dd AS (
-    SELECT node, agg_cost FROM pgr_drivingDistance(:sql, CAST(:start AS bigint),
-        CAST(:cutoff AS float8), true)
+WITH dd AS (  -- each vertex reached within the longest band and its time (gis_onemap.roads.network)
+    SELECT unnest(CAST(:nodes AS bigint[])) AS node, unnest(CAST(:costs AS float8[])) AS agg_cost
 ),
 reached AS (
     SELECT e.geom, {c} AS c, {rc} AS rc, a.agg_cost AS ca, b.agg_cost AS cb
