@@ -7,6 +7,7 @@ city scale): finer cells would print as a grey blur. One legend entry per class,
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import geopandas as gpd
 
@@ -61,4 +62,71 @@ def risk_map_layers(ctx: PrintContext, req: LayerRequest) -> list[PrintLayer]:
                 zorder=1,
             )
         )
+    return layers
+
+
+#: Release zones as printed: legend label and colour per zone kind.
+_ZONES = {
+    "isolation": ("初始隔离区", "#d7191c"),
+    "protective_action": ("下风向防护行动区", "#fd8d3c"),
+    "fireball": ("火球热辐射区", "#b2182b"),
+}
+_RELEASE_KEYS = {
+    "substance": str, "amount": str, "tonnes": float, "time": str,
+    "wind_from_deg": float, "wind_speed_ms": float, "hazard_source_id": int,
+}  # fmt: skip
+
+
+def parse_release_spec(spec: str | None) -> dict[str, Any]:
+    """The release of a ``release_zones:key=value;…`` layer spec.
+
+    >>> parse_release_spec("substance=液氯;tonnes=5;wind_from_deg=90;wind_speed_ms=3")
+    {'substance': '液氯', 'tonnes': 5.0, 'wind_from_deg': 90.0, 'wind_speed_ms': 3.0}
+    >>> parse_release_spec("colour=red")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis_onemap.errors.InvalidInput: release_zones: unknown key 'colour' (use amount, ...)
+    """
+    if not spec:
+        raise InvalidInput(
+            "release_zones needs the release: release_zones:substance=…;tonnes=…;"
+            "wind_from_deg=…;wind_speed_ms=…"
+        )
+    out: dict[str, Any] = {}
+    for part in spec.split(";"):
+        key, _, value = part.partition("=")
+        key = key.strip()
+        if key not in _RELEASE_KEYS:
+            raise InvalidInput(
+                f"release_zones: unknown key {key[:30]!r} (use {', '.join(sorted(_RELEASE_KEYS))})"
+            )
+        try:
+            out[key] = _RELEASE_KEYS[key](value.strip())
+        except ValueError:
+            raise InvalidInput(f"release_zones: {key} must be a number") from None
+    return out
+
+
+def release_zone_layers(ctx: PrintContext, req: LayerRequest) -> list[PrintLayer]:
+    """Release zones at the print area's incident (else its centre, or a hazard source given in
+    the spec), one layer per zone kind — the same zones as ``POST /analysis/release-zones``."""
+    from gis_onemap.hazards.usecases import release_zones_of
+
+    if ctx.settings is None:
+        raise InvalidInput("release zones need the server's settings")
+    body = parse_release_spec(req.filter)
+    if "hazard_source_id" not in body:
+        if ctx.area.incident is not None:
+            origin = ctx.area.incident.origin
+            body["lon"], body["lat"] = origin.lon, origin.lat
+        else:
+            centre = ctx.area.geometry.centroid
+            body["lon"], body["lat"] = centre.x, centre.y
+    fc = release_zones_of(ctx.session, ctx.settings, body)
+    zones = gpd.GeoDataFrame.from_features(fc["features"], crs=WGS84)
+    layers = []
+    for kind in dict.fromkeys(zones["zone"]) if len(zones) else []:
+        title, colour = _ZONES.get(kind, (str(kind), "#984ea3"))
+        part = zones[zones["zone"] == kind].reset_index(drop=True)
+        layers.append(PrintLayer(f"zone_{kind}", title, part, colour, fill_opacity=0.3, zorder=2))
     return layers

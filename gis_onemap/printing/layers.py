@@ -221,3 +221,12 @@ def _risk_map(ctx: PrintContext, req: LayerRequest) -> list[PrintLayer]:
 
 
 register_provider("risk_map", _risk_map)
+
+
+def _release_zones(ctx: PrintContext, req: LayerRequest) -> list[PrintLayer]:
+    from gis_onemap.hazards.printing import release_zone_layers
+
+    return release_zone_layers(ctx, req)
+
+
+register_provider("release_zones", _release_zones)

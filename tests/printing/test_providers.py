@@ -79,3 +79,25 @@ def test_the_risk_map_prints_with_the_classes_the_api_gives(print_client, tmp_pa
     for cls, label in labels.items():
         n = sum(1 for c in cells if c["properties"]["risk_class"] == cls)
         assert f"{label}（{size / 1000:g}km六边形）（{n}）" in text, (cls, n)
+
+
+def test_release_zones_print_at_the_area_centre(print_client, tmp_path):
+    """layers=release_zones with the release in the layer spec: the legend names each zone the
+    release-zones API gives for the same release at the same point."""
+    spec = "release_zones:substance=液氯;amount=large;time=night;wind_from_deg=90;wind_speed_ms=3"
+    r = print_client.get(
+        "/print", params={"bbox": CENTRE_BBOX, "layers": "release_zones,shelters", "filter": spec}
+    )
+    assert r.status_code == 200, r.text
+    text = re.sub(r"\s", "", pdf_text(r.content, tmp_path))
+    minx, miny, maxx, maxy = (float(v) for v in CENTRE_BBOX.split(","))
+    api = print_client.post("/analysis/release-zones", json={
+        "lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2, "substance": "液氯",
+        "amount": "large", "time": "night", "wind_from_deg": 90, "wind_speed_ms": 3,
+    })  # fmt: skip
+    kinds = [f["properties"]["zone"] for f in api.json()["features"]]
+    assert kinds and "初始隔离区（1）" in text
+    assert ("下风向防护行动区（1）" in text) == ("protective_action" in kinds)
+    bad = print_client.get("/print", params={"bbox": CENTRE_BBOX, "layers": "release_zones",
+                                             "filter": "release_zones:colour=red"})  # fmt: skip
+    assert bad.status_code == 400 and "unknown key" in bad.text
