@@ -48,15 +48,16 @@ DB = "onemap_bench_tiles"
 OURS_PORT, TIPG_PORT = 8301, 8302
 CONNECTIONS = 4  # concurrent keep-alive client connections
 WARM_PASSES = 5  # the warm timing fetches the list 5 times over (1,750 requests)
-PROPS = "name,team_type,headcount,readiness"  # = the rescue_teams tile fields (+ id)
+PROPS = "name,tier,specialties,headcount,status"  # = the rescue_teams tile fields (+ id)
 OURS_TILES = "/collections/rescue_teams/tiles/WebMercatorQuad"
 BBOX = (109.6, 20.2, 110.9, 21.9)  # Zhanjiang-sized area, like the demo city
 
 FILL_SQL = """
-INSERT INTO rescue_teams (name, team_type, headcount, readiness, geom)
+INSERT INTO rescue_teams (name, tier, specialties, headcount, status, geom)
 SELECT '救援队 ' || g,
-       (ARRAY['fire_rescue', 'forest_fire', 'flood', 'medical', 'mine', 'maritime',
-              'social_volunteer', 'other'])[1 + g % 8],
+       (ARRAY['main', 'professional', 'commando', 'auxiliary'])[1 + g % 4],
+       ARRAY[(ARRAY['fire_rescue', 'forest_fire', 'flood', 'medical', 'mine', 'maritime',
+                    'communications', 'other'])[1 + g % 8]],
        5 + g % 200,
        (ARRAY['on_duty', 'standby', 'deployed', 'unavailable'])[1 + g % 4],
        ST_SetSRID(ST_MakePoint(:w + random() * (:e - :w), :s + random() * (:n - :s)), 4326)
