@@ -187,7 +187,11 @@ def update_features(
     """
     if not changes:
         return 0
-    columns = [c.name for c in table.columns if c.name not in ("id", "updated_at")]
+    columns = [
+        c.name
+        for c in table.columns
+        if c.name not in ("id", "updated_at") and c.computed is None  # generated: not settable
+    ]
     rows = []
     for fid, values in changes:
         row = {f"v_{c}": values.get(c) for c in columns}
