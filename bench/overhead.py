@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -108,7 +108,7 @@ def _set_context(connection: Connection, ctx: DbContext) -> None:
     """Run the context statement; psycopg sends it in one round trip with the transaction's
     ``BEGIN`` (pipeline mode: both queued, one sync), instead of waiting for the ``BEGIN``
     first: a round trip less on every request (bench/OVERHEAD.md). Errors still raise here."""
-    driver = connection.connection.driver_connection
+    driver: Any = connection.connection.driver_connection
     pipeline = getattr(driver, "pipeline", None)
     if pipeline is None or getattr(driver, "_pipeline", None) is not None:
         connection.execute(_CONTEXT_TEXT, ctx.params)  # another driver, or already pipelined

@@ -39,9 +39,7 @@ def upgrade() -> None:
                 nullable=True,
             ),
         )
-        op.create_index(
-            f"ix_{table}_geom_3857", table, ["geom_3857"], postgresql_using="gist"
-        )
+        op.create_index(f"ix_{table}_geom_3857", table, ["geom_3857"], postgresql_using="gist")
         # the planner needs the new column's statistics before the first tile
         op.execute(f"ANALYZE {table}")
 
