@@ -110,10 +110,10 @@ def _set_context(connection: Connection, ctx: DbContext) -> None:
     first: a round trip less on every request (bench/OVERHEAD.md). Errors still raise here."""
     driver: Any = connection.connection.driver_connection
     pipeline = getattr(driver, "pipeline", None)
-    if pipeline is None or getattr(driver, "_pipeline", None) is not None:
-        connection.execute(_CONTEXT_TEXT, ctx.params)  # another driver, or already pipelined
+    if pipeline is None:  # not psycopg 3
+        connection.execute(_CONTEXT_TEXT, ctx.params)
         return
-    with pipeline():
+    with pipeline():  # psycopg nests pipeline blocks: fine inside one already open
         driver.execute(CONTEXT_SQL, ctx.params)
 
 
