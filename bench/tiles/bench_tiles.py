@@ -143,9 +143,11 @@ def _wait(port: int, path: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def server(cmd: Sequence[str], env: dict[str, str], port: int, ready: str) -> Iterator[int]:
+def server(
+    cmd: Sequence[str], env: dict[str, str], port: int, ready: str, cwd: Path = ROOT
+) -> Iterator[int]:
     proc = subprocess.Popen(
-        list(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+        list(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd
     )
     try:
         _wait(port, ready, proc)
@@ -171,7 +173,11 @@ def ours(tcp_url: str) -> AbstractContextManager[int]:
         "--log-level",
         "warning",
     ]  # fmt: skip  (as `onemap serve`, without the per-request access log, like tipg here)
-    return server(cmd, env, OURS_PORT, "/healthz")
+    # BENCH_SERVER_ROOT: serve another checkout's code (e.g. `git archive` of an older commit)
+    # against the same database, for before/after figures measured in the same conditions
+    root = Path(os.environ.get("BENCH_SERVER_ROOT", ROOT))
+    env["PYTHONPATH"] = str(root)
+    return server(cmd, env, OURS_PORT, "/healthz", root)
 
 
 def tipg(tipg_url: str) -> AbstractContextManager[int]:
