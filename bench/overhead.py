@@ -30,18 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
-from sqlalchemy import make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from bench.analysis_http import DB, points  # noqa: E402
-from gis_onemap.analysis.inputs import Origin, category_filters, resolve_categories  # noqa: E402
-from gis_onemap.analysis.proximity import ProximityService, nearest_statement  # noqa: E402
-from gis_onemap.auth.dbcontext import apply_principal  # noqa: E402
-from gis_onemap.auth.principal import ANONYMOUS  # noqa: E402
-from gis_onemap.db.engine import make_engine, make_read_session_factory  # noqa: E402
-from gis_onemap.settings import Settings  # noqa: E402
 
 PORT = 8203
 REPEAT = 300
@@ -81,14 +71,18 @@ def timed(fn: Any, n: int) -> list[float]:
     return out
 
 
-def http_variant(url: str, drop: str, pts: list[tuple[float, float]]) -> tuple[float, float]:
+def http_variant(url: str, drop: str, pts: list[tuple[float, float]]) -> tuple[float, float]:  # noqa: E501
     """(p50 ms, server CPU ms per request) of the nearest request on the app minus ``drop``."""
+    # BENCH_SERVER_ROOT: serve another checkout's gis_onemap (e.g. `git archive` of an older
+    # commit) for before/after figures in the same conditions
+    root = os.environ.get("BENCH_SERVER_ROOT", str(ROOT))
     env = dict(os.environ, ONEMAP_DATABASE_URL=url, OVERHEAD_DROP=drop)
+    env["PYTHONPATH"] = f"{root}:{ROOT}"
     cmd = [
         sys.executable, "-m", "uvicorn", "bench.overhead:make_app", "--factory",
         "--host", "127.0.0.1", "--port", str(PORT), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.DEVNULL)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{PORT}") as client:
             deadline = time.monotonic() + 60
@@ -116,6 +110,19 @@ def http_variant(url: str, drop: str, pts: list[tuple[float, float]]) -> tuple[f
 
 
 def main() -> None:
+    # imported here: the server subprocess imports this module for make_app only
+    import orjson
+    from sqlalchemy import make_url, text
+
+    sys.path.insert(0, str(ROOT))
+    from bench.analysis_http import DB, points
+    from gis_onemap.analysis.inputs import Origin, category_filters, resolve_categories
+    from gis_onemap.analysis.proximity import ProximityService, nearest_statement
+    from gis_onemap.auth.dbcontext import apply_principal
+    from gis_onemap.auth.principal import ANONYMOUS
+    from gis_onemap.db.engine import make_engine, make_read_session_factory
+    from gis_onemap.settings import Settings
+
     url = make_url(Settings().resolved_database_url()).set(database=DB)
     url_s = url.render_as_string(hide_password=False)
     pts = points(REPEAT)
