@@ -100,11 +100,9 @@ def _layer_sql(collection_id: str) -> LayerSQL:
     table = category.id
     columns = "".join(f",\n           {column_sql(table, f)}" for f in category.tile_fields)
     has_areas = category.geometry_types != ("Point",)
-    # geom_3857: the stored Web-Mercator geometry (migration 0012), GiST-indexed
+    # found with the GiST index of geom; encoded from geom_3857 (migration 0012)
     spatial = (
-        f"ST_Intersects({table}.geom_3857, bounds.merc)"
-        if has_areas
-        else f"{table}.geom_3857 && bounds.merc"
+        f"ST_Intersects({table}.geom, bounds.geo)" if has_areas else f"{table}.geom && bounds.geo"
     )
     common = {
         "table": table,

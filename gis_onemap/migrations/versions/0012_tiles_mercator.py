@@ -1,9 +1,11 @@
-"""tiles: a stored Web-Mercator copy of every category geometry, GiST-indexed (issue 12)
+"""tiles: a stored Web-Mercator copy of every category geometry (issue 12)
 
 Vector tiles are cut in EPSG:3857. Transforming each feature per tile costed ~15 % of the
 database time of a dense tile (bench/tiles/RESULTS.md); a generated column is computed once
 per write by PostgreSQL itself (ST_Transform is immutable), so imports, edits and the API need
-no change, and tiles filter and encode it directly.
+no change, and tiles encode it directly. No index on it: tiles find their features with the
+GiST index of ``geom`` (the tile envelope transformed once), and a second GiST index would
+have cost imports ~5 µs a row (80 % of the column's write cost, bench/tiles/RESULTS.md).
 
 Revision ID: 0012
 Revises: 0008
@@ -39,12 +41,8 @@ def upgrade() -> None:
                 nullable=True,
             ),
         )
-        op.create_index(f"ix_{table}_geom_3857", table, ["geom_3857"], postgresql_using="gist")
-        # the planner needs the new column's statistics before the first tile
-        op.execute(f"ANALYZE {table}")
 
 
 def downgrade() -> None:
     for table in TABLES:
-        op.drop_index(f"ix_{table}_geom_3857", table_name=table)
         op.drop_column(table, "geom_3857")

@@ -1,11 +1,11 @@
 -- One category in one tile below the cluster zoom: points aggregated on a {cells}x{cells} grid
--- of the tile (cell index from the stored Web-Mercator position, geom_3857 of migration 0012,
--- so clusters never straddle tiles), one feature per non-empty cell at the mean Mercator
+-- of the tile (found with the GiST index of geom; cell index from the stored Web-Mercator
+-- position, geom_3857 of migration 0012, so clusters never straddle tiles), one feature per non-empty cell at the mean Mercator
 -- position of its points with `point_count`; a cell holding a single point keeps that
 -- feature's id and properties. Areas (polygons) are not aggregated. Filled in by
 -- gis_onemap.tiles.layers (see layer.sql for the placeholders).
 WITH bounds AS (
-    SELECT merc,
+    SELECT merc, ST_Transform(merc, 4326) AS geo,
            ST_XMin(merc) AS west, {cells} / (ST_XMax(merc) - ST_XMin(merc)) AS kx,
            ST_YMin(merc) AS south, {cells} / (ST_YMax(merc) - ST_YMin(merc)) AS ky
     FROM (
@@ -16,7 +16,7 @@ cells AS (
     SELECT count(*) AS point_count, min({table}.id) AS first_id,
            avg(ST_X({table}.geom_3857)) AS mx, avg(ST_Y({table}.geom_3857)) AS my
     FROM {table}, bounds
-    WHERE {table}.geom_3857 && bounds.merc{points_only}{where}
+    WHERE {table}.geom && bounds.geo{points_only}{where}
     GROUP BY
         greatest(0, least({cells} - 1, floor((ST_X({table}.geom_3857) - bounds.west) * bounds.kx))),
         greatest(0, least({cells} - 1, floor((ST_Y({table}.geom_3857) - bounds.south) * bounds.ky)))
