@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import bench_database, p, serve, timed  # noqa: E402
 from gis_onemap.analysis.inputs import Origin, resolve_categories  # noqa: E402
 from gis_onemap.analysis.proximity import nearest_statement, within_statement  # noqa: E402
-from gis_onemap.analysis.surroundings import SurroundingsService, sql_resource  # noqa: E402
+from gis_onemap.analysis.surroundings import SurroundingsService, summary_sql  # noqa: E402
 from gis_onemap.settings import Settings  # noqa: E402
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -55,15 +55,15 @@ FILL = {
     "protected_targets": "INSERT INTO protected_targets (name, target_type, population, geom) "
     f"SELECT '目标' || g, (ARRAY['school','hospital','residential','nursing_home'])[1 + g % 4], "
     f"g % 3000, {_PT} FROM generate_series(1, :n) g",
-    "rescue_teams": "INSERT INTO rescue_teams (name, team_type, headcount, geom) "
-    "SELECT '队伍' || g, "
-    "(ARRAY['fire_rescue','medical','flood','hazardous_chemicals'])[1 + g % 4], "
+    "rescue_teams": "INSERT INTO rescue_teams (name, tier, specialties, headcount, geom) "
+    "SELECT '队伍' || g, (ARRAY['main','professional','commando','auxiliary'])[1 + g % 4], "
+    "ARRAY[(ARRAY['fire_rescue','medical','flood','hazardous_chemicals'])[1 + g % 4]], "
     f"5 + g % 120, {_PT} FROM generate_series(1, :n) g",
     "supplies": "INSERT INTO supplies (name, item_name, unit, quantity, depot_id, geom) "
     "SELECT '物资' || g, (ARRAY['帐篷','饮用水','棉被','发电机','救生衣'])[1 + g % 5], "
     "(ARRAY['顶','箱','床','台','件'])[1 + g % 5], 1 + g % 500, "
     f"CASE WHEN g % 2 = 0 THEN 1 + g % :depots END, {_PT} FROM generate_series(1, :n) g",
-    "shelters": "INSERT INTO shelters (name, shelter_type, capacity, area_m2, geom) "
+    "shelters": "INSERT INTO shelters (name, shelter_type, capacity, effective_area_m2, geom) "
     f"SELECT '避难所' || g, 'emergency', 100 + g % 5000, 100 + g % 5000, {_PT} "
     "FROM generate_series(1, :n) g",
     "experts": "INSERT INTO experts (name, specialties, geom) "
@@ -176,11 +176,10 @@ def main() -> None:
         for name, (_, _, stmt, values) in cases.items():
             plan = explain(conn, stmt, values, Origin(*pts[0]))
             print(f"  {name:<34} {index_verdict(plan)}")
-        summary_sql = text(sql_resource("surroundings_summary.sql"))
         plan = conn.execute(
-            text("EXPLAIN " + summary_sql.text),
+            text("EXPLAIN " + summary_sql()),
             {"origin": Origin(*pts[0]).ewkt, "radius": 5000.0, "event_types": ["fire"],
-             "specialties": ["fire"]},
+             "specialties": ["fire"], "include_unusable": False, "site_radius": 1000.0},
         ).scalars().all()  # fmt: skip
         print(f"  {'surroundings summary SQL':<34} {index_verdict(chr(10).join(plan))}")
 

@@ -31,7 +31,7 @@ from gis_onemap.io.importer import ImportOptions, import_file  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 GOAL = 50_000
-TEAM_TYPES = ["fire_rescue", "medical", "flood", "mine", "social_volunteer"]
+TIERS = ["main", "professional", "commando", "auxiliary"]  # rescue_teams.tier (required)
 
 
 def make_frame(n: int) -> pd.DataFrame:
@@ -39,7 +39,7 @@ def make_frame(n: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "名称": [f"救援队{i}号" for i in range(n)],
-            "队伍类型": rng.choice(TEAM_TYPES, n),
+            "力量类别": rng.choice(TIERS, n),
             "人数": rng.integers(5, 200, n),
             "战备状态": rng.choice(["on_duty", "standby"], n),
             "行政区划代码": rng.choice(["440802", "440803", "440804", "440811"], n),
@@ -65,9 +65,9 @@ def copy_floor(url: str, frame: pd.DataFrame) -> float:
     """COPY of the same rows pre-formatted as COPY text (formatting not timed): the server's
     cost of parsing, checking and indexing the rows, which any importer pays."""
     geoms = shapely.to_wkb(shapely.points(frame["经度"], frame["纬度"]), hex=True)
-    cols = ["name", "team_type", "headcount", "readiness", "region_code", "phone", "extra", "geom"]
+    cols = ["name", "tier", "headcount", "status", "region_code", "phone", "extra", "geom"]
     kinds = ["text", "text", "int", "text", "text", "text", "json", "raw"]
-    data = [frame["名称"].tolist(), frame["队伍类型"].tolist(), frame["人数"].tolist(),
+    data = [frame["名称"].tolist(), frame["力量类别"].tolist(), frame["人数"].tolist(),
             frame["战备状态"].tolist(), frame["行政区划代码"].tolist(), frame["联系电话"].tolist(),
             [{}] * len(frame), geoms.tolist()]  # fmt: skip
     cells = [format_column(k, c) for k, c in zip(kinds, data, strict=True)]

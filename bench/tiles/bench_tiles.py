@@ -48,15 +48,16 @@ DB = "onemap_bench_tiles"
 OURS_PORT, TIPG_PORT = 8301, 8302
 CONNECTIONS = 4  # concurrent keep-alive client connections
 WARM_PASSES = 5  # the warm timing fetches the list 5 times over (1,750 requests)
-PROPS = "name,team_type,headcount,readiness"  # = the rescue_teams tile fields (+ id)
+PROPS = "name,tier,specialties,headcount,status"  # = the rescue_teams tile fields (+ id)
 OURS_TILES = "/collections/rescue_teams/tiles/WebMercatorQuad"
 BBOX = (109.6, 20.2, 110.9, 21.9)  # Zhanjiang-sized area, like the demo city
 
 FILL_SQL = """
-INSERT INTO rescue_teams (name, team_type, headcount, readiness, geom)
+INSERT INTO rescue_teams (name, tier, specialties, headcount, status, geom)
 SELECT '救援队 ' || g,
-       (ARRAY['fire_rescue', 'forest_fire', 'flood', 'medical', 'mine', 'maritime',
-              'social_volunteer', 'other'])[1 + g % 8],
+       (ARRAY['main', 'professional', 'commando', 'auxiliary'])[1 + g % 4],
+       ARRAY[(ARRAY['fire_rescue', 'forest_fire', 'flood', 'medical', 'mine', 'maritime',
+                    'communications', 'other'])[1 + g % 8]],
        5 + g % 200,
        (ARRAY['on_duty', 'standby', 'deployed', 'unavailable'])[1 + g % 4],
        ST_SetSRID(ST_MakePoint(:w + random() * (:e - :w), :s + random() * (:n - :s)), 4326)
@@ -142,19 +143,21 @@ def _wait(port: int, path: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def server(cmd: Sequence[str], env: dict[str, str], port: int, ready: str) -> Iterator[None]:
+def server(
+    cmd: Sequence[str], env: dict[str, str], port: int, ready: str, cwd: Path = ROOT
+) -> Iterator[int]:
     proc = subprocess.Popen(
-        list(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+        list(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd
     )
     try:
         _wait(port, ready, proc)
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def ours(tcp_url: str) -> AbstractContextManager[None]:
+def ours(tcp_url: str) -> AbstractContextManager[int]:
     env = dict(os.environ, ONEMAP_DATABASE_URL=tcp_url)
     env.pop("ONEMAP_TILE_CACHE_DIR", None)  # memory cache only: a restart is a cold cache
     cmd = [
@@ -170,10 +173,14 @@ def ours(tcp_url: str) -> AbstractContextManager[None]:
         "--log-level",
         "warning",
     ]  # fmt: skip  (as `onemap serve`, without the per-request access log, like tipg here)
-    return server(cmd, env, OURS_PORT, "/healthz")
+    # BENCH_SERVER_ROOT: serve another checkout's code (e.g. `git archive` of an older commit)
+    # against the same database, for before/after figures measured in the same conditions
+    root = Path(os.environ.get("BENCH_SERVER_ROOT", ROOT))
+    env["PYTHONPATH"] = str(root)
+    return server(cmd, env, OURS_PORT, "/healthz", root)
 
 
-def tipg(tipg_url: str) -> AbstractContextManager[None]:
+def tipg(tipg_url: str) -> AbstractContextManager[int]:
     env = dict(
         os.environ,
         DATABASE_URL=tipg_url,
@@ -230,22 +237,72 @@ async def _get_all(
     return bodies, statuses
 
 
+TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """utime + stime of a live process (seconds); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TCK
+
+
+class CpuProbe:
+    """CPU seconds spent by a server process and by the PostgreSQL backends connected to the
+    bench database (read from /proc, so unlike wall time it does not depend on what else the
+    shared machine runs). Parallel query workers are short-lived and not counted: that can
+    only flatter tipg (it runs with parallel plans; gis_onemap's tile pool turns them off)."""
+
+    def __init__(self, url: str, server_pid: int) -> None:
+        self.engine = create_engine(url, poolclass=pool.NullPool)
+        self.server_pid = server_pid
+
+    def _backends(self) -> dict[int, float]:
+        with self.engine.connect() as conn:
+            pids = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            return {pid: _cpu(pid) for pid in pids}
+
+    def snapshot(self) -> tuple[float, dict[int, float]]:
+        return _cpu(self.server_pid), self._backends()
+
+    def since(self, before: tuple[float, dict[int, float]]) -> tuple[float, float]:
+        """(server CPU s, database CPU s) since ``before``; new backends count from 0."""
+        server, backends = self.snapshot()
+        db = sum(cpu - before[1].get(pid, 0.0) for pid, cpu in backends.items())
+        return server - before[0], db
+
+
 def fetch_by_zoom(
-    port: int, paths: Sequence[str]
+    port: int, paths: Sequence[str], probe: CpuProbe | None = None
 ) -> tuple[float, dict[str, bytes], dict[int, int], dict[int, float]]:
     """Like :func:`fetch_all`, one zoom after the other; also the seconds spent per zoom
-    (the path's zoom is its 3rd-last segment)."""
+    (the path's zoom is its 3rd-last segment), and with a ``probe`` the CPU per zoom in
+    :data:`CPU` (port → zoom → (server s, database s))."""
     per_zoom: dict[int, float] = {}
     bodies: dict[str, bytes] = {}
     statuses: dict[int, int] = {}
     for z in sorted({int(p.split("?")[0].split("/")[-3]) for p in paths}):
         group = [p for p in paths if int(p.split("?")[0].split("/")[-3]) == z]
+        before = probe.snapshot() if probe else None
         seconds, got, status = fetch_all(port, group)
+        if probe and before:
+            CPU.setdefault(port, {}).setdefault(z, []).append(probe.since(before))
         per_zoom[z] = seconds
         bodies.update(got)
         for k, v in status.items():
             statuses[k] = statuses.get(k, 0) + v
     return sum(per_zoom.values()), bodies, statuses, per_zoom
+
+
+#: CPU seconds (server, database) per timed pass: port → zoom → one pair per pass.
+CPU: dict[int, dict[int, list[tuple[float, float]]]] = {}
 
 
 def fetch_all(
@@ -274,9 +331,10 @@ def main() -> None:
         for z, x, y in tiles
     ]  # fmt: skip
 
-    with tipg(tipg_url):
+    with tipg(tipg_url) as pid:
         fetch_all(TIPG_PORT, tipg_paths)  # untimed: warms PostgreSQL's buffers for everyone
-        runs = [fetch_by_zoom(TIPG_PORT, tipg_paths) for _ in range(2)]
+        probe = CpuProbe(url, pid)
+        runs = [fetch_by_zoom(TIPG_PORT, tipg_paths, probe) for _ in range(2)]
     tipg_s, tipg_bodies, tipg_status, tipg_zoom = min(runs, key=lambda r: r[0])
     tipg_rate = len(tiles) / tipg_s
     print(
@@ -286,9 +344,9 @@ def main() -> None:
     cold = []
     warm_up = [f"{OURS_TILES}/{z}/{x}/{y}" for z, x, y in warmup_list(tiles)]
     for attempt in range(2):
-        with ours(tcp_url):
+        with ours(tcp_url) as pid:
             fetch_all(OURS_PORT, warm_up, False)  # opens pooled connections; other tiles
-            cold.append(fetch_by_zoom(OURS_PORT, ours_paths))
+            cold.append(fetch_by_zoom(OURS_PORT, ours_paths, CpuProbe(url, pid)))
             if attempt == 1:
                 warm = [fetch_all(OURS_PORT, ours_paths * WARM_PASSES, False) for _ in range(3)]
                 sizes = max_sizes(url)
@@ -314,6 +372,19 @@ def main() -> None:
         print(
             f"  z{z}: gis_onemap {ours_rate:7.1f}  tipg {peer_rate:7.1f}  "
             f"ratio {ours_rate / peer_rate:.2f}x"
+        )
+    print("CPU ms per cold tile, server process + PostgreSQL backends (min over passes; load-")
+    print("independent, unlike tiles/s on a shared machine; tipg's parallel workers not counted):")
+    for z in sorted(cold_zoom):
+        ours_cpu = min(sum(p) for p in CPU[OURS_PORT][z]) / by_zoom[z] * 1000
+        peer_cpu = min(sum(p) for p in CPU[TIPG_PORT][z]) / by_zoom[z] * 1000
+        o_srv, o_db = min(CPU[OURS_PORT][z], key=sum)
+        t_srv, t_db = min(CPU[TIPG_PORT][z], key=sum)
+        print(
+            f"  z{z}: gis_onemap {ours_cpu:6.2f} (server {o_srv / by_zoom[z] * 1000:5.2f}, "
+            f"db {o_db / by_zoom[z] * 1000:5.2f})  tipg {peer_cpu:6.2f} (server "
+            f"{t_srv / by_zoom[z] * 1000:5.2f}, db {t_db / by_zoom[z] * 1000:5.2f})  "
+            f"ratio {peer_cpu / ours_cpu:.2f}x"
         )
     ours_bytes = sum(len(b) for b in cold_bodies.values())
     tipg_bytes = sum(len(b) for b in tipg_bodies.values())

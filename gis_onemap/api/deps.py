@@ -12,15 +12,16 @@ of sending each to the thread pool (a measurable cost on small queries, see benc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from gis_onemap.auth.dbcontext import apply_principal
-from gis_onemap.auth.deps import PrincipalDep, get_principal
+from gis_onemap.auth.deps import PrincipalDep, current_principal
 from gis_onemap.auth.principal import Principal
 from gis_onemap.categories import Category, get_category
 from gis_onemap.db.engine import session_scope
@@ -33,15 +34,20 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
+async def get_session(request: Request, principal: PrincipalDep) -> AsyncIterator[Session]:
     """A read-only session per request (``BEGIN READ ONLY``), run as the caller (row-level
-    security, ``auth/dbcontext.py``); it is never committed."""
+    security, ``auth/dbcontext.py``); it is never committed.
+
+    ``async``: making the session does no I/O (the transaction begins with the handler's
+    first query, in the handler's thread), so only the closing ROLLBACK goes to the thread
+    pool; a sync generator costs a hop on the way in as well (bench/OVERHEAD.md).
+    """
     session = request.app.state.read_session_factory()
     try:
         apply_principal(session, principal, request.app.state.settings.region_read_scope)
         yield session
     finally:
-        session.close()  # rolls the read transaction back
+        await run_in_threadpool(session.close)  # rolls the read transaction back
 
 
 def get_write_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
@@ -63,7 +69,7 @@ async def get_category_dep(
 #: Who is asking: the :class:`~gis_onemap.auth.principal.Principal` (``.sees_personal_data``
 #: is false for anonymous callers). Kept under the old name for the routers.
 Viewer = Principal
-get_viewer = get_principal
+get_viewer = current_principal  # the same callable: FastAPI resolves it once per request
 
 
 async def json_body(request: Request) -> Any:

@@ -56,7 +56,13 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope)
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared is None and "transfer-encoding" not in headers:
+            # no body framing, so no body (HTTP/1.1, RFC 9112 §6.3): nothing to count, and
+            # no wrapped receive/send on every GET (bench/OVERHEAD.md)
+            await self.app(scope, receive, send)
+            return
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)
             return

@@ -25,6 +25,17 @@ class AuditFilter:
     limit: int = 100
 
 
+#: Columns PostgreSQL derives from others (generated): in the trigger's row images, not shown.
+DERIVED_COLUMNS = frozenset({"geom_3857"})
+
+
+def _image(image: Any) -> Any:
+    """A row image without the derived columns (the audit trigger stores whole rows)."""
+    if isinstance(image, dict):
+        return {k: v for k, v in image.items() if k not in DERIVED_COLUMNS}
+    return image
+
+
 def _row(r: Any) -> dict[str, Any]:
     return {
         "id": r.id,
@@ -33,8 +44,8 @@ def _row(r: Any) -> dict[str, Any]:
         "action": r.action,
         "collection": r.collection,
         "fid": r.fid,
-        "before": r.before,
-        "after": r.after,
+        "before": _image(r.before),
+        "after": _image(r.after),
         "reason": r.reason,
     }
 

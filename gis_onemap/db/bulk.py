@@ -188,7 +188,8 @@ def update_features(
     """
     if not changes:
         return 0
-    columns = [c.name for c in table.columns if c.name not in SERVER_SET]
+    # generated columns (geom_3857) are not settable
+    columns = [c.name for c in table.columns if c.name not in SERVER_SET and c.computed is None]
     rows = []
     for fid, values in changes:
         row = {f"v_{c}": values.get(c) for c in columns}

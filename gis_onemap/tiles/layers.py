@@ -100,6 +100,7 @@ def _layer_sql(collection_id: str) -> LayerSQL:
     table = category.id
     columns = "".join(f",\n           {column_sql(table, f)}" for f in category.tile_fields)
     has_areas = category.geometry_types != ("Point",)
+    # found with the GiST index of geom; encoded from geom_3857 (migration 0012)
     spatial = (
         f"ST_Intersects({table}.geom, bounds.geo)" if has_areas else f"{table}.geom && bounds.geo"
     )
@@ -115,7 +116,7 @@ def _layer_sql(collection_id: str) -> LayerSQL:
         spatial=spatial, max_features=str(MAX_TILE_FEATURES), **common
     )
     areas = "\n" + template("cluster_areas.sql").format(**common) if has_areas else ""
-    points_only = f" AND ST_GeometryType({table}.geom) = 'ST_Point'" if has_areas else ""
+    points_only = f" AND ST_GeometryType({table}.geom_3857) = 'ST_Point'" if has_areas else ""
     clustered = template("cluster.sql").format(
         cells=str(CELLS), points_only=points_only, areas=areas, **common
     )

@@ -81,12 +81,14 @@ class PooledSource:
         self.context = context
 
     def scalar(self, sql: str, params: dict[str, Any]) -> Any:
+        # binary results: a tile comes back as raw bytes, not hex text twice its size that
+        # PostgreSQL encodes and psycopg decodes again (~1 ms each side on a 160 KB tile)
         if self.context is None:
-            row = self.conn.execute(sql, params).fetchone()
+            row = self.conn.execute(sql, params, binary=True).fetchone()
         else:
             with self.conn.transaction():
                 self.conn.execute(CONTEXT_SQL, self.context.params)
-                row = self.conn.execute(sql, params).fetchone()
+                row = self.conn.execute(sql, params, binary=True).fetchone()
         return None if row is None else row[0]
 
     def versions(self) -> dict[str, int]:

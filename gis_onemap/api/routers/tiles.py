@@ -13,7 +13,7 @@ from gis_onemap.api.deps import CategoryDep, SessionDep
 from gis_onemap.api.links import base_url
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.auth.dbcontext import DbContext, check_region_codes
-from gis_onemap.auth.deps import get_principal
+from gis_onemap.auth.deps import current_principal
 from gis_onemap.categories import CATEGORIES, Category, get_category
 from gis_onemap.errors import InvalidInput
 from gis_onemap.limits import InputLimits
@@ -149,7 +149,7 @@ async def _read_scope(request: Request) -> DbContext | None:
     authorization = request.headers.get("authorization")
     if not request.app.state.settings.region_read_scope or not authorization:
         return None  # anonymous callers are never limited to regions
-    principal = await run_in_threadpool(get_principal, request, authorization)
+    principal = await current_principal(request, authorization)  # cached: no thread hop
     check_region_codes(principal.region_codes)
     context = DbContext.of(principal, read_scope=True)
     return context if context.scoped_reads else None

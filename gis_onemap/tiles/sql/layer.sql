@@ -2,6 +2,8 @@
 -- pygeoapi/tipg style: ST_AsMVTGeom -> CTE -> ST_AsMVT. Filled in by gis_onemap.tiles.layers:
 -- {table} {layer} {columns} {spatial} {where} {extent} {buffer} {max_features} are trusted
 -- identifiers and constants; values from clients only ever come as bound parameters.
+-- geom_3857 is the stored Web-Mercator copy of geom (migration 0012): no feature is
+-- transformed per tile; the GiST index of geom finds them (the envelope transformed once).
 -- NULL when the tile would hold more than {max_features} features (the caller then clusters
 -- it, so that no tile grows past ~500 KB however dense the data); the LIMIT keeps that cheap.
 WITH bounds AS (
@@ -9,7 +11,7 @@ WITH bounds AS (
            ST_Transform(ST_TileEnvelope(%(tile_z)s::int, %(tile_x)s::int, %(tile_y)s::int), 4326) AS geo
 ),
 features AS (
-    SELECT ST_AsMVTGeom(ST_Transform({table}.geom, 3857), bounds.merc, {extent}, {buffer}, true) AS geom,
+    SELECT ST_AsMVTGeom({table}.geom_3857, bounds.merc, {extent}, {buffer}, true) AS geom,
            {table}.id{columns}
     FROM {table}, bounds
     WHERE {spatial}{where}
