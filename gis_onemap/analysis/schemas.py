@@ -127,7 +127,8 @@ class IncidentCreate(PointInput, IncidentFacts):
 
 class IncidentPatch(IncidentFacts):
     """``PATCH /incidents/{id}`` (JSON merge patch): only the fields sent change; ``null``
-    clears one. The event type may be corrected within its category's types."""
+    clears one. The event type may be corrected within its category's types.
+    """
 
     event_category: EventCategory | None = None
     event_type: str | None = None

@@ -35,7 +35,8 @@ async def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
     """A read-only session per request (``BEGIN READ ONLY``), run as the caller (row-level
-    security, ``auth/dbcontext.py``); it is never committed."""
+    security, ``auth/dbcontext.py``); it is never committed.
+    """
     session = request.app.state.read_session_factory()
     try:
         apply_principal(session, principal, request.app.state.settings.region_read_scope)
@@ -48,7 +49,8 @@ def get_write_session(request: Request, principal: PrincipalDep) -> Iterator[Ses
     """A session for a write: committed as soon as the handler returned (this dependency has
     ``scope="function"``, so that happens before the response is sent), rolled back when
     the handler or the COMMIT fails (the COMMIT's error is mapped by ``db.engine.commit``).
-    It runs as the caller: row-level security and the audit log's actor."""
+    It runs as the caller: row-level security and the audit log's actor.
+    """
     with session_scope(request.app.state.session_factory) as session:
         apply_principal(session, principal, request.app.state.settings.region_read_scope)
         yield session
@@ -96,7 +98,8 @@ JsonBody = Annotated[Any, Depends(json_body)]
 
 def get_caller(settings: SettingsDep, viewer: ViewerDep) -> Caller:
     """The caller of a use case (``gis_onemap.usecases``): the app's settings and whether the
-    principal sees personal data."""
+    principal sees personal data.
+    """
     return Caller(settings, viewer.sees_personal_data)
 
 

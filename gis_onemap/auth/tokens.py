@@ -52,7 +52,8 @@ class TokenInfo:
 
 def known_region_codes() -> frozenset[str]:
     """The 6-digit administrative codes the project knows: the demo city and its districts
-    (the same list the map page and base map use)."""
+    (the same list the map page and base map use).
+    """
     from gis_onemap.web.basemap import districts
 
     return frozenset(d.code for d in districts() if d.code)

@@ -1,2 +1,3 @@
 """Offline bundles: one zip with a GeoPackage of every layer, a standalone HTML map, the printed
-map (PDF), a PMTiles archive and a spreadsheet with Chinese headers (``build.py``)."""
+map (PDF), a PMTiles archive and a spreadsheet with Chinese headers (``build.py``).
+"""

@@ -28,7 +28,7 @@ def bundle_command(
     incident: IncidentOpt = None,
     radius_m: RadiusOpt = None,
     layers: LayersOpt = None,
-    filter: FilterOpt = None,  # noqa: A002 - the option's name
+    filter: FilterOpt = None,
     title: Annotated[str | None, typer.Option(help="Title of the map")] = None,
     crs: CrsOpt = 4490,
     gbk_csv: Annotated[bool, typer.Option("--gbk-csv", help="Also GBK CSV files")] = False,

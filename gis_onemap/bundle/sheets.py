@@ -1,5 +1,6 @@
 """The resources of a bundle as a spreadsheet with Chinese headers (XLSX, one sheet per layer)
-and, for older Excel, GBK-encoded CSV files."""
+and, for older Excel, GBK-encoded CSV files.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def _sheet_name(title: str, used: set[str]) -> str:
 def table_of(layer: PrintLayer) -> pd.DataFrame:
     """The layer's attributes with Chinese headers (the category's field names in Chinese),
     plus the longitude/latitude of each feature (a point inside areas), in the layer's CRS;
-    text that a spreadsheet would run as a formula is neutralised."""
+    text that a spreadsheet would run as a formula is neutralised.
+    """
     gdf = layer.gdf
     headers = {"id": ID_HEADER}
     if layer.category is not None:
@@ -70,7 +72,8 @@ def write_xlsx(layers: Sequence[PrintLayer], path: Path) -> list[str]:
 
 def write_gbk_csv(layer: PrintLayer, path: Path) -> int:
     """The layer as a GBK CSV (Excel on Chinese Windows opens it without an import dialog);
-    characters GBK lacks become ``?``. Returns how many cells lost characters that way."""
+    characters GBK lacks become ``?``. Returns how many cells lost characters that way.
+    """
     df = table_of(layer)
     lost = 0
     for col in df.columns:

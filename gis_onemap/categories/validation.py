@@ -439,7 +439,7 @@ def checked_geometry(
     check_geometry_size(geometry, error, limits)  # before shapely builds it
     try:
         geom = shape(geometry)
-    except Exception:  # noqa: BLE001 - shapely raises many kinds for malformed coordinates
+    except Exception:
         raise error(f"'geometry' is not a valid GeoJSON {geometry['type']}") from None
     if geom.is_empty:
         raise error("the geometry is empty")

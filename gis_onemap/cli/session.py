@@ -1,6 +1,7 @@
 """The one database session helper for CLI commands: committed on success (or rolled back for
 a read-only command), rolled back and closed otherwise, its engine disposed (a CLI run is
-short; no pool kept). Every ``onemap`` command that talks to the database uses it."""
+short; no pool kept). Every ``onemap`` command that talks to the database uses it.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def cli_session(
 ) -> Iterator[Session]:
     """A session on the configured database; a :class:`OneMapError` is ``report``-ed and
     becomes a clean exit ``exit_code`` (no traceback). ``commit=False``: always rolled back
-    (analyses and exports only read)."""
+    (analyses and exports only read).
+    """
     from gis_onemap.db.engine import make_engine, make_session_factory
 
     engine = make_engine(settings or get_settings())

@@ -127,7 +127,8 @@ def _stage_if_rls(
 ) -> tuple[sql.Composed, sql.Composed] | None:
     """PostgreSQL refuses ``COPY FROM`` into a table under row-level security (the app role,
     gis_onemap/auth/dbcontext.py): then COPY into a temporary table and move the rows with
-    one ``INSERT ... SELECT``, which the region policies check. Returns (copy, insert)."""
+    one ``INSERT ... SELECT``, which the region policies check. Returns (copy, insert).
+    """
     if not conn.execute("SELECT row_security_active(%s)", (table.name,)).fetchone()[0]:  # type: ignore[index]
         return None
     cols = sql.SQL(", ").join(map(sql.Identifier, columns))

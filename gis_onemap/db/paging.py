@@ -95,8 +95,8 @@ def check_cursor_types(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
         except NotImplementedError:  # pragma: no cover - all sortable columns have one
             continue
         ok = (
-            isinstance(value, expected)
-            and not isinstance(value, bool)
+            (isinstance(value, expected)
+            and not isinstance(value, bool))
             or (expected is float and isinstance(value, int) and not isinstance(value, bool))
         )
         if expected is bool:

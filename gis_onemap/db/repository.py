@@ -219,7 +219,8 @@ class FeatureRepository:
         """The stored feature, its row locked (``FOR UPDATE``) until the transaction ends, so
         that concurrent writes to it run one after the other, each on the latest version;
         :class:`NotFound`, or :class:`PreconditionFailed` when ``if_match`` names another
-        version."""
+        version.
+        """
         try:
             row = self.session.execute(
                 select(self.feature_expr(True), self.table.c.updated_at)

@@ -2,7 +2,8 @@
 (the grid is anchored to the UTM zone, so neighbouring tiles draw the same cells), encoded
 by PostGIS ``ST_AsMVT`` (layer ``risk``; properties: class, colour, score, L, C, cell id and the
 main inputs: sources reaching it, their best level, people exposed, vulnerable targets, shelter
-capacity in reach — the full inputs are in the GeoJSON)."""
+capacity in reach — the full inputs are in the GeoJSON).
+"""
 
 from __future__ import annotations
 

@@ -95,7 +95,8 @@ def _select(
 
 def _row_columns(category: Category, spec: ExportSpec) -> list[Any]:
     """id, the fields, extra, updated_at (text) and the geometry as WKB. Lists and JSON come as
-    JSON text made by PostgreSQL (parsing and re-dumping them in Python would double the cost)."""
+    JSON text made by PostgreSQL (parsing and re-dumping them in Python would double the cost).
+    """
     t = table_for(category.id)
     columns: list[Any] = [t.c.id]
     for f in _fields(category, spec.include_personal):

@@ -124,7 +124,8 @@ def _typed_column(
 ) -> list[Any]:
     """Coerce and check one column. Each distinct cell value is validated once (pandas
     factorize), which keeps per-row Python light on large files; lists and objects (GeoJSON)
-    are checked one by one."""
+    are checked one by one.
+    """
     label = _label(column, f.name)
     fac = _factorize(values)
     if fac is None:
@@ -184,7 +185,8 @@ def validate_properties_columns(
     category: Category, source: SourceTable, headers: HeaderMap, prep: Prepared
 ) -> None:
     """Fill ``prep.typed`` and ``prep.extra`` with every row's typed properties, derived values
-    computed (for rows without errors)."""
+    computed (for rows without errors).
+    """
     n = source.n_rows
     missing = [
         f for f in category.all_fields if f.required and f.name not in headers.properties.values()
@@ -317,7 +319,8 @@ def prepare_geometries(
     category: Category, source: SourceTable, headers: HeaderMap, crs: CRSSpec, prep: Prepared
 ) -> None:
     """Fill ``prep.geometries`` with checked WGS84 geometries (same rules as
-    :func:`gis_onemap.categories.validation.validate_geometry`, vectorised)."""
+    :func:`gis_onemap.categories.validation.validate_geometry`, vectorised).
+    """
     geoms = _to_wgs84_array(_source_geometries(source, headers, prep), crs)
     present = ~pd.isna(geoms)
     type_ids = np.full(len(geoms), -1)

@@ -158,7 +158,8 @@ def events_by_ids(conn: Connection | Session, ids: list[int]) -> list[LiveEvent]
 @dataclass(frozen=True)
 class Replay:
     """What a reconnecting client missed: the events, or ``reload`` when they are gone
-    (older than the retention) or too many to replay."""
+    (older than the retention) or too many to replay.
+    """
 
     events: list[LiveEvent]
     reload: bool = False

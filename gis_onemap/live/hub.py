@@ -152,7 +152,7 @@ class LiveHub:
                 await self._listen()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a lost connection: log, wait, reopen
+            except Exception as exc:
                 self.listening.clear()
                 log.warning("live listener: %s; reconnecting in %.1f s", exc, backoff)
                 await asyncio.sleep(backoff)

@@ -77,7 +77,8 @@ def _time(value: Any) -> datetime | None:
 def check_batch(body: Any, max_batch: int) -> PositionBatch:
     """The batch ``{"crs": …, "positions": [{team_id, lon, lat, time, speed, heading}]}``
     checked and in WGS84; ``ValidationFailed`` listing every problem (``details``: index,
-    property, message), ``LimitExceeded`` (413) for a batch above ``max_batch``."""
+    property, message), ``LimitExceeded`` (413) for a batch above ``max_batch``.
+    """
     if not isinstance(body, dict) or not isinstance(body.get("positions"), list):
         raise ValidationFailed('send {"positions": [{"team_id", "lon", "lat", "time"}]}')
     items = body["positions"]
@@ -160,7 +161,8 @@ def _summary(problems: list[dict[str, Any]]) -> str:
 
 def check_teams(session: Session, principal: Principal, batch: PositionBatch) -> dict[int, Any]:
     """The batch's teams (id → row with name and region); ``ValidationFailed`` naming every
-    position whose team is unknown or outside the caller's regions."""
+    position whose team is unknown or outside the caller's regions.
+    """
     wanted = sorted(set(batch.team_ids))
     rows = session.execute(
         text("SELECT id, name, region_code FROM rescue_teams WHERE id = ANY(:ids)"),
@@ -209,7 +211,8 @@ def store(
     future_tolerance_s: float,
 ) -> StoreResult:
     """Write a checked batch (duplicates ignored), judge speeds, publish one ``positions``
-    event per region with each team's newest good point of the batch."""
+    event per region with each team's newest good point of the batch.
+    """
     teams = check_teams(session, principal, batch)
     inserted = session.execute(
         _INSERT,

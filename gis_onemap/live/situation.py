@@ -58,7 +58,7 @@ def _with_labels(feature: dict[str, Any]) -> dict[str, Any]:
     return feature
 
 
-def _observed_at(value: Any) -> datetime | None | str:
+def _observed_at(value: Any) -> datetime | str | None:
     """A parsed time, ``None``, or an error message."""
     if value is None:
         return None

@@ -174,7 +174,8 @@ function onemapContent(i) {
 
 class _Bind(MacroElement):
     """``layer.bindPopup``/``bindTooltip`` of entry ``index`` of the embedded contents: the
-    script holds only the method, an integer and fixed options, never user text."""
+    script holds only the method, an integer and fixed options, never user text.
+    """
 
     _template = Template(
         "{% macro script(this, kwargs) %}"

@@ -1,2 +1,3 @@
 """Shelter planning (issue 15): population, demand and capacity, capacitated coverage (LP),
-siting new shelters (pysal spopt on PuLP/CBC) and evacuation assignment."""
+siting new shelters (pysal spopt on PuLP/CBC) and evacuation assignment.
+"""

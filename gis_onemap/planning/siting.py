@@ -57,7 +57,7 @@ def sparse_mclp(
     predefined: np.ndarray | None, site_costs: np.ndarray | None = None,
     budget: float | None = None,
 ) -> MCLP:  # fmt: skip
-    """spopt's MCLP, its coverage constraints written sparsely.
+    """Spopt's MCLP, its coverage constraints written sparsely.
 
     ``MCLP.from_cost_matrix`` writes every (demand, site) product, zeros included, as PuLP
     expressions: 5 million of them at 10,000 × 500, minutes of pure Python. This builds the same

@@ -196,7 +196,8 @@ def candidate_sites(
 ) -> Sites:
     """Candidates from ``{collection, filter}`` or a GeoJSON FeatureCollection of points or
     areas (their point on surface); capacity from a ``capacity`` property (or the shelter rule)
-    or ``default_capacity``."""
+    or ``default_capacity``.
+    """
     from gis_onemap.db.tables import table_for
     from gis_onemap.query.items import filter_clause
 

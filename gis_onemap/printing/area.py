@@ -1,5 +1,6 @@
 """What area a print or bundle covers: a WGS84 bbox, a region (``regions`` table) or an incident
-with a radius; exactly one of them."""
+with a radius; exactly one of them.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def resolve_area(
     radius_m: float | None = None,
 ) -> PrintArea:
     """The area named by exactly one of ``bbox`` (``minlon,minlat,maxlon,maxlat``),
-    ``region_code`` (a code of the ``regions`` table) or ``incident_id`` (with ``radius_m``)."""
+    ``region_code`` (a code of the ``regions`` table) or ``incident_id`` (with ``radius_m``).
+    """
     given = [bbox is not None, region_code is not None, incident_id is not None]
     if sum(given) != 1:
         raise InvalidInput("give exactly one area: bbox, region_code or incident")

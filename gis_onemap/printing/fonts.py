@@ -40,7 +40,8 @@ class FontMissing(OneMapError):
 
 def find_cjk_font(configured: Path | None = None) -> Path:
     """The font file to print with: ``configured`` when given, else the first installed
-    candidate; :class:`FontMissing` when there is none."""
+    candidate; :class:`FontMissing` when there is none.
+    """
     options = [configured] if configured is not None else list(CANDIDATES)
     for path in options:
         if path.is_file():

@@ -62,7 +62,8 @@ class LayerRequest:
 @dataclass
 class PrintContext:
     """What a provider may use: the session (the caller's access rules applied), the area,
-    the input limits (filters) and the most features a layer may hold."""
+    the input limits (filters) and the most features a layer may hold.
+    """
 
     session: Session
     area: PrintArea
@@ -159,7 +160,8 @@ def _category_provider(category: Category) -> Provider:
 
 def surroundings_layers(ctx: PrintContext, request: LayerRequest) -> list[PrintLayer]:
     """The incident's surroundings: each category's usable features within the radius (the
-    same selection as ``GET /incidents/{id}/surroundings``), one layer per category."""
+    same selection as ``GET /incidents/{id}/surroundings``), one layer per category.
+    """
     incident, radius = ctx.area.incident, ctx.area.radius_m
     if incident is None or radius is None:
         raise InvalidInput("the surroundings layer needs an incident area (incident=ID)")

@@ -102,7 +102,8 @@ class ReportService:
 
     def refresh(self, incident_id: int) -> None:
         """Recompute the incident's open obligations (after a create or a change of its times,
-        event or severity); obligations already fulfilled are kept."""
+        event or severity); obligations already fulfilled are kept.
+        """
         inc = self._incident(incident_id)
         o = REPORT_OBLIGATIONS
         self.session.execute(

@@ -126,7 +126,8 @@ def polygons(
     x: np.ndarray, y: np.ndarray, t: np.ndarray, bands_s: Sequence[float], cell_m: float
 ) -> list[shapely.Geometry | None]:
     """One (Multi)Polygon per band: the cells holding a sample reached in time, grown by one
-    cell, outlined by contourpy (``None`` for a band nothing reaches)."""
+    cell, outlined by contourpy (``None`` for a band nothing reaches).
+    """
     ok = np.isfinite(t)
     x, y, t = x[ok], y[ok], t[ok]
     if not len(t):

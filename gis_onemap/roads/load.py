@@ -114,7 +114,8 @@ def _tag(tags: Any, key: str) -> Any:
 
 def _endpoint_keys(geoms: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Node keys of each line's two ends: ends within about ``snap_m`` share a key (a grid of
-    ``snap_m`` metres in latitude; longitude cells shrink with cos(lat), so they stay square)."""
+    ``snap_m`` metres in latitude; longitude cells shrink with cos(lat), so they stay square).
+    """
     starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
     ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
     cell = max(snap_m, 0.01) / 111_320.0
@@ -182,7 +183,7 @@ def _with_osm_ferries(osm: Any, roads: RoadFrame) -> RoadFrame:
             custom_filter={"route": ["ferry"]}, filter_type="keep", keep_nodes=False,
             keep_relations=False,
         )  # fmt: skip
-    except Exception:  # noqa: BLE001 - pyrosm raises bare errors on extracts without ferries
+    except Exception:
         ferries = None
     if ferries is None or len(ferries) == 0:
         return roads
@@ -262,7 +263,7 @@ def read_layer(
         kwargs["encoding"] = encoding
     try:
         gdf = gpd.read_file(path, engine="pyogrio", **kwargs)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; the message is safe
+    except Exception as exc:
         raise InvalidInput(f"cannot read '{path.name}' as a road layer") from exc
     if len(gdf) == 0 or gdf.geometry.isna().all():
         raise InvalidInput(f"'{path.name}' has no roads")

@@ -94,7 +94,8 @@ class Network:
         self, start: int, within_s: float, open_edges: np.ndarray, towards: bool
     ) -> np.ndarray:
         """Seconds from vertex ``start`` to every vertex (``towards``: from every vertex to it),
-        ``inf`` beyond ``within_s``, over the open edges."""
+        ``inf`` beyond ``within_s``, over the open edges.
+        """
         graph = self._graph(towards) if open_edges.all() else self._build(towards, open_edges)
         at = self.vertex_index(start)
         dist = np.asarray(dijkstra(graph, directed=True, indices=at, limit=within_s))

@@ -45,7 +45,8 @@ def annotate_by_time(
     avoid: Avoid = Avoid(),
 ) -> Snap:
     """Add ``eta_s``, ``route_length_m``, ``snap_distance_m``, ``reachable`` (and ``fallback``)
-    to each feature's properties, in place; returns the origin's snap."""
+    to each feature's properties, in place; returns the origin's snap.
+    """
     start = service.snap(origin)
     # a feature without a geometry cannot be placed on the network: it falls back
     points = [point_of(f) if f.get("geometry") else None for f in features]

@@ -142,7 +142,8 @@ _HEX = re.compile(r"[0-9A-Fa-f]+")
 
 def set_avoid_areas(session: Session, wkb_hex: Sequence[str]) -> None:
     """Areas (WGS84 polygons, hex WKB) whose roads the routes of this request must not use
-    (read by :func:`edges_where` with ``avoid_areas=True``); ``session`` is kept for callers."""
+    (read by :func:`edges_where` with ``avoid_areas=True``); ``session`` is kept for callers.
+    """
     areas = tuple(wkb_hex)
     if not all(_HEX.fullmatch(w) for w in areas):  # they are inlined into the edges SQL
         raise ValueError("avoid areas must be hex WKB")
@@ -291,7 +292,8 @@ def costs_to(
     avoid_areas: bool = False,
 ) -> dict[int, float]:
     """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``):
-    :func:`costs_from` on the reversed graph, ``around`` being the target's position."""
+    :func:`costs_from` on the reversed graph, ``around`` being the target's position.
+    """
     return costs_from(
         session,
         target,

@@ -127,7 +127,8 @@ class RoadService:
     ) -> tuple[Avoid, HazardAvoidance | None]:
         """What this request's routes avoid. ``hazard_zones`` closes the zones near
         ``incident`` (or, without one, near the first of ``ends``) for this transaction, except
-        a zone holding one of ``ends`` (see :mod:`gis_onemap.roads.hazards`)."""
+        a zone holding one of ``ends`` (see :mod:`gis_onemap.roads.hazards`).
+        """
         hazards = None
         if "hazard_zones" in names:
             around = incident or (ends[0] if ends else None)
@@ -266,7 +267,8 @@ class RoadService:
         avoid: Avoid = Avoid(),
     ) -> dict[str, Any]:
         """The ``k`` features that reach ``origin`` first (``to_origin``) or that can be reached
-        from it first, over ``categories``: a FeatureCollection ordered by ETA."""
+        from it first, over ``categories``: a FeatureCollection ordered by ETA.
+        """
         start = self.snap(origin)
         vmax = routing.max_speed_mps(self.session)
         chosen = filters.categories(categories)

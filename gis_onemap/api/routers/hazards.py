@@ -1,5 +1,6 @@
 """``/analysis/release-zones`` (chemical release zones, optionally closing roads) and
-``/analysis/risk-map`` (the four-colour risk map as GeoJSON and as MVT tiles)."""
+``/analysis/risk-map`` (the four-colour risk map as GeoJSON and as MVT tiles).
+"""
 
 from __future__ import annotations
 

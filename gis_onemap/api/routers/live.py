@@ -81,7 +81,8 @@ def _prepare(
     request: Request, principal: Principal, incident: int | None, after: int | None
 ) -> tuple[Replay | None, int]:
     """Check the incident, replay what was missed, read the newest id (one short transaction
-    on a pooled connection, in a worker thread)."""
+    on a pooled connection, in a worker thread).
+    """
     settings = request.app.state.settings
     with request.app.state.engine.connect() as conn:
         if incident is not None:
@@ -108,7 +109,8 @@ async def open_stream(
     last_event_id_h: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> AsyncIterator[Stream]:
     """Subscribe, then replay (errors here are ordinary 4xx responses, before any streaming);
-    unsubscribed when the response has ended."""
+    unsubscribed when the response has ended.
+    """
     after = parse_last_event_id(last_event_id_h, last_event_id_q)
     hub = hub_of(request)
     sub = hub.subscribe(principal, incident)

@@ -1,6 +1,7 @@
 """``/roads`` and the travel-time analyses: routes, service areas, nearest by time, closures,
 evacuation routes. Parsing only: the work is in :class:`gis_onemap.roads.service.RoadService`
-and :class:`gis_onemap.roads.closures.ClosureRepository`."""
+and :class:`gis_onemap.roads.closures.ClosureRepository`.
+"""
 
 from __future__ import annotations
 
@@ -209,7 +210,8 @@ def nearest_by_time_query(
     k: int,
 ) -> GeoJSONResponse:
     """``/analysis/nearest?by=time``: ``direction``, ``avoid`` and ``incident`` read from the
-    query as on ``/analysis/nearest-by-time``."""
+    query as on ``/analysis/nearest-by-time``.
+    """
     q = request.query_params
     if q.get("max_distance_m") is not None:
         raise InvalidInput("max_distance_m does not apply with by=time (travel time ranks)")
@@ -237,7 +239,8 @@ def surroundings_by_time(
 ) -> dict[str, Any]:
     """A surroundings result ranked by ETA (``by=time``): ``direction`` (default ``to``: from
     each resource to the point) and ``avoid`` read from the query; ``incident`` is where
-    ``avoid=hazard_zones`` looks for zones (default: the point itself)."""
+    ``avoid=hazard_zones`` looks for zones (default: the point itself).
+    """
     direction = query.get("direction", "to")
     if direction not in ("to", "from"):
         raise InvalidInput("direction must be 'to' (towards the point) or 'from'")

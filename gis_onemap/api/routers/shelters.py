@@ -1,5 +1,6 @@
 """``/analysis/shelters``: coverage with capacity, siting new shelters, evacuation assignment
-(issue 15; the work is in :mod:`gis_onemap.planning`)."""
+(issue 15; the work is in :mod:`gis_onemap.planning`).
+"""
 
 from __future__ import annotations
 

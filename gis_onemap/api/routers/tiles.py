@@ -120,7 +120,8 @@ async def _answer(
     png: bool = False,
 ) -> Response:
     """Cache hits are answered on the event loop after a (shared) version query; misses are
-    rendered in a worker thread on the tiles' connection pool, with one query."""
+    rendered in a worker thread on the tiles' connection pool, with one query.
+    """
     service = get_tile_service(request)
     headers = request.headers
     options: dict[str, Any] = {
@@ -145,7 +146,8 @@ async def _answer(
 
 async def _read_scope(request: Request) -> DbContext | None:
     """The caller's region context when read scope limits what its tiles show, else ``None``
-    (tile handlers read the token themselves: no per-request work when read scope is off)."""
+    (tile handlers read the token themselves: no per-request work when read scope is off).
+    """
     authorization = request.headers.get("authorization")
     if not request.app.state.settings.region_read_scope or not authorization:
         return None  # anonymous callers are never limited to regions
