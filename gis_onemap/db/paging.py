@@ -94,10 +94,8 @@ def check_cursor_types(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
             expected = key.column.type.python_type
         except NotImplementedError:  # pragma: no cover - all sortable columns have one
             continue
-        ok = (
-            (isinstance(value, expected)
-            and not isinstance(value, bool))
-            or (expected is float and isinstance(value, int) and not isinstance(value, bool))
+        ok = (isinstance(value, expected) and not isinstance(value, bool)) or (
+            expected is float and isinstance(value, int) and not isinstance(value, bool)
         )
         if expected is bool:
             ok = isinstance(value, bool)
