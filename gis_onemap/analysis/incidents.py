@@ -1,5 +1,7 @@
-"""Incident repository: store reported incidents (server time), update them as they evolve
-(``PATCH``: row locked, ``If-Match`` checked, severity re-derived) and read them as GeoJSON.
+"""Incident repository.
+
+Store reported incidents (server time), update them as they evolve (``PATCH``: row locked,
+``If-Match`` checked, severity re-derived) and read them as GeoJSON.
 """
 
 from __future__ import annotations
@@ -85,8 +87,9 @@ class IncidentRepository:
 
     def create(self, body: IncidentCreate, rules: IncidentRules | None = None) -> int:
         """Store an incident (its point converted to WGS84); returns the new id.
-        :class:`ValidationFailed` lists every problem of its facts; nothing is written.
-        ``rules``: the grading table and clock tolerance (default: the shipped ones).
+
+        :class:`ValidationFailed` lists every problem of its facts; nothing is written. ``rules``:
+        the grading table and clock tolerance (default: the shipped ones).
         """
         rules = rules or IncidentRules.default()
         origin = origin_from(body.lon, body.lat, body.crs)

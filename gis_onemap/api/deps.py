@@ -46,10 +46,12 @@ def get_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
 
 
 def get_write_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
-    """A session for a write: committed as soon as the handler returned (this dependency has
-    ``scope="function"``, so that happens before the response is sent), rolled back when
-    the handler or the COMMIT fails (the COMMIT's error is mapped by ``db.engine.commit``).
-    It runs as the caller: row-level security and the audit log's actor.
+    """A session for a write.
+
+    Committed as soon as the handler returned (this dependency has ``scope="function"``, so that
+    happens before the response is sent), rolled back when the handler or the COMMIT fails (the
+    COMMIT's error is mapped by ``db.engine.commit``). It runs as the caller: row-level security and
+    the audit log's actor.
     """
     with session_scope(request.app.state.session_factory) as session:
         apply_principal(session, principal, request.app.state.settings.region_read_scope)
@@ -97,8 +99,9 @@ JsonBody = Annotated[Any, Depends(json_body)]
 
 
 def get_caller(settings: SettingsDep, viewer: ViewerDep) -> Caller:
-    """The caller of a use case (``gis_onemap.usecases``): the app's settings and whether the
-    principal sees personal data.
+    """The caller of a use case (``gis_onemap.usecases``).
+
+    The app's settings and whether the principal sees personal data.
     """
     return Caller(settings, viewer.sees_personal_data)
 

@@ -61,8 +61,9 @@ def audit_page(session: Session, f: AuditFilter) -> tuple[list[dict[str, Any]], 
 
 
 def history(session: Session, collection: str, fid: int) -> list[dict[str, Any]]:
-    """Every change of one feature, oldest first: its own rows, and the import that made it
-    (an import is one summary row listing the new ids).
+    """Every change of one feature, oldest first.
+
+    Its own rows, and the import that made it (an import is one summary row listing the new ids).
     """
     a = AUDIT_LOG
     stmt = (

@@ -117,8 +117,9 @@ def _expected_counts(path: Path) -> dict[str, int] | None:
 
 
 def restore(url: str, path: Path) -> dict[str, int]:
-    """Restore ``path`` into the database of ``url`` (created if missing), in one transaction;
-    returns the row counts, checked against the side-car when there is one.
+    """Restore ``path`` into the database of ``url`` (created if missing), in one transaction.
+
+    Returns the row counts, checked against the side-car when there is one.
     """
     target = make_url(url)
     admin = create_engine(

@@ -1,5 +1,6 @@
-"""``onemap backup --out FILE`` and ``onemap restore FILE`` (maintenance: run as the database
-owner, outside row-level security).
+"""``onemap backup --out FILE`` and ``onemap restore FILE`` (maintenance.
+
+Run as the database owner, outside row-level security).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def backup_command(
 def restore_command(
     file: Path = typer.Argument(..., help="A backup made by 'onemap backup'."),
 ) -> None:
-    """Restore a backup (the database is created if missing; one transaction), then check the
-    row counts against the backup's side-car.
+    """Restore a backup (the database is created if missing.
+
+    One transaction), then check the row counts against the backup's side-car.
     """
     from gis_onemap.auth.backup import BackupError, restore
 

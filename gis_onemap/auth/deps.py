@@ -169,8 +169,10 @@ def is_open_path(path: str) -> bool:
 
 
 async def require_read(request: Request, principal: PrincipalDep) -> Principal:
-    """App-wide: with ``anonymous_read=false`` every route but the open ones needs a token
-    (``async``: no I/O of its own, so no hop to the thread pool).
+    """App-wide.
+
+    With ``anonymous_read=false`` every route but the open ones needs a token (``async``: no I/O of
+    its own, so no hop to the thread pool).
     """
     if (
         principal.role == Role.anonymous

@@ -71,8 +71,9 @@ def write_xlsx(layers: Sequence[PrintLayer], path: Path) -> list[str]:
 
 
 def write_gbk_csv(layer: PrintLayer, path: Path) -> int:
-    """The layer as a GBK CSV (Excel on Chinese Windows opens it without an import dialog);
-    characters GBK lacks become ``?``. Returns how many cells lost characters that way.
+    """The layer as a GBK CSV (Excel on Chinese Windows opens it without an import dialog).
+
+    Characters GBK lacks become ``?``. Returns how many cells lost characters that way.
     """
     df = table_of(layer)
     lost = 0

@@ -1,5 +1,7 @@
-"""Derived values: GB 18218-2018 S/R/level; shelter capacity (GB 50413-2007), shelter checks
-(GB 21734-2008 §5.4); supply class (GB/T 38565-2020).
+"""Derived values.
+
+GB 18218-2018 S/R/level; shelter capacity (GB 50413-2007), shelter checks (GB 21734-2008 §5.4);
+supply class (GB/T 38565-2020).
 
 GB 18218 tables and lookups live in :mod:`gis_onemap.standards.gb18218`; other numbers come
 from ../shared/DOMAIN.md ("Categories and the numbers behind them").

@@ -56,7 +56,8 @@ def sqlstate(exc: BaseException) -> str | None:
 
 
 def database_error(exc: DBAPIError) -> OneMapError | None:
-    """The user-safe domain error for a database error that a client can cause or retry;
+    """The user-safe domain error for a database error that a client can cause or retry.
+
     ``None`` for the others (they become a 500 with a generic text).
     """
     state = sqlstate(exc) or ""

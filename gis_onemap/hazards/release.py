@@ -1,5 +1,7 @@
-"""Release zones: an initial isolation circle and a downwind protective-action zone, plus the
-fireball and overpressure circles of a flammable release, each with what lies inside.
+"""Release zones.
+
+An initial isolation circle and a downwind protective-action zone, plus the fireball and
+overpressure circles of a flammable release, each with what lies inside.
 
 Geometry is geodesic (``pyproj.Geod`` on WGS84): the isolation circle comes from
 :func:`gis_onemap.analysis.buffers.geodesic_disc`; the protective-action zone is ERG's square
@@ -106,8 +108,10 @@ class ReleaseOptions:
 
 
 def downwind_square(lon: float, lat: float, azimuth: float, length_m: float) -> shapely.Polygon:
-    """ERG's protective-action square: ``length_m`` downwind along ``azimuth`` and as wide,
-    the release point in the middle of the upwind side; geodesic edges.
+    """ERG's protective-action square.
+
+    ``length_m`` downwind along ``azimuth`` and as wide, the release point in the middle of the
+    upwind side; geodesic edges.
 
     >>> sq = downwind_square(110.0, 21.0, 90.0, 1000.0)
     >>> sq.bounds[0] == 110.0 or round(sq.centroid.x, 4) > 110.0

@@ -38,9 +38,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP);
-    numbers and other text unchanged. Only for CSV (and XLSX) exports: GeoJSON and GeoPackage
-    keep the data as it is.
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP).
+
+    Numbers and other text unchanged. Only for CSV (and XLSX) exports: GeoJSON and GeoPackage keep
+    the data as it is.
 
     >>> neutralise_cell("=1+2"), neutralise_cell("-3"), neutralise_cell("@SUM(A1)")
     ("'=1+2", "'-3", "'@SUM(A1)")
@@ -94,8 +95,10 @@ def _select(
 
 
 def _row_columns(category: Category, spec: ExportSpec) -> list[Any]:
-    """id, the fields, extra, updated_at (text) and the geometry as WKB. Lists and JSON come as
-    JSON text made by PostgreSQL (parsing and re-dumping them in Python would double the cost).
+    """id, the fields, extra, updated_at (text) and the geometry as WKB.
+
+    Lists and JSON come as JSON text made by PostgreSQL (parsing and re-dumping them in Python would
+    double the cost).
     """
     t = table_for(category.id)
     columns: list[Any] = [t.c.id]

@@ -205,8 +205,10 @@ def _from_frame(df: pd.DataFrame, encoding: str | None) -> SourceTable:
 
 # ---- GeoJSON -------------------------------------------------------------------------------
 def read_geojson(path: Path) -> SourceTable:
-    """A GeoJSON FeatureCollection (or a single Feature). Read with orjson, not GDAL: GDAL
-    flattens list and object properties (``specialties``, ``substances``) into strings.
+    """A GeoJSON FeatureCollection (or a single Feature).
+
+    Read with orjson, not GDAL: GDAL flattens list and object properties (``specialties``,
+    ``substances``) into strings.
     """
     data = path.read_bytes()
     if not data.strip():

@@ -122,9 +122,10 @@ def _label(column: str, prop: str) -> str:
 def _typed_column(
     category: Category, f: Field, column: str, values: list[Any], prep: Prepared, failed: set[int]
 ) -> list[Any]:
-    """Coerce and check one column. Each distinct cell value is validated once (pandas
-    factorize), which keeps per-row Python light on large files; lists and objects (GeoJSON)
-    are checked one by one.
+    """Coerce and check one column.
+
+    Each distinct cell value is validated once (pandas factorize), which keeps per-row Python light
+    on large files; lists and objects (GeoJSON) are checked one by one.
     """
     label = _label(column, f.name)
     fac = _factorize(values)

@@ -1,6 +1,8 @@
-"""One listener per app process: a psycopg async connection ``LISTEN``s on the event channel
-(:data:`gis_onemap.live.events.CHANNEL`), reads each notified event and fans it out to the
-SSE clients' bounded queues.
+"""One listener per app process.
+
+a psycopg async connection ``LISTEN``s on the event channel
+(:data:`gis_onemap.live.events.CHANNEL`), reads each notified event and fans it out to the SSE
+clients' bounded queues.
 
 NOTIFY is delivered only after COMMIT, so every app process (any number behind a balancer)
 sees the same committed events, in commit order (``events.publish``). A slow client whose
@@ -43,8 +45,9 @@ _PURGE_EVERY_S = 600.0
 
 
 def libpq_conninfo(sqlalchemy_url: str) -> str:
-    """A libpq URI for a SQLAlchemy URL (``postgresql+psycopg://…`` → ``postgresql://…``;
-    libpq decodes the escaped socket folder).
+    """A libpq URI for a SQLAlchemy URL (``postgresql+psycopg://…`` → ``postgresql://…``.
+
+    Libpq decodes the escaped socket folder).
 
     >>> libpq_conninfo("postgresql+psycopg://postgres@/db?host=/run&port=55432")
     'postgresql://postgres@/db?host=%2Frun&port=55432'

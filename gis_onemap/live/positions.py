@@ -1,5 +1,6 @@
-"""Team positions from field devices (issue 17): batched, any supported CRS (GCJ-02 too),
-tolerant of late, out-of-order and duplicate points.
+"""Team positions from field devices (issue 17).
+
+batched, any supported CRS (GCJ-02 too), tolerant of late, out-of-order and duplicate points.
 
 A batch is checked as a whole first: every problem of every point is listed in one 422 and
 nothing is written (a device resends the corrected batch; nothing half-written). A valid
@@ -75,9 +76,11 @@ def _time(value: Any) -> datetime | None:
 
 
 def check_batch(body: Any, max_batch: int) -> PositionBatch:
-    """The batch ``{"crs": …, "positions": [{team_id, lon, lat, time, speed, heading}]}``
-    checked and in WGS84; ``ValidationFailed`` listing every problem (``details``: index,
-    property, message), ``LimitExceeded`` (413) for a batch above ``max_batch``.
+    """The batch ``{"crs".
+
+    …, "positions": [{team_id, lon, lat, time, speed, heading}]}`` checked and in WGS84;
+    ``ValidationFailed`` listing every problem (``details``: index, property, message),
+    ``LimitExceeded`` (413) for a batch above ``max_batch``.
     """
     if not isinstance(body, dict) or not isinstance(body.get("positions"), list):
         raise ValidationFailed('send {"positions": [{"team_id", "lon", "lat", "time"}]}')
@@ -160,8 +163,10 @@ def _summary(problems: list[dict[str, Any]]) -> str:
 
 
 def check_teams(session: Session, principal: Principal, batch: PositionBatch) -> dict[int, Any]:
-    """The batch's teams (id → row with name and region); ``ValidationFailed`` naming every
-    position whose team is unknown or outside the caller's regions.
+    """The batch's teams (id → row with name and region).
+
+    ``ValidationFailed`` naming every position whose team is unknown or outside the caller's
+    regions.
     """
     wanted = sorted(set(batch.team_ids))
     rows = session.execute(

@@ -1,6 +1,8 @@
-"""The shared situation layer (态势标绘): annotations of one incident — a point, line or
-polygon with a symbol from the shipped set (``symbols.py``), a label, the time it was observed
-and its author (the caller's name) — as OGC API Features items with Part 4 writes.
+"""The shared situation layer (态势标绘).
+
+Annotations of one incident — a point, line or polygon with a symbol from the shipped set
+(``symbols.py``), a label, the time it was observed and its author (the caller's name) — as OGC API
+Features items with Part 4 writes.
 
 Writes lock the row (``SELECT … FOR UPDATE``), check ``If-Match`` against its ETag (id +
 ``updated_at``, as for the category items), and publish a ``situation.created`` /

@@ -369,10 +369,11 @@ def script_hashes(html: str) -> list[str]:
 
 
 def product_csp(html: str, img_origins: Iterable[str] = ()) -> str:
-    """The Content-Security-Policy of a standalone product: only its own inline scripts run
-    (by hash: an injected script has no hash), nothing is fetched but ``data:`` images and
-    fonts (plus the origins of tile layers kept on purpose); inline styles are allowed, since
-    Leaflet and the products' panels style elements inline.
+    """The Content-Security-Policy of a standalone product.
+
+    Only its own inline scripts run (by hash: an injected script has no hash), nothing is fetched
+    but ``data:`` images and fonts (plus the origins of tile layers kept on purpose); inline styles
+    are allowed, since Leaflet and the products' panels style elements inline.
     """
     scripts = " ".join(script_hashes(html)) or "'none'"
     imgs = " ".join(["data:", *sorted(set(img_origins))])

@@ -1,5 +1,7 @@
-"""Shelter coverage and evacuation assignment: demand from the population layer, supply from
-the shelters, assignment by the LP of :mod:`gis_onemap.planning.assign`.
+"""Shelter coverage and evacuation assignment.
+
+Demand from the population layer, supply from the shelters, assignment by the LP of
+:mod:`gis_onemap.planning.assign`.
 """
 
 from __future__ import annotations
@@ -67,8 +69,9 @@ def zones_of(geoms: list[dict[str, Any]] | None) -> BaseGeometry | None:
 
 
 def demand_of(cells: Cells, share: float | None, settings: Settings) -> np.ndarray:
-    """People needing a shelter per cell: population × share (by district type unless given),
-    whole people (rounded).
+    """People needing a shelter per cell.
+
+    Population × share (by district type unless given), whole people (rounded).
     """
     if share is not None:
         shares = np.full(len(cells), share)
@@ -296,8 +299,10 @@ def incident_zone(session: Session, incident_id: int, radius_m: float) -> BaseGe
 
 
 def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict[str, Any]:
-    """``POST /analysis/shelters/evacuate``: people of the cells inside the zone → shelters
-    outside it with room (same LP), and what room is left.
+    """``POST /analysis/shelters/evacuate``.
+
+    People of the cells inside the zone → shelters outside it with room (same LP), and what room is
+    left.
     """
     if req.zone is not None:
         zone = parse_geometry(req.zone)

@@ -1,5 +1,7 @@
-"""Siting new shelters: pysal ``spopt`` models (MCLP, p-median, LSCP and their capacitated
-variants) solved by PuLP's bundled CBC, with the solver's status, objective, bound and gap.
+"""Siting new shelters.
+
+Pysal ``spopt`` models (MCLP, p-median, LSCP and their capacitated variants) solved by PuLP's
+bundled CBC, with the solver's status, objective, bound and gap.
 
 Existing usable shelters enter as predefined sites (they are already there); candidates near a
 major hazard source (GB 50413 §8.2.7 clearance) or inside a hazard zone are never offered to

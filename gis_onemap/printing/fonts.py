@@ -39,8 +39,10 @@ class FontMissing(OneMapError):
 
 
 def find_cjk_font(configured: Path | None = None) -> Path:
-    """The font file to print with: ``configured`` when given, else the first installed
-    candidate; :class:`FontMissing` when there is none.
+    """The font file to print with.
+
+    ``configured`` when given, else the first installed candidate; :class:`FontMissing` when there
+    is none.
     """
     options = [configured] if configured is not None else list(CANDIDATES)
     for path in options:
@@ -64,8 +66,9 @@ def font_cmap(path: Path) -> frozenset[int]:
 
 
 def missing_glyphs(text: str, path: Path) -> list[str]:
-    """Characters of ``text`` the font has no glyph for (each once, in order); whitespace and
-    control characters need none.
+    """Characters of ``text`` the font has no glyph for (each once, in order).
+
+    Whitespace and control characters need none.
 
     >>> missing_glyphs("湛江 Zhanjiang 1:25,000", find_cjk_font())
     []
@@ -90,8 +93,10 @@ _CORE_LOCK = threading.Lock()
 
 @cache
 def core_characters() -> frozenset[str]:
-    """GB 2312 (6,763 hanzi and 682 symbols: the characters of everyday Chinese names) plus
-    Latin, Latin-1, Latin Extended-A/B, general punctuation, CJK symbols and full-width forms.
+    """GB 2312 (6,763 hanzi and 682 symbols.
+
+    The characters of everyday Chinese names) plus Latin, Latin-1, Latin Extended-A/B, general
+    punctuation, CJK symbols and full-width forms.
 
     >>> chars = core_characters()
     >>> len(chars) > 7000, "湛" in chars, "°" in chars, "𓀀" in chars

@@ -1,6 +1,8 @@
-"""``onemap roads load|info|route|service-area|closures``: the road network from the command line
-(thin adapters over :mod:`gis_onemap.roads.load`, :class:`gis_onemap.roads.service.RoadService`
-and :class:`gis_onemap.roads.closures.ClosureRepository`).
+"""``onemap roads load|info|route|service-area|closures``.
+
+The road network from the command line (thin adapters over :mod:`gis_onemap.roads.load`,
+:class:`gis_onemap.roads.service.RoadService` and
+:class:`gis_onemap.roads.closures.ClosureRepository`).
 """
 
 from __future__ import annotations

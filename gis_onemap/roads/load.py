@@ -113,8 +113,10 @@ def _tag(tags: Any, key: str) -> Any:
 
 
 def _endpoint_keys(geoms: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Node keys of each line's two ends: ends within about ``snap_m`` share a key (a grid of
-    ``snap_m`` metres in latitude; longitude cells shrink with cos(lat), so they stay square).
+    """Node keys of each line's two ends.
+
+    Ends within about ``snap_m`` share a key (a grid of ``snap_m`` metres in latitude; longitude
+    cells shrink with cos(lat), so they stay square).
     """
     starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
     ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
@@ -372,9 +374,10 @@ def _hex_ewkb_points(xy: np.ndarray) -> list[str]:
 def geodesic_lengths(
     geoms: np.ndarray, coords: np.ndarray | None = None, index: np.ndarray | None = None
 ) -> np.ndarray:
-    """Geodesic length (m, WGS84 spheroid: what ``ST_Length(geography)`` gives) of each
-    LineString, vectorised — computed here rather than in SQL, which halved the load time of
-    200,000 edges (bench/roads.py).
+    """Geodesic length (m, WGS84 spheroid.
+
+    What ``ST_Length(geography)`` gives) of each LineString, vectorised — computed here rather than
+    in SQL, which halved the load time of 200,000 edges (bench/roads.py).
 
     >>> line = shapely.LineString([(110, 21), (110, 21.001), (110.001, 21.001)])
     >>> round(float(geodesic_lengths(np.array([line, line]))[1]), 3)

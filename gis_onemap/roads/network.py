@@ -93,8 +93,9 @@ class Network:
     def times(
         self, start: int, within_s: float, open_edges: np.ndarray, towards: bool
     ) -> np.ndarray:
-        """Seconds from vertex ``start`` to every vertex (``towards``: from every vertex to it),
-        ``inf`` beyond ``within_s``, over the open edges.
+        """Seconds from vertex ``start`` to every vertex (``towards``.
+
+        From every vertex to it), ``inf`` beyond ``within_s``, over the open edges.
         """
         graph = self._graph(towards) if open_edges.all() else self._build(towards, open_edges)
         at = self.vertex_index(start)

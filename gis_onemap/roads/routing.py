@@ -259,8 +259,9 @@ def costs_from(
     avoid_closures: bool = True,
     avoid_areas: bool = False,
 ) -> dict[int, float]:
-    """Seconds from ``start`` to each of ``wanted`` (``reverse``: from each to ``start``), for
-    those within ``within_s``.
+    """Seconds from ``start`` to each of ``wanted`` (``reverse``.
+
+    From each to ``start``), for those within ``within_s``.
 
     One Dijkstra bounded by the time (``pgr_drivingDistance``) over the edges within
     ``within_s × v_max`` of ``around`` (the start's position), whatever the number of vertices
@@ -291,7 +292,8 @@ def costs_to(
     avoid_closures: bool = True,
     avoid_areas: bool = False,
 ) -> dict[int, float]:
-    """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``):
+    """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``).
+
     :func:`costs_from` on the reversed graph, ``around`` being the target's position.
     """
     return costs_from(

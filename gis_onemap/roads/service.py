@@ -1,5 +1,6 @@
-"""Road use cases shared by the HTTP routers and the CLI: nearest by travel time, routes,
-service areas and closures.
+"""Road use cases shared by the HTTP routers and the CLI.
+
+Nearest by travel time, routes, service areas and closures.
 
 Nearest by time is exact, not a re-ranking of straight-line neighbours: for a time bound ``T``
 every resource that can arrive within ``T`` lies within ``T × v_max`` in a straight line, so all
@@ -58,8 +59,10 @@ class Avoid:
 
 
 def time_bounds(kth_distance_m: float, vmax_mps: float) -> list[float]:
-    """Time bounds tried in turn: a first guess from the k-th nearest straight-line distance,
-    doubled until 4 hours (each bound is exact: every resource arriving within it is found).
+    """Time bounds tried in turn.
+
+    a first guess from the k-th nearest straight-line distance, doubled until 4 hours (each bound is
+    exact: every resource arriving within it is found).
 
     >>> time_bounds(1000.0, 20.0)
     [150.0, 300.0, 600.0, 1200.0, 2400.0, 4800.0, 9600.0, 14400.0]
@@ -125,9 +128,11 @@ class RoadService:
     def prepare_avoid(
         self, names: Set[str], incident: Origin | None, ends: Sequence[Origin]
     ) -> tuple[Avoid, HazardAvoidance | None]:
-        """What this request's routes avoid. ``hazard_zones`` closes the zones near
-        ``incident`` (or, without one, near the first of ``ends``) for this transaction, except
-        a zone holding one of ``ends`` (see :mod:`gis_onemap.roads.hazards`).
+        """What this request's routes avoid.
+
+        ``hazard_zones`` closes the zones near ``incident`` (or, without one, near the first of
+        ``ends``) for this transaction, except a zone holding one of ``ends`` (see
+        :mod:`gis_onemap.roads.hazards`).
         """
         hazards = None
         if "hazard_zones" in names:

@@ -108,8 +108,9 @@ async def open_stream(
     ] = None,
     last_event_id_h: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> AsyncIterator[Stream]:
-    """Subscribe, then replay (errors here are ordinary 4xx responses, before any streaming);
-    unsubscribed when the response has ended.
+    """Subscribe, then replay (errors here are ordinary 4xx responses, before any streaming).
+
+    Unsubscribed when the response has ended.
     """
     after = parse_last_event_id(last_event_id_h, last_event_id_q)
     hub = hub_of(request)

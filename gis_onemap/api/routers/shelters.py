@@ -1,5 +1,7 @@
-"""``/analysis/shelters``: coverage with capacity, siting new shelters, evacuation assignment
-(issue 15; the work is in :mod:`gis_onemap.planning`).
+"""``/analysis/shelters``.
+
+Coverage with capacity, siting new shelters, evacuation assignment (issue 15; the work is in
+:mod:`gis_onemap.planning`).
 """
 
 from __future__ import annotations

@@ -119,8 +119,9 @@ async def _answer(
     *,
     png: bool = False,
 ) -> Response:
-    """Cache hits are answered on the event loop after a (shared) version query; misses are
-    rendered in a worker thread on the tiles' connection pool, with one query.
+    """Cache hits are answered on the event loop after a (shared) version query.
+
+    Misses are rendered in a worker thread on the tiles' connection pool, with one query.
     """
     service = get_tile_service(request)
     headers = request.headers
