@@ -110,8 +110,10 @@ class IncidentRepository:
     def patch(
         self, incident_id: int, body: IncidentPatch, rules: IncidentRules, if_match: IfMatch | None
     ) -> None:
-        """Merge the fields sent into the stored incident (row locked ``FOR UPDATE``, so that
-        concurrent patches queue), check the merged state and re-derive its severity.
+        """Merge the fields sent into the stored incident and re-derive its severity.
+
+        The row is locked ``FOR UPDATE``, so that concurrent patches queue; the merged state is
+        checked before the severity is derived.
         """
         t = INCIDENTS
         row = self.session.execute(

@@ -34,8 +34,9 @@ async def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
-    """A read-only session per request (``BEGIN READ ONLY``), run as the caller (row-level
-    security, ``auth/dbcontext.py``); it is never committed.
+    """A read-only session per request (``BEGIN READ ONLY``), never committed.
+
+    It runs as the caller (row-level security, ``auth/dbcontext.py``).
     """
     session = request.app.state.read_session_factory()
     try:

@@ -1,5 +1,7 @@
-"""Reading the audit log (rows are written by the triggers of migration 0005, in the same
-transaction as each change, so a rolled-back change leaves no entry and vice versa).
+"""Reading the audit log.
+
+Rows are written by the triggers of migration 0005, in the same transaction as each change, so a
+rolled-back change leaves no entry and vice versa.
 """
 
 from __future__ import annotations

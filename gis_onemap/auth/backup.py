@@ -30,8 +30,10 @@ class BackupError(InvalidInput):
 
 
 def pg_bin(conn: Connection, tool: str) -> str:
-    """The ``tool`` binary of the server's major version (a newer pg_dump refuses nothing, an
-    older one refuses a newer server; the server's own version is always right).
+    """The ``tool`` binary of the server's major version.
+
+    A newer pg_dump refuses nothing, an older one refuses a newer server; the server's own version
+    is always right.
     """
     version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
     path = Path(f"/usr/lib/postgresql/{version // 10000}/bin") / tool

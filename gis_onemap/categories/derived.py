@@ -135,8 +135,9 @@ def _summary(problems: list[dict[str, str]]) -> str:
 
 
 def derive_shelter(props: dict[str, Any]) -> dict[str, Any]:
-    """Fill ``capacity`` from area and type when not given, the type's service radius, and the
-    GB 21734 ``warnings``.
+    """Fill ``capacity``, the service radius and the GB 21734 ``warnings``.
+
+    ``capacity`` comes from area and type when not given; the service radius is the type's.
 
     >>> derive_shelter({"shelter_type": "fixed", "effective_area_m2": 1500})["warnings"]
     ['effective_area_below_min']

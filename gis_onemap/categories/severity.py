@@ -71,8 +71,10 @@ class GradingTable:
         seriously_injured: int = 0,
         direct_loss_yuan: float = 0.0,
     ) -> tuple[Grade, str]:
-        """The grade and, in words, the criterion that decided it (the first one, in the order
-        deaths, serious injuries, loss, that reaches the grade).
+        """The grade and, in words, the criterion that decided it.
+
+        That is the first criterion, in the order deaths, serious injuries, loss, that reaches the
+        grade.
 
         >>> t = load_grading_table()
         >>> t.decide(dead=1, missing=2)

@@ -483,9 +483,10 @@ def validate_geometry(
 
 
 def stale_derived(category: Category, changed: set[str]) -> set[str]:
-    """Derived fields whose stored value must be recomputed when the fields ``changed`` are
-    updated (PATCH): the exactly computed ones always, the recorded or bounded ones when one
-    of their inputs changes (directly or through another derived field).
+    """Derived fields to recompute when the fields ``changed`` are updated (PATCH).
+
+    The exactly computed ones always, the recorded or bounded ones when one of their inputs changes
+    (directly or through another derived field).
 
     >>> from gis_onemap.categories import get_category as _cat
     >>> sorted(stale_derived(_cat("shelters"), {"name"}))

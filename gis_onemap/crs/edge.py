@@ -215,14 +215,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def header_value(text: str, what: str) -> str:
-    """``text`` made safe for an HTTP header.
+    r"""``text`` made safe for an HTTP header.
 
     Control characters (CR/LF: header injection) are refused with :class:`InvalidInput`, other
     non-ASCII characters percent-encoded.
 
     >>> header_value("CGCS2000 / 高斯", "crs")
     'CGCS2000 / %E9%AB%98%E6%96%AF'
-    >>> header_value('PROJCRS["x\\r\\nSet-Cookie: a=b"]', "crs")  # doctest: +ELLIPSIS
+    >>> header_value('PROJCRS["x\r\nSet-Cookie: a=b"]', "crs")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     gis_onemap.errors.InvalidInput: crs: control characters (line breaks) are not allowed ...

@@ -125,9 +125,11 @@ def copy_columns(
 def _stage_if_rls(
     conn: psycopg.Connection[Any], table: Table, columns: Sequence[str]
 ) -> tuple[sql.Composed, sql.Composed] | None:
-    """PostgreSQL refuses ``COPY FROM`` into a table under row-level security (the app role,
-    gis_onemap/auth/dbcontext.py): then COPY into a temporary table and move the rows with
-    one ``INSERT ... SELECT``, which the region policies check. Returns (copy, insert).
+    """Rows into a table under row-level security, through a temporary table.
+
+    PostgreSQL refuses ``COPY FROM`` into a table under row-level security (the app role,
+    gis_onemap/auth/dbcontext.py): then COPY into a temporary table and move the rows with one
+    ``INSERT ... SELECT``, which the region policies check. Returns (copy, insert).
     """
     if not conn.execute("SELECT row_security_active(%s)", (table.name,)).fetchone()[0]:  # type: ignore[index]
         return None

@@ -1,5 +1,7 @@
-"""Engine and session factories (the pool is opened and closed by the app's lifespan), and the
-commit that turns a failure at COMMIT into a domain error instead of a lost write.
+"""Engine and session factories, and a commit that raises domain errors.
+
+The pool is opened and closed by the app's lifespan; the commit turns a failure at COMMIT into a
+domain error instead of a lost write.
 """
 
 from __future__ import annotations

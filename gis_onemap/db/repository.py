@@ -216,10 +216,10 @@ class FeatureRepository:
             raise ValidationFailed("the database rejected the values") from exc
 
     def _locked(self, fid: int, if_match: IfMatch | None) -> dict[str, Any]:
-        """The stored feature, its row locked (``FOR UPDATE``) until the transaction ends, so
-        that concurrent writes to it run one after the other, each on the latest version;
-        :class:`NotFound`, or :class:`PreconditionFailed` when ``if_match`` names another
-        version.
+        """The stored feature, its row locked (``FOR UPDATE``) until the transaction ends.
+
+        So concurrent writes to it run one after the other, each on the latest version;
+        :class:`NotFound`, or :class:`PreconditionFailed` when ``if_match`` names another version.
         """
         try:
             row = self.session.execute(

@@ -67,8 +67,10 @@ class ImportOptions:
 
 
 def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportReport) -> CRSSpec:
-    """``--crs`` wins (Amap/Baidu coordinates often sit in files labelled WGS84), then the file's
-    own CRS (.prj, GeoPackage), then WGS84.
+    """The CRS of an import: ``--crs``, then the file's own CRS, then WGS84.
+
+    ``--crs`` wins (Amap/Baidu coordinates often sit in files labelled WGS84), then the file's own
+    CRS (.prj, GeoPackage), then WGS84.
     """
     given = input_crs(options.crs, "crs") if options.crs else None
     found = None

@@ -185,8 +185,9 @@ def _extra_column(column: str, values: list[Any], prep: Prepared) -> list[dict[s
 def validate_properties_columns(
     category: Category, source: SourceTable, headers: HeaderMap, prep: Prepared
 ) -> None:
-    """Fill ``prep.typed`` and ``prep.extra`` with every row's typed properties, derived values
-    computed (for rows without errors).
+    """Fill ``prep.typed`` and ``prep.extra`` with every row's typed properties.
+
+    Derived values are computed for rows without errors.
     """
     n = source.n_rows
     missing = [
@@ -319,8 +320,9 @@ def _to_wgs84_array(geoms: np.ndarray, crs: CRSSpec) -> np.ndarray:
 def prepare_geometries(
     category: Category, source: SourceTable, headers: HeaderMap, crs: CRSSpec, prep: Prepared
 ) -> None:
-    """Fill ``prep.geometries`` with checked WGS84 geometries (same rules as
-    :func:`gis_onemap.categories.validation.validate_geometry`, vectorised).
+    """Fill ``prep.geometries`` with checked WGS84 geometries.
+
+    Same rules as :func:`gis_onemap.categories.validation.validate_geometry`, vectorised.
     """
     geoms = _to_wgs84_array(_source_geometries(source, headers, prep), crs)
     present = ~pd.isna(geoms)

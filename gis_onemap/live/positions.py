@@ -215,8 +215,9 @@ def store(
     max_speed_kmh: float,
     future_tolerance_s: float,
 ) -> StoreResult:
-    """Write a checked batch (duplicates ignored), judge speeds, publish one ``positions``
-    event per region with each team's newest good point of the batch.
+    """Write a checked batch (duplicates ignored), judge speeds, publish per region.
+
+    One ``positions`` event per region with each team's newest good point of the batch.
     """
     teams = check_teams(session, principal, batch)
     inserted = session.execute(

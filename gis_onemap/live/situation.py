@@ -76,8 +76,9 @@ def _observed_at(value: Any) -> datetime | str | None:
 def check_annotation(
     feature: Any, limits: InputLimits, *, partial: bool = False
 ) -> tuple[dict[str, Any], BaseGeometry | None]:
-    """A GeoJSON Feature → (properties to store, WGS84 geometry or ``None`` when a PATCH
-    leaves it); ``ValidationFailed`` listing every problem.
+    """A GeoJSON Feature → properties to store and its WGS84 geometry.
+
+    The geometry is ``None`` when a PATCH leaves it; ``ValidationFailed`` lists every problem.
 
     >>> props, geom = check_annotation({"type": "Feature", "geometry": {"type": "Point",
     ...     "coordinates": [110.36, 21.27]}, "properties": {"symbol": "command_post"}},

@@ -136,8 +136,10 @@ def is_remote_url(url: str) -> bool:
 
 
 def prefer_woff2(css: str) -> str:
-    """Keep only the WOFF2 source of each ``@font-face`` that has one (every current browser reads
-    WOFF2; inlining the EOT/TTF/SVG fallbacks as well would triple the file).
+    """Keep only the WOFF2 source of each ``@font-face`` that has one.
+
+    Every current browser reads WOFF2; inlining the EOT/TTF/SVG fallbacks as well would triple the
+    file.
 
     Examples
     --------

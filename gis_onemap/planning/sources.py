@@ -32,7 +32,7 @@ def sql(name: str) -> str:
 
 
 def population_present(session: Session) -> bool:
-    """Is the population layer (migration 0010) in this database?"""
+    """Whether the population layer (migration 0010) is in this database."""
     return session.execute(text("SELECT to_regclass('population') IS NOT NULL")).scalar_one()
 
 
@@ -194,9 +194,10 @@ def flag_zones(sites: Sites, zones: BaseGeometry | None) -> None:
 def candidate_sites(
     session: Session, source: dict[str, Any], default_capacity: int | None, max_rows: int
 ) -> Sites:
-    """Candidates from ``{collection, filter}`` or a GeoJSON FeatureCollection of points or
-    areas (their point on surface); capacity from a ``capacity`` property (or the shelter rule)
-    or ``default_capacity``.
+    """Candidates from ``{collection, filter}`` or a GeoJSON FeatureCollection.
+
+    Points or areas (their point on surface); capacity from a ``capacity`` property (or the shelter
+    rule) or ``default_capacity``.
     """
     from gis_onemap.db.tables import table_for
     from gis_onemap.query.items import filter_clause

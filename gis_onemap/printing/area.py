@@ -65,8 +65,10 @@ def resolve_area(
     incident_id: int | None = None,
     radius_m: float | None = None,
 ) -> PrintArea:
-    """The area named by exactly one of ``bbox`` (``minlon,minlat,maxlon,maxlat``),
-    ``region_code`` (a code of the ``regions`` table) or ``incident_id`` (with ``radius_m``).
+    """The area named by exactly one of ``bbox``, ``region_code`` or ``incident_id``.
+
+    ``bbox`` is ``minlon,minlat,maxlon,maxlat``, ``region_code`` a code of the ``regions`` table,
+    ``incident_id`` goes with ``radius_m``.
     """
     given = [bbox is not None, region_code is not None, incident_id is not None]
     if sum(given) != 1:

@@ -122,8 +122,9 @@ def _core_path(full: Path) -> Path:
 
 
 def core_font(full: Path) -> Path:
-    """The first face of ``full`` reduced to :func:`core_characters`, built once per machine
-    (a few seconds) and kept in the temporary folder.
+    """The first face of ``full`` reduced to :func:`core_characters`.
+
+    Built once per machine (a few seconds) and kept in the temporary folder.
 
     Why: matplotlib subsets the embedded font for every PDF, and fontTools parses the whole
     file to do it — about 3 s per embed for the 5 MB WenQuanYi collection, under 1 s for the

@@ -163,8 +163,9 @@ class RoadService:
     def evacuation_route(
         self, origin: Origin, people: int | None, avoid: Avoid = Avoid()
     ) -> dict[str, Any]:
-        """The route from ``origin`` to the shelter reached first that has room for ``people``
-        (any shelter with a capacity when ``None``); :class:`NotFound` when none can be reached.
+        """The route from ``origin`` to the shelter reached first that has room for ``people``.
+
+        Any shelter with a capacity when ``None``; :class:`NotFound` when none can be reached.
         """
         need = 1 if people is None else people
         shelters = (get_category("shelters"),)
@@ -271,8 +272,9 @@ class RoadService:
         include_personal: bool = False,
         avoid: Avoid = Avoid(),
     ) -> dict[str, Any]:
-        """The ``k`` features that reach ``origin`` first (``to_origin``) or that can be reached
-        from it first, over ``categories``: a FeatureCollection ordered by ETA.
+        """The ``k`` features that reach ``origin`` first, or are reached first from it.
+
+        ``to_origin`` picks the direction; over ``categories``: a FeatureCollection ordered by ETA.
         """
         start = self.snap(origin)
         vmax = routing.max_speed_mps(self.session)

@@ -80,8 +80,9 @@ class Stream:
 def _prepare(
     request: Request, principal: Principal, incident: int | None, after: int | None
 ) -> tuple[Replay | None, int]:
-    """Check the incident, replay what was missed, read the newest id (one short transaction
-    on a pooled connection, in a worker thread).
+    """Check the incident, replay what was missed, read the newest id.
+
+    One short transaction on a pooled connection, in a worker thread.
     """
     settings = request.app.state.settings
     with request.app.state.engine.connect() as conn:

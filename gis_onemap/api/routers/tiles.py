@@ -146,8 +146,9 @@ async def _answer(
 
 
 async def _read_scope(request: Request) -> DbContext | None:
-    """The caller's region context when read scope limits what its tiles show, else ``None``
-    (tile handlers read the token themselves: no per-request work when read scope is off).
+    """The caller's region context when read scope limits its tiles, else ``None``.
+
+    Tile handlers read the token themselves: no per-request work when read scope is off.
     """
     authorization = request.headers.get("authorization")
     if not request.app.state.settings.region_read_scope or not authorization:
