@@ -30,6 +30,7 @@ from gis_onemap.usecases.context import Caller
 
 
 async def get_settings_dep(request: Request) -> Settings:
+    """The app's :class:`Settings` (set by ``create_app``)."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
@@ -62,6 +63,7 @@ def get_write_session(request: Request, principal: PrincipalDep) -> Iterator[Ses
 async def get_category_dep(
     collection_id: Annotated[str, Path(description="Collection id, e.g. 'shelters'")],
 ) -> Category:
+    """The category of the ``collection_id`` path parameter (404 when unknown)."""
     return get_category(collection_id)
 
 

@@ -70,6 +70,8 @@ def sidecar(path: Path) -> Path:
 
 @dataclass
 class BackupResult:
+    """The dump written and the row count of each table it holds."""
+
     path: Path
     counts: dict[str, int]
 

@@ -51,5 +51,6 @@ def restore_command(
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``onemap backup`` and ``onemap restore`` to ``app``."""
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)

@@ -42,6 +42,7 @@ class TokenCache:
         self._entries: dict[str, tuple[Principal, float]] = {}
 
     def get(self, key: str) -> Principal | None:
+        """The cached principal of ``key``, or ``None`` when absent or expired."""
         hit = self._entries.get(key)
         if hit is None:
             return None
@@ -51,6 +52,7 @@ class TokenCache:
         return hit[0]
 
     def put(self, key: str, principal: Principal, ttl_s: float) -> None:
+        """Cache ``principal`` under ``key`` for ``ttl_s`` seconds (nothing when ``ttl_s <= 0``)."""
         if ttl_s <= 0:
             return
         if len(self._entries) >= _CACHE_MAX:  # bounded: a flood of tokens cannot grow it
@@ -58,6 +60,7 @@ class TokenCache:
         self._entries[key] = (principal, time.monotonic() + ttl_s)
 
     def clear(self) -> None:
+        """Forget every cached principal (after a token is revoked)."""
         self._entries.clear()
 
 

@@ -107,6 +107,7 @@ def create_token(conn: Connection, name: str, role: Role, region_codes: Iterable
 
 
 def list_tokens(conn: Connection) -> list[TokenInfo]:
+    """Every API token (name, role, regions, created, revoked), by name; never the secret."""
     t = API_TOKENS
     rows = conn.execute(
         select(t.c.name, t.c.role, t.c.region_codes, t.c.created_at, t.c.revoked_at).order_by(

@@ -175,6 +175,7 @@ class Category:
     _by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Index the fields by name and check that every declared hook names a field."""
         object.__setattr__(self, "_by_name", {f.name: f for f in self.all_fields})
         # a declared hook must name a field of the category: a typo fails at import, not later
         named = [*self.indexed, self.event_match, self.population_field]

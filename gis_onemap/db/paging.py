@@ -24,6 +24,7 @@ class SortKey:
     nullable: bool = True
 
     def order_by(self) -> Any:
+        """The ORDER BY term of this key (NULLs last)."""
         col = self.column.desc() if self.descending else self.column.asc()
         return col.nulls_last()
 

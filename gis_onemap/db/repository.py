@@ -147,6 +147,7 @@ class FeatureRepository:
         return row[0]
 
     def count(self) -> int:
+        """The number of features in the table."""
         return self.session.execute(select(func.count()).select_from(self.table)).scalar_one()
 
     def extent(self) -> tuple[float, float, float, float] | None:
@@ -162,6 +163,7 @@ class FeatureRepository:
         return None if box[0] is None else tuple(float(v) for v in box)  # type: ignore[return-value]
 
     def last_updated(self) -> datetime | None:
+        """The newest ``updated_at`` of the table, or ``None`` when empty."""
         return self.session.execute(select(func.max(self.table.c.updated_at))).scalar_one()
 
     # ---- writing -------------------------------------------------------------------------

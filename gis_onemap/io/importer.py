@@ -60,6 +60,7 @@ class ImportOptions:
     limits: ImportLimits = field(default_factory=ImportLimits)
 
     def __post_init__(self) -> None:
+        """Refuse an unknown duplicate policy or a duplicate distance out of range."""
         if self.on_duplicate not in ("skip", "update", "error"):
             raise InvalidInput("on_duplicate must be one of skip, update, error")
         if not 0 <= self.duplicate_distance_m <= 10_000:

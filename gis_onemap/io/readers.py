@@ -276,6 +276,7 @@ def _dbf_encoding(shp: Path, explicit: str | None, limits: ImportLimits) -> str 
 
 
 def list_layers(path: Path) -> list[str]:
+    """The layer names of a vector file; :class:`InvalidInput` when it cannot be opened."""
     try:
         return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:

@@ -58,10 +58,12 @@ class Prepared:
         return out
 
     def reject(self, row: int, reason: str) -> None:
+        """Record ``reason`` against ``row``."""
         self.errors.setdefault(row, []).append(reason)
 
     @property
     def valid_rows(self) -> list[int]:
+        """The rows without errors, in order."""
         return [i for i in range(self.n_rows) if i not in self.errors]
 
 

@@ -139,6 +139,7 @@ def wanted(event_incident: int | None, stream_incident: int | None) -> bool:
 
 
 def row_event(row: Any) -> LiveEvent:
+    """A :class:`LiveEvent` from a ``live_events`` row."""
     return LiveEvent(
         int(row.id), row.incident_id, row.kind, row.payload, row.region_code, row.created_at
     )
@@ -156,6 +157,7 @@ _MAX_ID = text("SELECT coalesce(max(id), 0) FROM live_events")
 
 
 def events_by_ids(conn: Connection | Session, ids: list[int]) -> list[LiveEvent]:
+    """The events with these ids."""
     return [row_event(r) for r in conn.execute(_BY_IDS, {"ids": ids})]
 
 

@@ -118,10 +118,12 @@ class LiveHub:
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
+        """Stop delivering events to ``sub``."""
         self._subscribers.discard(sub)
 
     @property
     def clients(self) -> int:
+        """The number of connected subscribers."""
         return len(self._subscribers)
 
     def dispatch(self, events: list[LiveEvent]) -> None:
@@ -136,9 +138,11 @@ class LiveHub:
 
     # ---- the listener --------------------------------------------------------------------------
     async def start(self) -> None:
+        """Start listening for committed events in a background task."""
         self._task = asyncio.create_task(self._run(), name="onemap-live-listener")
 
     async def close(self) -> None:
+        """Stop the listener and close every subscriber."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -197,6 +197,8 @@ def check_teams(session: Session, principal: Principal, batch: PositionBatch) ->
 
 @dataclass(frozen=True)
 class StoreResult:
+    """What one batch of positions did: received, stored, flagged points, event ids."""
+
     received: int
     stored: int
     flagged: list[dict[str, Any]]
@@ -204,6 +206,7 @@ class StoreResult:
 
     @property
     def duplicates(self) -> int:
+        """The points of the batch that were already stored."""
         return self.received - self.stored
 
 

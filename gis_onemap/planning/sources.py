@@ -49,6 +49,7 @@ class Cells:
     synthetic: bool
 
     def __len__(self) -> int:
+        """The number of cells."""
         return len(self.ids)
 
 
@@ -114,6 +115,7 @@ class Sites:
     cost: np.ndarray | None = None
 
     def __len__(self) -> int:
+        """The number of candidate sites."""
         return len(self.ids)
 
     def subset(self, keep: np.ndarray) -> Sites:

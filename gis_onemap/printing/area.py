@@ -37,6 +37,7 @@ class PrintArea:
 
     @property
     def bbox(self) -> Bbox:
+        """The area's bounding box (lon/lat)."""
         minx, miny, maxx, maxy = self.geometry.bounds
         return (float(minx), float(miny), float(maxx), float(maxy))
 

@@ -77,6 +77,7 @@ class RoadFrame:
     osm_id: list[int | None]
 
     def __len__(self) -> int:
+        """The number of edges."""
         return len(self.u)
 
 

@@ -69,6 +69,7 @@ class Network:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def vertex_index(self, vertex: int) -> int:
+        """The array index of ``vertex``; :class:`KeyError` when it is not in the network."""
         i = int(np.searchsorted(self.vertex_id, vertex))
         if i >= len(self.vertex_id) or self.vertex_id[i] != vertex:
             raise KeyError(vertex)

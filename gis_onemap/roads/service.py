@@ -189,6 +189,7 @@ class RoadService:
         return feature
 
     def snap(self, origin: Origin) -> Snap:
+        """``origin`` snapped to the nearest road (:class:`InvalidInput` beyond ``max_snap_m``)."""
         return routing.snap(self.session, origin.lon, origin.lat, self.max_snap_m)
 
     def route(self, a: Origin, b: Origin, avoid: Avoid = Avoid()) -> dict[str, Any]:

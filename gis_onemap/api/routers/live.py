@@ -43,6 +43,7 @@ RETRY_MS = 1000
 
 
 def hub_of(request: Request) -> LiveHub:
+    """The app's live-event hub; :class:`TooBusy` until the lifespan has started it."""
     hub: LiveHub | None = getattr(request.app.state, "live_hub", None)
     if hub is None:
         raise TooBusy("live events are not available yet; try again shortly")
