@@ -7,6 +7,7 @@ reaches: 30 dead alone makes it 特别重大, whatever the loss.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -125,7 +126,7 @@ def parse_grading_table(data: dict[str, object]) -> GradingTable:
         )
         for r in rows
     )
-    for upper, lower in zip(grades, grades[1:], strict=False):
+    for upper, lower in itertools.pairwise(grades):
         if not (
             upper.dead_min > lower.dead_min
             and upper.seriously_injured_min > lower.seriously_injured_min

@@ -63,7 +63,7 @@ def cell_count(kind: CellKind, size_m: float, width_m: float, height_m: float) -
     (200, 77)
     """
     per_cell = size_m * size_m if kind == "square" else 1.5 * SQRT3 * size_m * size_m
-    return int(math.ceil(max(0.0, width_m * height_m) / per_cell))
+    return math.ceil(max(0.0, width_m * height_m) / per_cell)
 
 
 def hex_centres(

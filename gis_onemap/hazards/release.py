@@ -12,6 +12,7 @@ direction is meaningless, so the zone is a full circle (a choice, on the safe si
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -124,7 +125,7 @@ def downwind_square(lon: float, lat: float, azimuth: float, length_m: float) -> 
     far_right = GEOD.fwd(right[0], right[1], azimuth, length_m)[:2]
     corners = [right, left, far_left, far_right, right]
     ring: list[tuple[float, float]] = []
-    for a, b in zip(corners, corners[1:], strict=False):
+    for a, b in itertools.pairwise(corners):
         ring.append(a)
         ring.extend(GEOD.npts(a[0], a[1], b[0], b[1], EDGE_POINTS))
     ring.append(corners[0])

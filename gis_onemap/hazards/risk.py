@@ -392,7 +392,7 @@ class RiskMapService:
                     "min_score": m.class_breaks.get(c, 0),
                 }
                 for c in CLASSES
-            ],  # fmt: skip
+            ],
             "method": m.as_dict(),
             "population_layer": pop.present,
             "notes": []

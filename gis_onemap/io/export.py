@@ -109,7 +109,7 @@ def _row_columns(category: Category, spec: ExportSpec) -> list[Any]:
             columns.append(cast(t.c[f.name], Text))
         else:
             columns.append(t.c[f.name])
-    return columns + [cast(t.c.extra, Text), cast(t.c.updated_at, Text), func.ST_AsBinary(t.c.geom)]
+    return [*columns, cast(t.c.extra, Text), cast(t.c.updated_at, Text), func.ST_AsBinary(t.c.geom)]
 
 
 def _project(wkbs: Sequence[bytes], crs: CRSSpec) -> np.ndarray:

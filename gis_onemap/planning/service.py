@@ -191,8 +191,8 @@ def _shelter_rows(p: Problem, result: Assignment) -> list[dict[str, Any]]:
         out.append({
             "id": s.ids[k], "name": s.names[k], "shelter_type": s.shelter_type[k],
             "lon": round(float(s.lonlat[k, 0]), 7), "lat": round(float(s.lonlat[k, 1]), 7),
-            "capacity": int(cap), "assigned": int(round(assigned)),
-            "remaining": int(round(cap - assigned)),
+            "capacity": int(cap), "assigned": round(assigned),
+            "remaining": round(cap - assigned),
             "utilisation": round(assigned / cap, 4) if cap > 0 else None,
             "used": bool(p.usable[k]), "not_used_because": s.unusable[k]
             or (None if p.usable[k] else "excluded_unsafe"),
@@ -221,7 +221,7 @@ def cell_features(p: Problem, result: Assignment) -> dict[str, Any]:
     c = p.cells
     feats = []
     for k in range(len(c)):
-        covered = int(round(result.served[k]))
+        covered = round(result.served[k])
         feats.append({
             "type": "Feature", "id": int(c.ids[k]), "geometry": mapping(c.geoms[k]),
             "properties": {
@@ -239,7 +239,7 @@ def totals(p: Problem, result: Assignment) -> dict[str, Any]:
     return {
         "population": int(p.cells.population.sum()), "demand": int(demand),
         "capacity": int(p.shelters.capacity[p.usable].sum()) if len(p.shelters) else 0,
-        "covered": int(round(result.covered)), "uncovered": int(round(demand - result.covered)),
+        "covered": round(result.covered), "uncovered": round(demand - result.covered),
         "covered_share": round(result.covered / demand, 4) if demand else None,
         "people_minutes": round(result.people_minutes, 1),
         "cells": len(p.cells), "shelters": len(p.shelters),
@@ -322,7 +322,7 @@ def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict
     moves: dict[int, list[dict[str, Any]]] = {}
     for k in np.flatnonzero(result.flow > 0):
         moves.setdefault(int(pairs.i[k]), []).append({
-            "shelter_id": p.shelters.ids[j_full[k]], "people": int(round(result.flow[k])),
+            "shelter_id": p.shelters.ids[j_full[k]], "people": round(result.flow[k]),
             "walk_min": round(float(pairs.minutes[k]), 1),
             "distance_m": round(float(pairs.metres[k]), 1),
         })  # fmt: skip

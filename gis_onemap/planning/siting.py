@@ -303,5 +303,5 @@ def _capacitated_before_after(
             pts, caps = sites.lonlat, sites.capacity
         pairs = pairs_within(lonlat, pts, reach_m, settings.shelter_walk_m_per_min,
                              settings.shelter_max_pairs)  # fmt: skip
-        out[label] = int(round(assign(demand, caps, pairs.i, pairs.j, pairs.minutes).covered))
+        out[label] = round(assign(demand, caps, pairs.i, pairs.j, pairs.minutes).covered)
     return out

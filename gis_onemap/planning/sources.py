@@ -161,7 +161,7 @@ def load_shelters(
                 for r in rows
             ],
             dtype=float,
-        ),  # fmt: skip
+        ),
         shelter_type=[r["shelter_type"] for r in rows],
         unusable=reasons,
         flags=[["near_major_hazard"] if r["hazard_m"] is not None else [] for r in rows],

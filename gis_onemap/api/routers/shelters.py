@@ -42,7 +42,7 @@ def coverage(session: SessionDep, settings: SettingsDep, body: JsonBody) -> Fast
             "model": "mclp",
             "candidates": {"collection": "protected_targets", "filter": "target_type = 'school'"},
         },
-    ),  # fmt: skip
+    ),
 )
 def siting(session: SessionDep, settings: SettingsDep, body: JsonBody) -> FastJSONResponse:
     from gis_onemap.planning.siting import siting as run

@@ -205,7 +205,7 @@ def dataset_tilesets(request: Request) -> FastJSONResponse:
             title="应急一张图 / One map",
             root=f"{base}/tiles",
             raster_root=f"{base}/map/tiles",
-        )  # fmt: skip
+        )
     )
 
 
