@@ -39,7 +39,7 @@ def bundle_command(
         req = BundleRequest(
             bbox=bbox, region_code=region_code, incident_id=incident, radius_m=radius_m,
             layers=list(layers or []), filters=list(filter or []), title=title,
-            crs=crs, gbk_csv=gbk_csv,  # type: ignore[arg-type]
+            crs=crs, gbk_csv=gbk_csv,
         )  # fmt: skip
         report = build_bundle(session, settings, req, out)
     typer.echo(f"wrote {out}: {', '.join(report.members)}")

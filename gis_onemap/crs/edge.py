@@ -197,7 +197,8 @@ def _transform(geometry: dict[str, Any], spec: CRSSpec, swap: bool) -> dict[str,
         x, y = from_wgs84(coords[:, 0], coords[:, 1], spec)
         return np.column_stack([y, x] if swap else [x, y])
 
-    return mapping(shapely.transform(geom, apply))
+    out: dict[str, Any] = mapping(shapely.transform(geom, apply))
+    return out
 
 
 def features_to_crs(features: list[dict[str, Any]], spec: CRSSpec) -> list[dict[str, Any]]:

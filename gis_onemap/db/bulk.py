@@ -148,7 +148,8 @@ def _stage_if_rls(
 
 def max_feature_id(session: Session, table: Table) -> int | None:
     """The largest id in ``table`` now (rows an import adds later come above it)."""
-    return session.execute(select(func.max(table.c.id))).scalar_one()
+    top: int | None = session.execute(select(func.max(table.c.id))).scalar_one()
+    return top
 
 
 def existing_points(

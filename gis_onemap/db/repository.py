@@ -144,7 +144,8 @@ class FeatureRepository:
         ).first()
         if row is None:
             raise NotFound(f"no feature {fid} in {self.category.id}")
-        return row[0]
+        feature: dict[str, Any] = row[0]
+        return feature
 
     def count(self) -> int:
         """The number of features in the table."""
@@ -164,7 +165,10 @@ class FeatureRepository:
 
     def last_updated(self) -> datetime | None:
         """The newest ``updated_at`` of the table, or ``None`` when empty."""
-        return self.session.execute(select(func.max(self.table.c.updated_at))).scalar_one()
+        newest: datetime | None = self.session.execute(
+            select(func.max(self.table.c.updated_at))
+        ).scalar_one()
+        return newest
 
     # ---- writing -------------------------------------------------------------------------
     def _values(self, feature: Any, *, lenient: bool = False) -> dict[str, Any]:
@@ -258,7 +262,8 @@ class FeatureRepository:
         """Insert one feature; returns its new id."""
         values = self._values(feature)
         stmt = insert(self.table).values(**values).returning(self.table.c.id)
-        return self._write(stmt).scalar_one()
+        new_id: int = self._write(stmt).scalar_one()
+        return new_id
 
     def insert_many(self, features: Iterable[Any], *, lenient: bool = False) -> list[int]:
         """Validate all features first, then insert them in one statement (all or nothing)."""

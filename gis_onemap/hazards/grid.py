@@ -51,9 +51,10 @@ class Grid:
 
     def wgs84(self) -> np.ndarray:
         """The cells as WGS84 polygons (each vertex transformed)."""
-        return shapely.transform(self.cells, lambda xy: np.column_stack(
+        out: np.ndarray = shapely.transform(self.cells, lambda xy: np.column_stack(
             self.to_wgs84.transform(xy[:, 0], xy[:, 1])
         ))  # fmt: skip
+        return out
 
 
 def cell_count(kind: CellKind, size_m: float, width_m: float, height_m: float) -> int:

@@ -114,7 +114,7 @@ def _row_columns(category: Category, spec: ExportSpec) -> list[Any]:
 
 def _project(wkbs: Sequence[bytes], crs: CRSSpec) -> np.ndarray:
     """WGS84 WKB → geometries in ``crs``."""
-    geoms = shapely.from_wkb(np.asarray(wkbs, dtype=object))
+    geoms: np.ndarray = shapely.from_wkb(np.asarray(wkbs, dtype=object))
     if crs.is_wgs84:
         return geoms
 
@@ -122,7 +122,8 @@ def _project(wkbs: Sequence[bytes], crs: CRSSpec) -> np.ndarray:
         x, y = from_wgs84(coords[:, 0], coords[:, 1], crs)
         return np.column_stack([x, y])
 
-    return shapely.transform(geoms, apply)
+    projected: np.ndarray = shapely.transform(geoms, apply)
+    return projected
 
 
 def _arrow_schema(category: Category, spec: ExportSpec, names: Sequence[str]) -> pa.Schema:

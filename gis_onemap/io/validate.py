@@ -153,7 +153,8 @@ def _typed_column(
         for i in np.flatnonzero(np.isin(codes, bad)).tolist():
             prep.reject(i, f"{label} {results[codes[i]][1]}")
             failed.add(i)
-    return typed_u[codes].tolist()
+    per_row: list[Any] = typed_u[codes].tolist()
+    return per_row
 
 
 def _jsonable(value: Any) -> Any:

@@ -188,7 +188,7 @@ class _Bind(MacroElement):
     )
 
     def __init__(self, method: str, index: int, options: Mapping[str, Any]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is unannotated
         self._name = "OnemapBind"
         self.method = method
         self.index = int(index)

@@ -81,7 +81,8 @@ def demand_of(cells: Cells, share: float | None, settings: Settings) -> np.ndarr
                       settings.shelter_central_districts)
             for code in cells.region_codes
         ])  # fmt: skip
-    return np.round(cells.population * shares)
+    rounded: np.ndarray = np.round(cells.population * shares)
+    return rounded
 
 
 def reach_m_of(sites: Sites, reach_min: float | None, settings: Settings) -> np.ndarray:

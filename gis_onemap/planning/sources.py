@@ -33,7 +33,10 @@ def sql(name: str) -> str:
 
 def population_present(session: Session) -> bool:
     """Whether the population layer (migration 0010) is in this database."""
-    return session.execute(text("SELECT to_regclass('population') IS NOT NULL")).scalar_one()
+    present: bool = session.execute(
+        text("SELECT to_regclass('population') IS NOT NULL")
+    ).scalar_one()
+    return present
 
 
 @dataclass

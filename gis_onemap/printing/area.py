@@ -78,7 +78,7 @@ def resolve_area(
         box = parse_bbox(bbox) if isinstance(bbox, str) else tuple(float(v) for v in bbox)
         if box is None or len(box) != 4:
             raise InvalidInput("bbox must be minlon,minlat,maxlon,maxlat")
-        box = check_extent(box)  # type: ignore[arg-type]
+        box = check_extent(box)
         label = f"{box[0]:.3f},{box[1]:.3f} – {box[2]:.3f},{box[3]:.3f}"
         return PrintArea(shapely.box(*box), label)
     if region_code is not None:

@@ -424,4 +424,5 @@ def to_clause(
         raise InvalidInput("filter: an operator or value in it is not supported") from None
     if isinstance(clause, _Attr) or not hasattr(clause, "compile"):
         raise InvalidInput("filter: must be a condition")
-    return clause
+    condition: ColumnElement[bool] = clause
+    return condition

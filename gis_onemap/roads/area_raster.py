@@ -179,4 +179,7 @@ def feature_geometry(geom: Any) -> dict[str, Any] | None:
         return None
     # rounding the coordinates, not shapely.set_precision (which re-nodes the whole outline:
     # 0.15 s for a city-wide band); the outline runs on cell edges, far apart at 1e-7°
-    return shapely.geometry.mapping(shapely.transform(geom, lambda c: np.round(c, 7)))
+    out: dict[str, Any] = shapely.geometry.mapping(
+        shapely.transform(geom, lambda c: np.round(c, 7))
+    )
+    return out

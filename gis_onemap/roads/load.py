@@ -82,7 +82,10 @@ class RoadFrame:
 
 
 def _truthy(values: pd.Series) -> np.ndarray:
-    return values.fillna("").astype(str).str.strip().str.lower().isin(TRUE_VALUES).to_numpy()
+    out: np.ndarray = (
+        values.fillna("").astype(str).str.strip().str.lower().isin(TRUE_VALUES).to_numpy()
+    )
+    return out
 
 
 def _duration_s(value: Any) -> float | None:
@@ -127,7 +130,8 @@ def _endpoint_keys(geoms: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.nda
     def key(xy: np.ndarray) -> np.ndarray:
         gx = np.round(xy[:, 0] * coslat / cell).astype(np.int64)
         gy = np.round(xy[:, 1] / cell).astype(np.int64)
-        return gx * 4_000_000_000 + gy
+        keys: np.ndarray = gx * 4_000_000_000 + gy
+        return keys
 
     return key(starts), key(ends)
 
