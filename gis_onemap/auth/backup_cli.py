@@ -1,6 +1,6 @@
-"""``onemap backup --out FILE`` and ``onemap restore FILE`` (maintenance.
+"""``onemap backup --out FILE`` and ``onemap restore FILE``.
 
-Run as the database owner, outside row-level security).
+Maintenance commands: they run as the database owner, outside row-level security.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ def backup_command(
 def restore_command(
     file: Path = typer.Argument(..., help="A backup made by 'onemap backup'."),
 ) -> None:
-    """Restore a backup (the database is created if missing.
+    """Restore a backup, then check the row counts against the backup's side-car.
 
-    One transaction), then check the row counts against the backup's side-car.
+    The database is created if missing; the restore is one transaction.
     """
     from gis_onemap.auth.backup import BackupError, restore
 

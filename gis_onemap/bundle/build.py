@@ -60,10 +60,9 @@ class BundleReport:
 
 
 def _gpkg(prepared: PreparedPrint, base: gpd.GeoDataFrame, crs: str, path: Path) -> list[str]:
-    """Every layer (empty ones too.
+    """Every layer, the area and the districts; the layers are already in ``crs``.
 
-    An analyst sees they were asked for), the area, the districts; the layers are already in
-    ``crs``.
+    Empty layers too: an analyst sees they were asked for.
     """
     written = []
     area = gpd.GeoDataFrame(

@@ -71,9 +71,9 @@ class Field:
 
 @dataclass(frozen=True)
 class Usability:
-    """When a row of a category can be used now, and why not (issue 13.
+    """When a row of a category can be used now, and why not (issue 13).
 
-    Totals count only usable resources by default).
+    Totals count only usable resources by default.
 
     ``reason_sql`` is a SQL expression over the category's table written with ``{t}`` for the
     table name: NULL when the row is usable, else a short reason key (``'expired'``,

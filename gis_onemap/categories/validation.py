@@ -263,7 +263,7 @@ def _same(given: Any, computed: Any) -> bool:
 def derive_checked(category: Category, typed: dict[str, Any]) -> dict[str, Any]:
     """``typed`` with the category's derived values computed.
 
-    a derived value the client sent must be the computed one (or at most it, or recorded while its
+    A derived value the client sent must be the computed one (or at most it, or recorded while its
     inputs are missing: see :class:`~gis_onemap.categories.model.Field`), else
     :class:`ValidationFailed` names it.
 

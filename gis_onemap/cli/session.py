@@ -32,7 +32,7 @@ def cli_session(
 ) -> Iterator[Session]:
     """A session on the configured database.
 
-    a :class:`OneMapError` is ``report``-ed and becomes a clean exit ``exit_code`` (no traceback).
+    A :class:`OneMapError` is ``report``-ed and becomes a clean exit ``exit_code`` (no traceback).
     ``commit=False``: always rolled back (analyses and exports only read).
     """
     from gis_onemap.db.engine import make_engine, make_session_factory

@@ -1,6 +1,6 @@
 """One listener per app process.
 
-a psycopg async connection ``LISTEN``s on the event channel
+A psycopg async connection ``LISTEN``s on the event channel
 (:data:`gis_onemap.live.events.CHANNEL`), reads each notified event and fans it out to the SSE
 clients' bounded queues.
 
@@ -45,9 +45,9 @@ _PURGE_EVERY_S = 600.0
 
 
 def libpq_conninfo(sqlalchemy_url: str) -> str:
-    """A libpq URI for a SQLAlchemy URL (``postgresql+psycopg://…`` → ``postgresql://…``.
+    """A libpq URI for a SQLAlchemy URL.
 
-    Libpq decodes the escaped socket folder).
+    ``postgresql+psycopg://…`` → ``postgresql://…``: libpq decodes the escaped socket folder.
 
     >>> libpq_conninfo("postgresql+psycopg://postgres@/db?host=/run&port=55432")
     'postgresql://postgres@/db?host=%2Frun&port=55432'

@@ -1,6 +1,6 @@
 """Team positions from field devices (issue 17).
 
-batched, any supported CRS (GCJ-02 too), tolerant of late, out-of-order and duplicate points.
+Batched, any supported CRS (GCJ-02 too), tolerant of late, out-of-order and duplicate points.
 
 A batch is checked as a whole first: every problem of every point is listed in one 422 and
 nothing is written (a device resends the corrected batch; nothing half-written). A valid
@@ -76,9 +76,9 @@ def _time(value: Any) -> datetime | None:
 
 
 def check_batch(body: Any, max_batch: int) -> PositionBatch:
-    """The batch ``{"crs".
+    """The batch checked and in WGS84.
 
-    …, "positions": [{team_id, lon, lat, time, speed, heading}]}`` checked and in WGS84;
+    The batch is ``{"crs": …, "positions": [{team_id, lon, lat, time, speed, heading}]}``;
     ``ValidationFailed`` listing every problem (``details``: index, property, message),
     ``LimitExceeded`` (413) for a batch above ``max_batch``.
     """

@@ -1,5 +1,5 @@
 """Shelter planning (issue 15).
 
-population, demand and capacity, capacitated coverage (LP), siting new shelters (pysal spopt on
+Population, demand and capacity, capacitated coverage (LP), siting new shelters (pysal spopt on
 PuLP/CBC) and evacuation assignment.
 """

@@ -1,6 +1,6 @@
 """Capacitated assignment of demand to shelters.
 
-a transportation problem, lexicographic — the most people housed within reach, then the fewest
+A transportation problem, lexicographic — the most people housed within reach, then the fewest
 people-minutes walked:
 
 1. maximise Σ x subject to Σ_j x[i, j] ≤ demand[i] and Σ_i x[i, j] ≤ capacity[j];
@@ -62,7 +62,7 @@ def assign(
 ) -> Assignment:
     """Most people housed within reach, then the least walking.
 
-    min-cost max-flow (OR-Tools) for whole people, else :func:`assign_lp`.
+    Min-cost max-flow (OR-Tools) for whole people, else :func:`assign_lp`.
 
     >>> a = assign(np.array([10.0, 10.0]), np.array([10.0, 10.0]),
     ...            np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1.0, 2.0, 1.0]))

@@ -19,7 +19,7 @@ class _Strict(BaseModel):
 class AreaInput(_Strict):
     """Where the demand is.
 
-    a region code, a WGS84 bbox or a GeoJSON polygon (at most one; none = the whole population
+    A region code, a WGS84 bbox or a GeoJSON polygon (at most one; none = the whole population
     layer).
     """
 

@@ -1,6 +1,6 @@
 """Siting new shelters.
 
-Pysal ``spopt`` models (MCLP, p-median, LSCP and their capacitated variants) solved by PuLP's
+PySAL ``spopt`` models (MCLP, p-median, LSCP and their capacitated variants) solved by PuLP's
 bundled CBC, with the solver's status, objective, bound and gap.
 
 Existing usable shelters enter as predefined sites (they are already there); candidates near a

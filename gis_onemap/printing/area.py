@@ -1,6 +1,6 @@
 """What area a print or bundle covers.
 
-a WGS84 bbox, a region (``regions`` table) or an incident with a radius; exactly one of them.
+A WGS84 bbox, a region (``regions`` table) or an incident with a radius; exactly one of them.
 """
 
 from __future__ import annotations

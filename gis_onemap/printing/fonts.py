@@ -93,10 +93,10 @@ _CORE_LOCK = threading.Lock()
 
 @cache
 def core_characters() -> frozenset[str]:
-    """GB 2312 (6,763 hanzi and 682 symbols.
+    """GB 2312 plus Latin, punctuation, CJK symbols and full-width forms.
 
-    The characters of everyday Chinese names) plus Latin, Latin-1, Latin Extended-A/B, general
-    punctuation, CJK symbols and full-width forms.
+    GB 2312 is 6,763 hanzi and 682 symbols: the characters of everyday Chinese names. Latin is
+    Latin, Latin-1 and Latin Extended-A/B; punctuation is general punctuation.
 
     >>> chars = core_characters()
     >>> len(chars) > 7000, "湛" in chars, "°" in chars, "𓀀" in chars

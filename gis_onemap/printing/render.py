@@ -1,6 +1,6 @@
 """Draw a print-ready map with matplotlib (no browser).
 
-title, map frame with the layers, legend, scale bar, north arrow, optional coordinate grid, and a
+Title, map frame with the layers, legend, scale bar, north arrow, optional coordinate grid, and a
 footer with the CRS, sources and date.
 
 matplotlib + geopandas rather than a headless browser: a PDF with real (searchable, embedded)

@@ -1,6 +1,6 @@
 """One entry point for HTTP and the CLI.
 
-a print request → the area, its layers, the scale check and the rendered PDF/PNG.
+A print request → the area, its layers, the scale check and the rendered PDF/PNG.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Road closures.
 
-store, list and remove them (the use cases behind ``/roads/closures`` and ``onemap roads
+Store, list and remove them (the use cases behind ``/roads/closures`` and ``onemap roads
 closures``).
 
 A closure is an area (Polygon/MultiPolygon, WGS84) whose roads are closed, and/or a list of

@@ -381,10 +381,10 @@ def _hex_ewkb_points(xy: np.ndarray) -> list[str]:
 def geodesic_lengths(
     geoms: np.ndarray, coords: np.ndarray | None = None, index: np.ndarray | None = None
 ) -> np.ndarray:
-    """Geodesic length (m, WGS84 spheroid.
+    """Geodesic length (m, WGS84 spheroid) of each LineString, vectorised.
 
-    What ``ST_Length(geography)`` gives) of each LineString, vectorised — computed here rather than
-    in SQL, which halved the load time of 200,000 edges (bench/roads.py).
+    What ``ST_Length(geography)`` gives, computed here rather than in SQL, which halved the load
+    time of 200,000 edges (bench/roads.py).
 
     >>> line = shapely.LineString([(110, 21), (110, 21.001), (110.001, 21.001)])
     >>> round(float(geodesic_lengths(np.array([line, line]))[1]), 3)

@@ -94,9 +94,9 @@ class Network:
     def times(
         self, start: int, within_s: float, open_edges: np.ndarray, towards: bool
     ) -> np.ndarray:
-        """Seconds from vertex ``start`` to every vertex (``towards``.
+        """Seconds from vertex ``start`` to every vertex, over the open edges.
 
-        From every vertex to it), ``inf`` beyond ``within_s``, over the open edges.
+        With ``towards``: from every vertex to it; ``inf`` beyond ``within_s``.
         """
         graph = self._graph(towards) if open_edges.all() else self._build(towards, open_edges)
         at = self.vertex_index(start)

@@ -261,9 +261,9 @@ def costs_from(
     avoid_closures: bool = True,
     avoid_areas: bool = False,
 ) -> dict[int, float]:
-    """Seconds from ``start`` to each of ``wanted`` (``reverse``.
+    """Seconds from ``start`` to each of ``wanted``, for those within ``within_s``.
 
-    From each to ``start``), for those within ``within_s``.
+    With ``reverse``: from each to ``start``.
 
     One Dijkstra bounded by the time (``pgr_drivingDistance``) over the edges within
     ``within_s × v_max`` of ``around`` (the start's position), whatever the number of vertices

@@ -61,7 +61,7 @@ class Avoid:
 def time_bounds(kth_distance_m: float, vmax_mps: float) -> list[float]:
     """Time bounds tried in turn.
 
-    a first guess from the k-th nearest straight-line distance, doubled until 4 hours (each bound is
+    A first guess from the k-th nearest straight-line distance, doubled until 4 hours (each bound is
     exact: every resource arriving within it is found).
 
     >>> time_bounds(1000.0, 20.0)

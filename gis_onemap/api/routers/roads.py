@@ -1,6 +1,6 @@
 """``/roads`` and the travel-time analyses.
 
-routes, service areas, nearest by time, closures, evacuation routes. Parsing only: the work is in
+Routes, service areas, nearest by time, closures, evacuation routes. Parsing only: the work is in
 :class:`gis_onemap.roads.service.RoadService` and
 :class:`gis_onemap.roads.closures.ClosureRepository`.
 """
