@@ -172,7 +172,7 @@ def is_open_path(path: str) -> bool:
 
 
 async def require_read(request: Request, principal: PrincipalDep) -> Principal:
-    """App-wide.
+    """The app-wide read check: the caller, or 401 when a token is required and missing.
 
     With ``anonymous_read=false`` every route but the open ones needs a token (``async``: no I/O of
     its own, so no hop to the thread pool).
