@@ -23,11 +23,11 @@ import httpx
 from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database, p, serve, timed  # noqa: E402
-from gis_onemap.analysis.inputs import Origin, resolve_categories  # noqa: E402
-from gis_onemap.analysis.proximity import nearest_statement, within_statement  # noqa: E402
-from gis_onemap.analysis.surroundings import SurroundingsService, summary_sql  # noqa: E402
-from gis_onemap.settings import Settings  # noqa: E402
+from bench.common import bench_database, p, serve, timed
+from gis_onemap.analysis.inputs import Origin, resolve_categories
+from gis_onemap.analysis.proximity import nearest_statement, within_statement
+from gis_onemap.analysis.surroundings import SurroundingsService, summary_sql
+from gis_onemap.settings import Settings
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 N_TOTAL = int(ARGS[0]) if ARGS else 1_000_000

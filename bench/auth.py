@@ -21,9 +21,9 @@ import httpx
 from sqlalchemy import create_engine, pool, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database, p, serve  # noqa: E402
-from gis_onemap.auth.principal import Role  # noqa: E402
-from gis_onemap.auth.tokens import create_token  # noqa: E402
+from bench.common import bench_database, p, serve
+from gis_onemap.auth.principal import Role
+from gis_onemap.auth.tokens import create_token
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 REPEAT = int(ARGS[0]) if ARGS else 1000

@@ -63,4 +63,4 @@ def p(values: list[float], q: float) -> float:
     if q == 0.5:
         return statistics.median(values)
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database  # noqa: E402
+from bench.common import bench_database
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--child" else 1_000_000
 GOAL = 100_000

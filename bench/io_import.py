@@ -24,10 +24,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database  # noqa: E402
-from gis_onemap.categories import get_category  # noqa: E402
-from gis_onemap.db.bulk import format_column  # noqa: E402
-from gis_onemap.io.importer import ImportOptions, import_file  # noqa: E402
+from bench.common import bench_database
+from gis_onemap.categories import get_category
+from gis_onemap.db.bulk import format_column
+from gis_onemap.io.importer import ImportOptions, import_file
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 GOAL = 50_000

@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database, p, serve, timed  # noqa: E402
+from bench.common import bench_database, p, serve, timed
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 LIMIT = 100

@@ -29,10 +29,10 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database, p  # noqa: E402
-from gis_onemap.auth.principal import Role  # noqa: E402
-from gis_onemap.auth.tokens import create_token  # noqa: E402
-from gis_onemap.live.events import publish  # noqa: E402
+from bench.common import bench_database, p
+from gis_onemap.auth.principal import Role
+from gis_onemap.auth.tokens import create_token
+from gis_onemap.live.events import publish
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 CLIENTS = int(ARGS[0]) if ARGS else 500

@@ -28,8 +28,8 @@ import httpx
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database, p  # noqa: E402
-from gis_onemap.auth.tokens import new_token, token_hash  # noqa: E402
+from bench.common import bench_database, p
+from gis_onemap.auth.tokens import new_token, token_hash
 
 SENSORS = 1000
 GATEWAYS = 10

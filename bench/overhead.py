@@ -71,7 +71,7 @@ def timed(fn: Any, n: int) -> list[float]:
     return out
 
 
-def http_variant(url: str, drop: str, pts: list[tuple[float, float]]) -> tuple[float, float]:  # noqa: E501
+def http_variant(url: str, drop: str, pts: list[tuple[float, float]]) -> tuple[float, float]:
     """(p50 ms, server CPU ms per request) of the nearest request on the app minus ``drop``."""
     # BENCH_SERVER_ROOT: serve another checkout's gis_onemap (e.g. `git archive` of an older
     # commit) for before/after figures in the same conditions

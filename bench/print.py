@@ -21,7 +21,7 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database  # noqa: E402
+from bench.common import bench_database
 
 GOAL_S = 10.0
 

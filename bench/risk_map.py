@@ -24,10 +24,10 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database  # noqa: E402
-from gis_onemap.db.admin import sibling_url  # noqa: E402
-from gis_onemap.hazards.risk import RiskMapService, RiskMethod  # noqa: E402
-from gis_onemap.settings import Settings  # noqa: E402
+from bench.common import bench_database
+from gis_onemap.db.admin import sibling_url
+from gis_onemap.hazards.risk import RiskMapService, RiskMethod
+from gis_onemap.settings import Settings
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 N_CELLS = int(ARGS[0]) if ARGS else 50_000

@@ -35,13 +35,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_database, p  # noqa: E402
-from gis_onemap.analysis.inputs import Origin, category_filters  # noqa: E402
-from gis_onemap.categories import get_category  # noqa: E402
-from gis_onemap.db.admin import sibling_url  # noqa: E402
-from gis_onemap.roads.load import RoadFrame, load_network  # noqa: E402
-from gis_onemap.roads.service import RoadService  # noqa: E402
-from gis_onemap.settings import Settings  # noqa: E402
+from bench.common import bench_database, p
+from gis_onemap.analysis.inputs import Origin, category_filters
+from gis_onemap.categories import get_category
+from gis_onemap.db.admin import sibling_url
+from gis_onemap.roads.load import RoadFrame, load_network
+from gis_onemap.roads.service import RoadService
+from gis_onemap.settings import Settings
 
 _cli = argparse.ArgumentParser(description="Roads benchmark (see the module docstring).")
 _cli.add_argument("grid", nargs="?", type=int, default=325, help="grid size n (n × n nodes)")

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from gis_onemap.planning.assign import assign  # noqa: E402
-from gis_onemap.planning.reach import geodesic_matrix, pairs_within  # noqa: E402
-from gis_onemap.planning.siting import solve_model  # noqa: E402
+from gis_onemap.planning.assign import assign
+from gis_onemap.planning.reach import geodesic_matrix, pairs_within
+from gis_onemap.planning.siting import solve_model
 
 SMALL = "--small" in sys.argv
 ONLY = [a for a in sys.argv[1:] if not a.startswith("--")]

@@ -18,10 +18,10 @@ import brotli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_database, serve  # noqa: E402
-from gis_onemap.api.routers.web import STATIC_DIR  # noqa: E402
-from gis_onemap.demo import load_demo_if_empty  # noqa: E402
-from gis_onemap.settings import Settings  # noqa: E402
+from bench.common import bench_database, serve
+from gis_onemap.api.routers.web import STATIC_DIR
+from gis_onemap.demo import load_demo_if_empty
+from gis_onemap.settings import Settings
 
 BUDGET = 2_000_000
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -43,7 +43,8 @@ def read_features(collection_id: str, data_dir: Path = DEMO_DIR) -> list[dict[st
         GeoJSON Feature objects (WGS84).
     """
     path = data_dir / f"{collection_id}.geojson"
-    return json.loads(path.read_text(encoding="utf-8"))["features"]
+    features: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return features
 
 
 def _resolve_depots(

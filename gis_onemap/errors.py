@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class OneMapError(Exception):
@@ -71,7 +71,7 @@ class Unauthorized(OneMapError):
     status_code = 401
     code = "Unauthorized"
     #: RFC 6750: a 401 names the scheme the client should use
-    headers = {"WWW-Authenticate": 'Bearer realm="onemap"'}
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="onemap"'}
 
 
 class Forbidden(OneMapError):

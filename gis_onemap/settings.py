@@ -18,8 +18,10 @@ DEMO_DATA_DIR = PACKAGE_DIR / "data" / "demo"
 
 
 def _default_home() -> Path:
-    """``.onemap`` in the checkout when run from one, else in the current directory (a wheel
-    install must not write into site-packages)."""
+    """``.onemap`` in the checkout when run from one, else in the current directory.
+
+    A wheel install must not write into site-packages.
+    """
     if (PROJECT_ROOT / "pyproject.toml").exists():
         return PROJECT_ROOT / ".onemap"
     return Path.cwd() / ".onemap"

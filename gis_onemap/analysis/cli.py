@@ -47,6 +47,7 @@ def _filters(pairs: list[str] | None) -> dict[str, str]:
 
 
 def write_geojson(fc: dict[str, Any], out: Path) -> None:
+    """A FeatureCollection written to ``out`` as GeoJSON (UTF-8, Chinese kept as is)."""
     out.write_text(json.dumps(fc, ensure_ascii=False, default=str), encoding="utf-8")
 
 

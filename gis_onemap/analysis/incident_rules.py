@@ -129,8 +129,9 @@ def check_incident(
 
 
 def resolve_severity(state: Mapping[str, Any], table: GradingTable) -> dict[str, Any]:
-    """The stored severity columns of a valid state: derived, the criterion that decided it,
-    and the effective severity with its source.
+    """The stored severity columns of a valid state.
+
+    Derived, the criterion that decided it, and the effective severity with its source.
 
     >>> from gis_onemap.categories.severity import load_grading_table
     >>> t = load_grading_table()

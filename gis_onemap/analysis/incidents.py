@@ -1,5 +1,8 @@
-"""Incident repository: store reported incidents (server time), update them as they evolve
-(``PATCH``: row locked, ``If-Match`` checked, severity re-derived) and read them as GeoJSON."""
+"""Incident repository.
+
+Store reported incidents (server time), update them as they evolve (``PATCH``: row locked,
+``If-Match`` checked, severity re-derived) and read them as GeoJSON.
+"""
 
 from __future__ import annotations
 
@@ -84,8 +87,10 @@ class IncidentRepository:
 
     def create(self, body: IncidentCreate, rules: IncidentRules | None = None) -> int:
         """Store an incident (its point converted to WGS84); returns the new id.
-        :class:`ValidationFailed` lists every problem of its facts; nothing is written.
-        ``rules``: the grading table and clock tolerance (default: the shipped ones)."""
+
+        :class:`ValidationFailed` lists every problem of its facts; nothing is written. ``rules``:
+        the grading table and clock tolerance (default: the shipped ones).
+        """
         rules = rules or IncidentRules.default()
         origin = origin_from(body.lon, body.lat, body.crs)
         state = {_COLUMN_OF.get(k, k): v for k, v in body.model_dump().items()}
@@ -105,8 +110,11 @@ class IncidentRepository:
     def patch(
         self, incident_id: int, body: IncidentPatch, rules: IncidentRules, if_match: IfMatch | None
     ) -> None:
-        """Merge the fields sent into the stored incident (row locked ``FOR UPDATE``, so that
-        concurrent patches queue), check the merged state and re-derive its severity."""
+        """Merge the fields sent into the stored incident and re-derive its severity.
+
+        The row is locked ``FOR UPDATE``, so that concurrent patches queue; the merged state is
+        checked before the severity is derived.
+        """
         t = INCIDENTS
         row = self.session.execute(
             select(*(t.c[c] for c in _FACTS), t.c.updated_at)

@@ -146,6 +146,7 @@ class CategoryFilters:
         return tuple(c for c in among if c.id in self.clauses)
 
     def where(self, category: Category) -> list[ColumnElement[bool]]:
+        """The compiled filter clauses for ``category`` (none when it has no filter)."""
         return self.clauses.get(category.id, [])
 
 

@@ -126,8 +126,11 @@ class IncidentCreate(PointInput, IncidentFacts):
 
 
 class IncidentPatch(IncidentFacts):
-    """``PATCH /incidents/{id}`` (JSON merge patch): only the fields sent change; ``null``
-    clears one. The event type may be corrected within its category's types."""
+    """``PATCH /incidents/{id}`` (JSON merge patch).
+
+    Only the fields sent change; ``null`` clears one. The event type may be corrected within its
+    category's types.
+    """
 
     event_category: EventCategory | None = None
     event_type: str | None = None

@@ -101,6 +101,7 @@ class EventFit:
 
     @property
     def event_types(self) -> list[str] | None:
+        """The event types the request names (one, those of its category, or ``None``)."""
         if self.event_type:
             return [self.event_type]
         if self.event_category:
@@ -109,6 +110,7 @@ class EventFit:
 
     @property
     def specialties(self) -> list[str] | None:
+        """The rescue specialties the event calls for, or ``None`` when no event is named."""
         if not (self.event_type or self.event_category):
             return None
         return sorted(specialties_for(self.event_type, self.event_category))

@@ -60,8 +60,11 @@ def assemble_conformance(modules: Iterable[ModuleType]) -> tuple[str, ...]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; it owns every resource: the database pool, the tiles' connection pool
-    and version connection open and close with the app's lifespan."""
+    """Build the app.
+
+    It owns every resource: the database pool, the tiles' connection pool and version connection
+    open and close with the app's lifespan.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager

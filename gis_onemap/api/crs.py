@@ -1,7 +1,9 @@
-"""CRS query parameters as FastAPI dependencies that return parsed values (titiler's
-``CRSParams`` is the model): a route declares ``crs: OutputCRSDep`` and gets a checked
+"""CRS query parameters as FastAPI dependencies that return parsed values.
+
+titiler's ``CRSParams`` is the model: a route declares ``crs: OutputCRSDep`` and gets a checked
 :class:`~gis_onemap.crs.CRSSpec` (400 with a clear message before any work). The parsing and
-transforms themselves are :mod:`gis_onemap.crs.edge`, shared with the CLI."""
+transforms themselves are :mod:`gis_onemap.crs.edge`, shared with the CLI.
+"""
 
 from __future__ import annotations
 

@@ -31,16 +31,17 @@ from gis_onemap.usecases.context import Caller
 
 
 async def get_settings_dep(request: Request) -> Settings:
+    """The app's :class:`Settings` (set by ``create_app``)."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
 async def get_session(request: Request, principal: PrincipalDep) -> AsyncIterator[Session]:
-    """A read-only session per request (``BEGIN READ ONLY``), run as the caller (row-level
-    security, ``auth/dbcontext.py``); it is never committed.
+    """A read-only session per request (``BEGIN READ ONLY``), never committed.
 
-    ``async``: making the session does no I/O (the transaction begins with the handler's
-    first query, in the handler's thread), so only the closing ROLLBACK goes to the thread
-    pool; a sync generator costs a hop on the way in as well (bench/OVERHEAD.md).
+    It runs as the caller (row-level security, ``auth/dbcontext.py``). ``async``: making the
+    session does no I/O (the transaction begins with the handler's first query, in the
+    handler's thread), so only the closing ROLLBACK goes to the thread pool; a sync generator
+    costs a hop on the way in as well (bench/OVERHEAD.md).
     """
     session = request.app.state.read_session_factory()
     try:
@@ -51,10 +52,13 @@ async def get_session(request: Request, principal: PrincipalDep) -> AsyncIterato
 
 
 def get_write_session(request: Request, principal: PrincipalDep) -> Iterator[Session]:
-    """A session for a write: committed as soon as the handler returned (this dependency has
-    ``scope="function"``, so that happens before the response is sent), rolled back when
-    the handler or the COMMIT fails (the COMMIT's error is mapped by ``db.engine.commit``).
-    It runs as the caller: row-level security and the audit log's actor."""
+    """A session for a write.
+
+    Committed as soon as the handler returned (this dependency has ``scope="function"``, so that
+    happens before the response is sent), rolled back when the handler or the COMMIT fails (the
+    COMMIT's error is mapped by ``db.engine.commit``). It runs as the caller: row-level security and
+    the audit log's actor.
+    """
     with session_scope(request.app.state.session_factory) as session:
         apply_principal(session, principal, request.app.state.settings.region_read_scope)
         yield session
@@ -63,6 +67,7 @@ def get_write_session(request: Request, principal: PrincipalDep) -> Iterator[Ses
 async def get_category_dep(
     collection_id: Annotated[str, Path(description="Collection id, e.g. 'shelters'")],
 ) -> Category:
+    """The category of the ``collection_id`` path parameter (404 when unknown)."""
     return get_category(collection_id)
 
 
@@ -101,8 +106,10 @@ JsonBody = Annotated[Any, Depends(json_body)]
 
 
 def get_caller(settings: SettingsDep, viewer: ViewerDep) -> Caller:
-    """The caller of a use case (``gis_onemap.usecases``): the app's settings and whether the
-    principal sees personal data."""
+    """The caller of a use case (``gis_onemap.usecases``).
+
+    The app's settings and whether the principal sees personal data.
+    """
     return Caller(settings, viewer.sees_personal_data)
 
 

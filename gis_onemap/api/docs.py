@@ -20,6 +20,8 @@ SWAGGER_STATIC = Path(fastapi_offline.__file__).parent / "static"
 
 
 class OpenAPIResponse(FastJSONResponse):
+    """The OpenAPI document, served with its OAS 3.0 media type."""
+
     media_type = OAS30_MEDIA_TYPE
 
 

@@ -52,6 +52,7 @@ class BodySizeLimit:
         return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Bound the request body, then pass the request on."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

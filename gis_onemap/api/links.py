@@ -29,6 +29,7 @@ def request_url(request: Request, **params: str) -> str:
 
 
 def link(request: Request, path: str, rel: str, type_: str, title: str = "") -> dict[str, Any]:
+    """An OGC API link object to ``path`` on this server."""
     out = {"href": f"{base_url(request)}{path}", "rel": rel, "type": type_}
     if title:
         out["title"] = title

@@ -110,9 +110,11 @@ def map_page_csp(settings: Settings) -> str:
 
 
 def html_product_response(html: str, status_code: int = 200) -> HTMLResponse:
-    """An offline map product (:func:`gis_onemap.maps.offline_html`) as a response whose CSP
-    header is the product's own ``<meta>`` policy (hashes of its inline scripts) plus
-    ``frame-ancestors``, which a ``<meta>`` policy cannot carry."""
+    """An offline map product (:func:`gis_onemap.maps.offline_html`) as a response.
+
+    Its CSP header is the product's own ``<meta>`` policy (hashes of its inline scripts) plus
+    ``frame-ancestors``, which a ``<meta>`` policy cannot carry.
+    """
     found = _META_CSP.search(html[:4096])
     policy = f"{found.group(1)}; {FRAME_ANCESTORS}" if found else None
     headers = {"Content-Security-Policy": policy} if policy else None
@@ -120,8 +122,11 @@ def html_product_response(html: str, status_code: int = 200) -> HTMLResponse:
 
 
 def with_script_hashes(response: HTMLResponse, settings: Settings) -> HTMLResponse:
-    """``response`` (a page of this server with inline scripts, e.g. Swagger UI's ``/api.html``)
-    under the map page's policy, its own inline scripts allowed by hash: nothing injected runs."""
+    """A page of this server with inline scripts under the map page's policy.
+
+    ``response`` is e.g. Swagger UI's ``/api.html``; its own inline scripts are allowed by
+    hash, so nothing injected runs.
+    """
     from gis_onemap.maps.offline import script_hashes  # folium: imported only when needed
 
     hashes = " ".join(script_hashes(bytes(response.body).decode("utf-8")))
@@ -172,6 +177,7 @@ class SecurityMiddleware:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the request, then add the security headers to its response."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

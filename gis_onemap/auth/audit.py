@@ -1,5 +1,8 @@
-"""Reading the audit log (rows are written by the triggers of migration 0005, in the same
-transaction as each change, so a rolled-back change leaves no entry and vice versa)."""
+"""Reading the audit log.
+
+Rows are written by the triggers of migration 0005, in the same transaction as each change, so a
+rolled-back change leaves no entry and vice versa.
+"""
 
 from __future__ import annotations
 
@@ -71,8 +74,10 @@ def audit_page(session: Session, f: AuditFilter) -> tuple[list[dict[str, Any]], 
 
 
 def history(session: Session, collection: str, fid: int) -> list[dict[str, Any]]:
-    """Every change of one feature, oldest first: its own rows, and the import that made it
-    (an import is one summary row listing the new ids)."""
+    """Every change of one feature, oldest first.
+
+    Its own rows, and the import that made it (an import is one summary row listing the new ids).
+    """
     a = AUDIT_LOG
     stmt = (
         select(a)

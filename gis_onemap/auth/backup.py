@@ -30,8 +30,11 @@ class BackupError(InvalidInput):
 
 
 def pg_bin(conn: Connection, tool: str) -> str:
-    """The ``tool`` binary of the server's major version (a newer pg_dump refuses nothing, an
-    older one refuses a newer server; the server's own version is always right)."""
+    """The ``tool`` binary of the server's major version.
+
+    A newer pg_dump refuses nothing, an older one refuses a newer server; the server's own version
+    is always right.
+    """
     version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
     path = Path(f"/usr/lib/postgresql/{version // 10000}/bin") / tool
     if not path.exists():
@@ -67,6 +70,8 @@ def sidecar(path: Path) -> Path:
 
 @dataclass
 class BackupResult:
+    """The dump written and the row count of each table it holds."""
+
     path: Path
     counts: dict[str, int]
 
@@ -116,8 +121,10 @@ def _expected_counts(path: Path) -> dict[str, int] | None:
 
 
 def restore(url: str, path: Path) -> dict[str, int]:
-    """Restore ``path`` into the database of ``url`` (created if missing), in one transaction;
-    returns the row counts, checked against the side-car when there is one."""
+    """Restore ``path`` into the database of ``url`` (created if missing), in one transaction.
+
+    Returns the row counts, checked against the side-car when there is one.
+    """
     target = make_url(url)
     admin = create_engine(
         target.set(database="postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT"

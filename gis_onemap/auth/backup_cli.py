@@ -1,5 +1,7 @@
-"""``onemap backup --out FILE`` and ``onemap restore FILE`` (maintenance: run as the database
-owner, outside row-level security)."""
+"""``onemap backup --out FILE`` and ``onemap restore FILE``.
+
+Maintenance commands: they run as the database owner, outside row-level security.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +35,10 @@ def backup_command(
 def restore_command(
     file: Path = typer.Argument(..., help="A backup made by 'onemap backup'."),
 ) -> None:
-    """Restore a backup (the database is created if missing; one transaction), then check the
-    row counts against the backup's side-car."""
+    """Restore a backup, then check the row counts against the backup's side-car.
+
+    The database is created if missing; the restore is one transaction.
+    """
     from gis_onemap.auth.backup import BackupError, restore
 
     try:
@@ -47,5 +51,6 @@ def restore_command(
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``onemap backup`` and ``onemap restore`` to ``app``."""
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)

@@ -50,8 +50,10 @@ def known_region_codes() -> frozenset[str]:
 
 
 def check_region_codes(codes: tuple[str, ...] | list[str]) -> None:
-    """Raise ``ValidationFailed`` (422) unless every code names a division: 6 digits, or a
-    2/4-digit prefix of a province/city (``4408`` = 湛江市 and its districts).
+    """Raise ``ValidationFailed`` (422) unless every code names a division.
+
+    A code is 6 digits, or a 2/4-digit prefix of a province/city (``4408`` = 湛江市 and its
+    districts).
 
     >>> check_region_codes(["440803", "4408"])
     >>> check_region_codes(["449999"])
@@ -93,6 +95,7 @@ class DbContext:
 
     @property
     def params(self) -> dict[str, Any]:
+        """The bound values of the context statement."""
         return {
             "role": SCOPED_ROLE if self.scoped_reads else APP_ROLE,
             "regions": self.regions,
@@ -125,8 +128,10 @@ def begin_statement(driver: Any) -> bytes:
 
 
 def _begin_with_context(connection: Connection, ctx: DbContext) -> bool:
-    """Begin the transaction and set the context in ONE round trip: ``BEGIN ...; SELECT
-    set_config(...)`` as one simple query, values quoted by psycopg (``sql.Literal``).
+    """Begin the transaction and set the context in ONE round trip.
+
+    ``BEGIN ...; SELECT set_config(...)`` go as one simple query, values quoted by psycopg
+    (``sql.Literal``).
 
     psycopg would otherwise send its ``BEGIN`` on its own and wait for it before the context
     statement: a round trip more on every request (bench/OVERHEAD.md). psycopg decides whether
@@ -180,8 +185,11 @@ def is_rls_violation(exc: BaseException) -> bool:
 
 
 def missing_or_forbidden(session: Session, table: Table, fid: int) -> Exception:
-    """The error for a write that touched no row: the row is visible but outside the
-    caller's regions (403), or there is no such row the caller may see (404)."""
+    """The error for a write that touched no row.
+
+    The row is visible but outside the caller's regions (403), or there is no such row the
+    caller may see (404).
+    """
     seen = session.execute(select(table.c.region_code).where(table.c.id == fid)).first()
     if seen is None:
         return NotFound(f"no feature {fid} in {table.name}")

@@ -43,6 +43,7 @@ class TokenCache:
         self._entries: dict[str, tuple[Principal, float]] = {}
 
     def get(self, key: str) -> Principal | None:
+        """The cached principal of ``key``, or ``None`` when absent or expired."""
         hit = self._entries.get(key)
         if hit is None:
             return None
@@ -52,6 +53,7 @@ class TokenCache:
         return hit[0]
 
     def put(self, key: str, principal: Principal, ttl_s: float) -> None:
+        """Cache ``principal`` under ``key`` for ``ttl_s`` seconds (nothing when ``ttl_s <= 0``)."""
         if ttl_s <= 0:
             return
         if len(self._entries) >= _CACHE_MAX:  # bounded: a flood of tokens cannot grow it
@@ -59,6 +61,7 @@ class TokenCache:
         self._entries[key] = (principal, time.monotonic() + ttl_s)
 
     def clear(self) -> None:
+        """Forget every cached principal (after a token is revoked)."""
         self._entries.clear()
 
 
@@ -130,9 +133,12 @@ def get_principal(
 async def current_principal(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
-    """:func:`get_principal` as a dependency, ``async``: anonymous callers and cached tokens
-    (nearly every request) cost no hop to the thread pool (bench/OVERHEAD.md); only a token
-    lookup (a database query or a JWT signature check) runs there."""
+    """:func:`get_principal` as an ``async`` dependency.
+
+    Anonymous callers and cached tokens (nearly every request) cost no hop to the thread pool
+    (bench/OVERHEAD.md); only a token lookup (a database query or a JWT signature check) runs
+    there.
+    """
     token = bearer_token(authorization)
     if token is None:
         return ANONYMOUS
@@ -185,8 +191,11 @@ def is_open_path(path: str) -> bool:
 
 
 async def require_read(request: Request, principal: PrincipalDep) -> Principal:
-    """App-wide: with ``anonymous_read=false`` every route but the open ones needs a token
-    (``async``: no I/O of its own, so no hop to the thread pool)."""
+    """The app-wide read check: the caller, or 401 when a token is required and missing.
+
+    With ``anonymous_read=false`` every route but the open ones needs a token (``async``: no I/O of
+    its own, so no hop to the thread pool).
+    """
     if (
         principal.role == Role.anonymous
         and not request.app.state.settings.anonymous_read

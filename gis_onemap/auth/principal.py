@@ -47,6 +47,7 @@ class Principal:
 
     @property
     def sees_personal_data(self) -> bool:
+        """Whether this caller may see personal data (viewer or above)."""
         return self.role >= Role.viewer
 
     @property
@@ -55,6 +56,7 @@ class Principal:
         return self.name or "anonymous"
 
     def in_region(self, region_code: str | None) -> bool:
+        """Whether ``region_code`` lies in this caller's regions (always, when it has none)."""
         if not self.region_codes:
             return True
         return region_code is not None and any(region_code.startswith(c) for c in self.region_codes)

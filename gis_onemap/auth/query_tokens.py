@@ -47,6 +47,7 @@ class QueryTokenGuard:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Pass the request on with tokens in its query string redacted."""
         if scope["type"] != "http" or not scope.get("query_string"):
             await self.app(scope, receive, send)
             return

@@ -27,8 +27,10 @@ def new_token() -> str:
 
 
 def token_hash(token: str) -> str:
-    """The stored form of a token (SHA-256, hex): tokens are long random strings, so a plain
-    hash is enough (no salt/KDF needed, unlike passwords) and lookups stay one index probe.
+    """The stored form of a token (SHA-256, hex).
+
+    Tokens are long random strings, so a plain hash is enough (no salt/KDF needed, unlike passwords)
+    and lookups stay one index probe.
 
     >>> token_hash("om_x") == hashlib.sha256(b"om_x").hexdigest()
     True
@@ -51,16 +53,19 @@ class TokenInfo:
 
 
 def known_region_codes() -> frozenset[str]:
-    """The 6-digit administrative codes the project knows: the demo city and its districts
-    (the same list the map page and base map use)."""
+    """The 6-digit administrative codes the project knows.
+
+    The demo city and its districts (the same list the map page and base map use).
+    """
     from gis_onemap.web.basemap import districts
 
     return frozenset(d.code for d in districts() if d.code)
 
 
 def check_region_codes(codes: Iterable[str], known: Iterable[str] | None = None) -> tuple[str, ...]:
-    """Each code must be a known code or a prefix of one (``4408`` = the city and its
-    districts); else :class:`InvalidInput` naming the bad codes.
+    """Each code must be a known code or a prefix of one (``4408`` = the city and its districts).
+
+    Else :class:`InvalidInput` naming the bad codes.
 
     >>> check_region_codes(["4408", "440803"], known={"440800", "440803"})
     ('4408', '440803')
@@ -102,6 +107,7 @@ def create_token(conn: Connection, name: str, role: Role, region_codes: Iterable
 
 
 def list_tokens(conn: Connection) -> list[TokenInfo]:
+    """Every API token (name, role, regions, created, revoked), by name; never the secret."""
     t = API_TOKENS
     rows = conn.execute(
         select(t.c.name, t.c.role, t.c.region_codes, t.c.created_at, t.c.revoked_at).order_by(

@@ -1,7 +1,10 @@
-"""Build an offline bundle (zip) of an area: ``layers.gpkg`` (every layer, the area outline and
-the district outlines, in CGCS2000 or WGS84), ``map.html`` (standalone, no network),
-``map.pdf`` (the printed map), ``tiles.pmtiles`` (the 8 categories' vector tiles of the area),
-``resources.xlsx`` (Chinese headers), optional GBK CSV files, and ``manifest.json``."""
+"""Build an offline bundle (zip) of an area.
+
+``layers.gpkg`` (every layer, the area outline and the district outlines, in CGCS2000 or WGS84),
+``map.html`` (standalone, no network), ``map.pdf`` (the printed map), ``tiles.pmtiles`` (the 8
+categories' vector tiles of the area), ``resources.xlsx`` (Chinese headers), optional GBK CSV files,
+and ``manifest.json``.
+"""
 
 from __future__ import annotations
 
@@ -57,8 +60,10 @@ class BundleReport:
 
 
 def _gpkg(prepared: PreparedPrint, base: gpd.GeoDataFrame, crs: str, path: Path) -> list[str]:
-    """Every layer (empty ones too: an analyst sees they were asked for), the area, the
-    districts; the layers are already in ``crs``."""
+    """Every layer, the area and the districts; the layers are already in ``crs``.
+
+    Empty layers too: an analyst sees they were asked for.
+    """
     written = []
     area = gpd.GeoDataFrame(
         {"name": [prepared.area.label], "radius_m": [prepared.area.radius_m]},
@@ -74,8 +79,10 @@ def _gpkg(prepared: PreparedPrint, base: gpd.GeoDataFrame, crs: str, path: Path)
 
 
 def _tiles_of(settings: Settings, bbox: tuple[float, float, float, float]) -> list[TileIndex]:
-    """The tiles of the area in tile-id order; more than the limit → :class:`LimitExceeded`
-    (checked before any file is written)."""
+    """The tiles of the area in tile-id order.
+
+    More than the limit → :class:`LimitExceeded` (checked before any file is written).
+    """
     zooms = parse_zoom_range(settings.bundle_zoom)
     tiles = sorted(tiles_covering(bbox, zooms), key=lambda t: zxy_to_tileid(*t))
     if len(tiles) > settings.bundle_max_tiles:
@@ -104,8 +111,10 @@ def _pmtiles(
 def build_bundle(
     session: Session, settings: Settings, req: BundleRequest, out: Path
 ) -> BundleReport:
-    """Write the bundle of ``req`` to ``out`` (a zip); bad input raises before anything is
-    written."""
+    """Write the bundle of ``req`` to ``out`` (a zip).
+
+    Bad input raises before anything is written.
+    """
     crs = f"EPSG:{req.crs}"
     prepared = prepare(
         session,

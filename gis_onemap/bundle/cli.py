@@ -28,7 +28,7 @@ def bundle_command(
     incident: IncidentOpt = None,
     radius_m: RadiusOpt = None,
     layers: LayersOpt = None,
-    filter: FilterOpt = None,  # noqa: A002 - the option's name
+    filter: FilterOpt = None,
     title: Annotated[str | None, typer.Option(help="Title of the map")] = None,
     crs: CrsOpt = 4490,
     gbk_csv: Annotated[bool, typer.Option("--gbk-csv", help="Also GBK CSV files")] = False,
@@ -39,7 +39,7 @@ def bundle_command(
         req = BundleRequest(
             bbox=bbox, region_code=region_code, incident_id=incident, radius_m=radius_m,
             layers=list(layers or []), filters=list(filter or []), title=title,
-            crs=crs, gbk_csv=gbk_csv,  # type: ignore[arg-type]
+            crs=crs, gbk_csv=gbk_csv,
         )  # fmt: skip
         report = build_bundle(session, settings, req, out)
     typer.echo(f"wrote {out}: {', '.join(report.members)}")

@@ -1,5 +1,8 @@
-"""The standalone offline HTML map of a bundle: every layer drawn with Leaflet, every script
-inlined (:mod:`gis_onemap.maps.offline`), so it opens from the zip with no network."""
+"""The standalone offline HTML map of a bundle.
+
+Every layer drawn with Leaflet, every script inlined (:mod:`gis_onemap.maps.offline`), so it opens
+from the zip with no network.
+"""
 
 from __future__ import annotations
 

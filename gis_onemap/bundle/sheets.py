@@ -1,5 +1,7 @@
-"""The resources of a bundle as a spreadsheet with Chinese headers (XLSX, one sheet per layer)
-and, for older Excel, GBK-encoded CSV files."""
+"""The resources of a bundle as spreadsheets with Chinese headers.
+
+XLSX, one sheet per layer, and, for older Excel, GBK-encoded CSV files.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ X_HEADER, Y_HEADER = "经度", "纬度"
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique.
+    r"""An Excel sheet name: at most 31 characters, none of ``[]:*?/\``, unique.
 
     >>> _sheet_name("应急避难场所", set()), _sheet_name("a/b:c", {"a_b_c"})
     ('应急避难场所', 'a_b_c 2')
@@ -33,9 +35,11 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def table_of(layer: PrintLayer) -> pd.DataFrame:
-    """The layer's attributes with Chinese headers (the category's field names in Chinese),
-    plus the longitude/latitude of each feature (a point inside areas), in the layer's CRS;
-    text that a spreadsheet would run as a formula is neutralised."""
+    """The layer's attributes with Chinese headers, in the layer's CRS.
+
+    Headers are the category's field names in Chinese, plus the longitude/latitude of each feature
+    (a point inside areas); text that a spreadsheet would run as a formula is neutralised.
+    """
     gdf = layer.gdf
     headers = {"id": ID_HEADER}
     if layer.category is not None:
@@ -69,8 +73,10 @@ def write_xlsx(layers: Sequence[PrintLayer], path: Path) -> list[str]:
 
 
 def write_gbk_csv(layer: PrintLayer, path: Path) -> int:
-    """The layer as a GBK CSV (Excel on Chinese Windows opens it without an import dialog);
-    characters GBK lacks become ``?``. Returns how many cells lost characters that way."""
+    """The layer as a GBK CSV (Excel on Chinese Windows opens it without an import dialog).
+
+    Characters GBK lacks become ``?``. Returns how many cells lost characters that way.
+    """
     df = table_of(layer)
     lost = 0
     for col in df.columns:

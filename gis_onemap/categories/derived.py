@@ -1,5 +1,7 @@
-"""Derived values: GB 18218-2018 S/R/level; shelter capacity (GB 50413-2007), shelter checks
-(GB 21734-2008 §5.4); supply class (GB/T 38565-2020).
+"""Derived values.
+
+GB 18218-2018 S/R/level; shelter capacity (GB 50413-2007), shelter checks (GB 21734-2008 §5.4);
+supply class (GB/T 38565-2020).
 
 GB 18218 tables and lookups live in :mod:`gis_onemap.standards.gb18218`; other numbers come
 from ../shared/DOMAIN.md ("Categories and the numbers behind them").
@@ -133,8 +135,9 @@ def _summary(problems: list[dict[str, str]]) -> str:
 
 
 def derive_shelter(props: dict[str, Any]) -> dict[str, Any]:
-    """Fill ``capacity`` from area and type when not given, the type's service radius, and the
-    GB 21734 ``warnings``.
+    """Fill ``capacity``, the service radius and the GB 21734 ``warnings``.
+
+    ``capacity`` comes from area and type when not given; the service radius is the type's.
 
     >>> derive_shelter({"shelter_type": "fixed", "effective_area_m2": 1500})["warnings"]
     ['effective_area_below_min']

@@ -71,8 +71,9 @@ class Field:
 
 @dataclass(frozen=True)
 class Usability:
-    """When a row of a category can be used now, and why not (issue 13: totals count only usable
-    resources by default).
+    """When a row of a category can be used now, and why not (issue 13).
+
+    Totals count only usable resources by default.
 
     ``reason_sql`` is a SQL expression over the category's table written with ``{t}`` for the
     table name: NULL when the row is usable, else a short reason key (``'expired'``,
@@ -174,6 +175,7 @@ class Category:
     _by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Index the fields by name and check that every declared hook names a field."""
         object.__setattr__(self, "_by_name", {f.name: f for f in self.all_fields})
         # a declared hook must name a field of the category: a typo fails at import, not later
         named = [*self.indexed, self.event_match, self.population_field]

@@ -74,7 +74,9 @@ def _geometry_schema(category: Category) -> dict[str, Any]:
     }
 
 
-def feature_schema(category: Category, schema_id: str, include_personal: bool = True) -> dict:
+def feature_schema(
+    category: Category, schema_id: str, include_personal: bool = True
+) -> dict[str, Any]:
     """Schema of the properties of a category's features (``/collections/{id}/schema``)."""
     fields = category.all_fields if include_personal else category.public_fields
     # system fields around the typed ones: id, geometry first, extra, updated_at last

@@ -7,6 +7,7 @@ reaches: 30 dead alone makes it 特别重大, whatever the loss.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -71,8 +72,10 @@ class GradingTable:
         seriously_injured: int = 0,
         direct_loss_yuan: float = 0.0,
     ) -> tuple[Grade, str]:
-        """The grade and, in words, the criterion that decided it (the first one, in the order
-        deaths, serious injuries, loss, that reaches the grade).
+        """The grade and, in words, the criterion that decided it.
+
+        That is the first criterion, in the order deaths, serious injuries, loss, that reaches the
+        grade.
 
         >>> t = load_grading_table()
         >>> t.decide(dead=1, missing=2)
@@ -123,7 +126,7 @@ def parse_grading_table(data: dict[str, object]) -> GradingTable:
         )
         for r in rows
     )
-    for upper, lower in zip(grades, grades[1:], strict=False):
+    for upper, lower in itertools.pairwise(grades):
         if not (
             upper.dead_min > lower.dead_min
             and upper.seriously_injured_min > lower.seriously_injured_min

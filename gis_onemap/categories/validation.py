@@ -261,9 +261,11 @@ def _same(given: Any, computed: Any) -> bool:
 
 
 def derive_checked(category: Category, typed: dict[str, Any]) -> dict[str, Any]:
-    """``typed`` with the category's derived values computed; a derived value the client sent
-    must be the computed one (or at most it, or recorded while its inputs are missing: see
-    :class:`~gis_onemap.categories.model.Field`), else :class:`ValidationFailed` names it.
+    """``typed`` with the category's derived values computed.
+
+    A derived value the client sent must be the computed one (or at most it, or recorded while its
+    inputs are missing: see :class:`~gis_onemap.categories.model.Field`), else
+    :class:`ValidationFailed` names it.
 
     >>> from gis_onemap.categories import get_category
     >>> shelters = get_category("shelters")
@@ -439,7 +441,7 @@ def checked_geometry(
     check_geometry_size(geometry, error, limits)  # before shapely builds it
     try:
         geom = shape(geometry)
-    except Exception:  # noqa: BLE001 - shapely raises many kinds for malformed coordinates
+    except Exception:
         raise error(f"'geometry' is not a valid GeoJSON {geometry['type']}") from None
     if geom.is_empty:
         raise error("the geometry is empty")
@@ -481,9 +483,10 @@ def validate_geometry(
 
 
 def stale_derived(category: Category, changed: set[str]) -> set[str]:
-    """Derived fields whose stored value must be recomputed when the fields ``changed`` are
-    updated (PATCH): the exactly computed ones always, the recorded or bounded ones when one
-    of their inputs changes (directly or through another derived field).
+    """Derived fields to recompute when the fields ``changed`` are updated (PATCH).
+
+    The exactly computed ones always, the recorded or bounded ones when one of their inputs changes
+    (directly or through another derived field).
 
     >>> from gis_onemap.categories import get_category as _cat
     >>> sorted(stale_derived(_cat("shelters"), {"name"}))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from gis_onemap.settings import get_settings
+
+if TYPE_CHECKING:
+    from gis_onemap.db.cluster import LocalCluster
 
 app = typer.Typer(
     help="gis_onemap — the emergency-management one map (应急一张图).", no_args_is_help=True
@@ -13,7 +18,7 @@ db_app = typer.Typer(help="The project-local PostgreSQL/PostGIS cluster under .o
 app.add_typer(db_app, name="db")
 
 
-def _cluster():  # type: ignore[no-untyped-def]
+def _cluster() -> LocalCluster:
     from gis_onemap.db.cluster import LocalCluster
 
     return LocalCluster.from_settings(get_settings())

@@ -1,6 +1,9 @@
-"""The one database session helper for CLI commands: committed on success (or rolled back for
-a read-only command), rolled back and closed otherwise, its engine disposed (a CLI run is
-short; no pool kept). Every ``onemap`` command that talks to the database uses it."""
+"""The one database session helper for CLI commands.
+
+Committed on success (or rolled back for a read-only command), rolled back and closed otherwise, its
+engine disposed (a CLI run is short; no pool kept). Every ``onemap`` command that talks to the
+database uses it.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +30,11 @@ def cli_session(
     exit_code: int = 2,
     report: Callable[[OneMapError], None] = print_error,
 ) -> Iterator[Session]:
-    """A session on the configured database; a :class:`OneMapError` is ``report``-ed and
-    becomes a clean exit ``exit_code`` (no traceback). ``commit=False``: always rolled back
-    (analyses and exports only read)."""
+    """A session on the configured database.
+
+    A :class:`OneMapError` is ``report``-ed and becomes a clean exit ``exit_code`` (no traceback).
+    ``commit=False``: always rolled back (analyses and exports only read).
+    """
     from gis_onemap.db.engine import make_engine, make_session_factory
 
     engine = make_engine(settings or get_settings())

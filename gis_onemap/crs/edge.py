@@ -121,8 +121,10 @@ def geometry_to_wgs84(
 
 
 def output_crs(text: str | None) -> CRSSpec:
-    """The ``crs`` parameter as a CRS (WGS84 when absent); :class:`InvalidInput` if unknown
-    or if it could not be named in a ``Content-Crs`` header (checked before any work).
+    """The ``crs`` parameter as a CRS (WGS84 when absent).
+
+    :class:`InvalidInput` if unknown or if it could not be named in a ``Content-Crs`` header
+    (checked before any work).
 
     >>> output_crs("EPSG:4490").uri
     'http://www.opengis.net/def/crs/EPSG/0/4490'
@@ -195,7 +197,8 @@ def _transform(geometry: dict[str, Any], spec: CRSSpec, swap: bool) -> dict[str,
         x, y = from_wgs84(coords[:, 0], coords[:, 1], spec)
         return np.column_stack([y, x] if swap else [x, y])
 
-    return mapping(shapely.transform(geom, apply))
+    out: dict[str, Any] = mapping(shapely.transform(geom, apply))
+    return out
 
 
 def features_to_crs(features: list[dict[str, Any]], spec: CRSSpec) -> list[dict[str, Any]]:
@@ -213,12 +216,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def header_value(text: str, what: str) -> str:
-    """``text`` made safe for an HTTP header: control characters (CR/LF: header injection)
-    are refused with :class:`InvalidInput`, other non-ASCII characters percent-encoded.
+    r"""``text`` made safe for an HTTP header.
+
+    Control characters (CR/LF: header injection) are refused with :class:`InvalidInput`, other
+    non-ASCII characters percent-encoded.
 
     >>> header_value("CGCS2000 / 高斯", "crs")
     'CGCS2000 / %E9%AB%98%E6%96%AF'
-    >>> header_value('PROJCRS["x\\r\\nSet-Cookie: a=b"]', "crs")  # doctest: +ELLIPSIS
+    >>> header_value('PROJCRS["x\r\nSet-Cookie: a=b"]', "crs")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     gis_onemap.errors.InvalidInput: crs: control characters (line breaks) are not allowed ...

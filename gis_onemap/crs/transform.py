@@ -105,7 +105,7 @@ def _uri_for(crs: CRS) -> str:
         if name == "OGC" and code.upper() == "CRS84":
             return CRS84_URI
         if name == "EPSG":
-            return _EPSG_URI_PREFIX + code
+            return _EPSG_URI_PREFIX + str(code)
     return str(crs.to_string())
 
 

@@ -125,9 +125,12 @@ def copy_columns(
 def _stage_if_rls(
     conn: psycopg.Connection[Any], table: Table, columns: Sequence[str]
 ) -> tuple[sql.Composed, sql.Composed] | None:
-    """PostgreSQL refuses ``COPY FROM`` into a table under row-level security (the app role,
-    gis_onemap/auth/dbcontext.py): then COPY into a temporary table and move the rows with
-    one ``INSERT ... SELECT``, which the region policies check. Returns (copy, insert)."""
+    """Rows into a table under row-level security, through a temporary table.
+
+    PostgreSQL refuses ``COPY FROM`` into a table under row-level security (the app role,
+    gis_onemap/auth/dbcontext.py): then COPY into a temporary table and move the rows with one
+    ``INSERT ... SELECT``, which the region policies check. Returns (copy, insert).
+    """
     if not conn.execute("SELECT row_security_active(%s)", (table.name,)).fetchone()[0]:  # type: ignore[index]
         return None
     cols = sql.SQL(", ").join(map(sql.Identifier, columns))
@@ -145,7 +148,8 @@ def _stage_if_rls(
 
 def max_feature_id(session: Session, table: Table) -> int | None:
     """The largest id in ``table`` now (rows an import adds later come above it)."""
-    return session.execute(select(func.max(table.c.id))).scalar_one()
+    top: int | None = session.execute(select(func.max(table.c.id))).scalar_one()
+    return top
 
 
 def existing_points(

@@ -50,18 +50,22 @@ class LocalCluster:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalCluster:
+        """The local cluster configured by ``settings``."""
         return cls(settings.home.resolve(), settings.local_port, settings.local_dbname)
 
     @property
     def datadir(self) -> Path:
+        """The cluster's data directory."""
         return self.home / "pgdata"
 
     @property
     def sockdir(self) -> Path:
+        """The folder of the server's Unix socket."""
         return self.home / "run"
 
     @property
     def logfile(self) -> Path:
+        """The server's log file."""
         return self.home / "postgres.log"
 
     def _run(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -88,9 +92,11 @@ class LocalCluster:
                     os.chmod(parent, mode | 0o001)
 
     def initialized(self) -> bool:
+        """Whether the data directory has been initialised."""
         return (self.datadir / "PG_VERSION").exists()
 
     def running(self) -> bool:
+        """Whether the server is running (``pg_ctl status``)."""
         if not self.initialized():
             return False
         return self._run(["pg_ctl", "-D", str(self.datadir), "status"], check=False).returncode == 0
@@ -133,17 +139,20 @@ class LocalCluster:
         )  # fmt: skip
 
     def ensure_database(self, dbname: str) -> None:
+        """Create the database ``dbname`` when missing, with PostGIS."""
         exists = self._psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'")
         if exists.stdout.strip() != "1":
             self._psql("postgres", f'CREATE DATABASE "{dbname}"')
         self._psql(dbname, "CREATE EXTENSION IF NOT EXISTS postgis")
 
     def down(self) -> str:
+        """Stop the server (fast shutdown) when it runs."""
         if self.running():
             self._run(["pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop"])
         return "stopped"
 
     def status(self) -> str:
+        """One line for people: not initialised, running on its port, or stopped."""
         if not self.initialized():
             return "not initialised"
         return f"running on port {self.port}" if self.running() else "stopped"

@@ -1,5 +1,8 @@
-"""Engine and session factories (the pool is opened and closed by the app's lifespan), and the
-commit that turns a failure at COMMIT into a domain error instead of a lost write."""
+"""Engine and session factories, and a commit that raises domain errors.
+
+The pool is opened and closed by the app's lifespan; the commit turns a failure at COMMIT into a
+domain error instead of a lost write.
+"""
 
 from __future__ import annotations
 
@@ -55,8 +58,10 @@ def sqlstate(exc: BaseException) -> str | None:
 
 
 def database_error(exc: DBAPIError) -> OneMapError | None:
-    """The user-safe domain error for a database error that a client can cause or retry;
-    ``None`` for the others (they become a 500 with a generic text)."""
+    """The user-safe domain error for a database error that a client can cause or retry.
+
+    ``None`` for the others (they become a 500 with a generic text).
+    """
     state = sqlstate(exc) or ""
     if state in RETRYABLE_SQLSTATES:
         return Conflict(

@@ -11,8 +11,10 @@ from gis_onemap.settings import PACKAGE_DIR
 
 
 def alembic_config(url: str) -> Config:
-    """An Alembic config for the package's ``migrations/`` pointed at ``url`` (no alembic.ini
-    needed, so an installed wheel migrates too)."""
+    """An Alembic config for the package's ``migrations/`` pointed at ``url``.
+
+    No alembic.ini needed, so an installed wheel migrates too.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(PACKAGE_DIR) / "migrations"))
     cfg.attributes["url"] = url

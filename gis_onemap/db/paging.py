@@ -24,6 +24,7 @@ class SortKey:
     nullable: bool = True
 
     def order_by(self) -> Any:
+        """The ORDER BY term of this key (NULLs last)."""
         col = self.column.desc() if self.descending else self.column.asc()
         return col.nulls_last()
 
@@ -94,10 +95,8 @@ def check_cursor_types(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
             expected = key.column.type.python_type
         except NotImplementedError:  # pragma: no cover - all sortable columns have one
             continue
-        ok = (
-            isinstance(value, expected)
-            and not isinstance(value, bool)
-            or (expected is float and isinstance(value, int) and not isinstance(value, bool))
+        ok = (isinstance(value, expected) and not isinstance(value, bool)) or (
+            expected is float and isinstance(value, int) and not isinstance(value, bool)
         )
         if expected is bool:
             ok = isinstance(value, bool)

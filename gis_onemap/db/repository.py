@@ -144,9 +144,11 @@ class FeatureRepository:
         ).first()
         if row is None:
             raise NotFound(f"no feature {fid} in {self.category.id}")
-        return row[0]
+        feature: dict[str, Any] = row[0]
+        return feature
 
     def count(self) -> int:
+        """The number of features in the table."""
         return self.session.execute(select(func.count()).select_from(self.table)).scalar_one()
 
     def extent(self) -> tuple[float, float, float, float] | None:
@@ -162,7 +164,11 @@ class FeatureRepository:
         return None if box[0] is None else tuple(float(v) for v in box)  # type: ignore[return-value]
 
     def last_updated(self) -> datetime | None:
-        return self.session.execute(select(func.max(self.table.c.updated_at))).scalar_one()
+        """The newest ``updated_at`` of the table, or ``None`` when empty."""
+        newest: datetime | None = self.session.execute(
+            select(func.max(self.table.c.updated_at))
+        ).scalar_one()
+        return newest
 
     # ---- writing -------------------------------------------------------------------------
     def _values(self, feature: Any, *, lenient: bool = False) -> dict[str, Any]:
@@ -216,10 +222,11 @@ class FeatureRepository:
             raise ValidationFailed("the database rejected the values") from exc
 
     def _locked(self, fid: int, if_match: IfMatch | None) -> dict[str, Any]:
-        """The stored feature, its row locked (``FOR UPDATE``) until the transaction ends, so
-        that concurrent writes to it run one after the other, each on the latest version;
-        :class:`NotFound`, or :class:`PreconditionFailed` when ``if_match`` names another
-        version."""
+        """The stored feature, its row locked (``FOR UPDATE``) until the transaction ends.
+
+        So concurrent writes to it run one after the other, each on the latest version;
+        :class:`NotFound`, or :class:`PreconditionFailed` when ``if_match`` names another version.
+        """
         try:
             row = self.session.execute(
                 select(self.feature_expr(True), self.table.c.updated_at)
@@ -255,7 +262,8 @@ class FeatureRepository:
         """Insert one feature; returns its new id."""
         values = self._values(feature)
         stmt = insert(self.table).values(**values).returning(self.table.c.id)
-        return self._write(stmt).scalar_one()
+        new_id: int = self._write(stmt).scalar_one()
+        return new_id
 
     def insert_many(self, features: Iterable[Any], *, lenient: bool = False) -> list[int]:
         """Validate all features first, then insert them in one statement (all or nothing)."""

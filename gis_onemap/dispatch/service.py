@@ -174,7 +174,8 @@ class DispatchService:
         found = [x for x in self.list(incident_id)["dispatches"] if x["id"] == dispatch_id]
         if not found:
             raise NotFound(f"no dispatch {dispatch_id} for incident {incident_id}")
-        return found[0]
+        one: dict[str, Any] = found[0]
+        return one
 
     def list(self, incident_id: int) -> dict[str, Any]:
         """Every dispatch of the incident, oldest first, with totals of what is committed."""

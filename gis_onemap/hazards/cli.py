@@ -1,6 +1,8 @@
-"""``onemap hazards release-zones`` and ``onemap hazards risk-map``: the same use cases as
-``POST /analysis/release-zones`` and ``GET /analysis/risk-map``, written to GeoJSON or a
-GeoPackage (``.gpkg``)."""
+"""``onemap hazards release-zones`` and ``onemap hazards risk-map``.
+
+The same use cases as ``POST /analysis/release-zones`` and ``GET /analysis/risk-map``, written to
+GeoJSON or a GeoPackage (``.gpkg``).
+"""
 
 from __future__ import annotations
 

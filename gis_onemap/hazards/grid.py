@@ -1,5 +1,6 @@
-"""Square and hexagonal grids in metres, aligned to the UTM zone so that every request (and every
-tile) of the same cell size draws the same cells.
+"""Square and hexagonal grids in metres, aligned to the UTM zone.
+
+So every request (and every tile) of the same cell size draws the same cells.
 
 Hexagons are generated here with numpy and shapely rather than taken from h3: h3's cells come
 only in fixed resolutions (each 1/7 of the area of the one above, e.g. res 8 ≈ 0.74 km²), so an
@@ -50,9 +51,10 @@ class Grid:
 
     def wgs84(self) -> np.ndarray:
         """The cells as WGS84 polygons (each vertex transformed)."""
-        return shapely.transform(self.cells, lambda xy: np.column_stack(
+        out: np.ndarray = shapely.transform(self.cells, lambda xy: np.column_stack(
             self.to_wgs84.transform(xy[:, 0], xy[:, 1])
         ))  # fmt: skip
+        return out
 
 
 def cell_count(kind: CellKind, size_m: float, width_m: float, height_m: float) -> int:
@@ -62,14 +64,15 @@ def cell_count(kind: CellKind, size_m: float, width_m: float, height_m: float) -
     (200, 77)
     """
     per_cell = size_m * size_m if kind == "square" else 1.5 * SQRT3 * size_m * size_m
-    return int(math.ceil(max(0.0, width_m * height_m) / per_cell))
+    return math.ceil(max(0.0, width_m * height_m) / per_cell)
 
 
 def hex_centres(
     size_m: float, x0: float, y0: float, x1: float, y1: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Centres and (column, row) indices of flat-topped hexagons of edge ``size_m`` whose
-    cells may touch the box; column spacing 1.5·s, row spacing √3·s, odd columns shifted up.
+    """Centres and (column, row) indices of flat-topped hexagons that may touch the box.
+
+    Hexagons of edge ``size_m``; column spacing 1.5·s, row spacing √3·s, odd columns shifted up.
 
     >>> x, y, i, j = hex_centres(1.0, 0.0, 0.0, 1.0, 1.0)
     >>> bool(((x == 0) & (y == 0)).any()), bool(((x == 1.5) & np.isclose(y, SQRT3 / 2)).any())

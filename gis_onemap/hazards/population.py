@@ -44,7 +44,7 @@ class PopulationLayer:
         total, n = self.session.execute(
             text(_INSIDE_SQL), {"zone": shapely.to_wkb(zone), "time": time}
         ).one()
-        return {"residents": int(round(float(total or 0))), "features": int(n)}
+        return {"residents": round(float(total or 0)), "features": int(n)}
 
     def points(self, bbox: tuple[float, float, float, float], time: str = "day") -> list[Any]:
         """(lon, lat, residents) of every feature (polygons at a point on their surface) in bbox."""

@@ -108,8 +108,11 @@ def parse_release_spec(spec: str | None) -> dict[str, Any]:
 
 
 def release_zone_layers(ctx: PrintContext, req: LayerRequest) -> list[PrintLayer]:
-    """Release zones at the print area's incident (else its centre, or a hazard source given in
-    the spec), one layer per zone kind — the same zones as ``POST /analysis/release-zones``."""
+    """Release zones, one layer per zone kind, as ``POST /analysis/release-zones`` gives them.
+
+    The release is at the print area's incident, else its centre, or at a hazard source given
+    in the spec.
+    """
     from gis_onemap.hazards.usecases import release_zones_of
 
     if ctx.settings is None:

@@ -1,5 +1,7 @@
-"""Release zones: an initial isolation circle and a downwind protective-action zone, plus the
-fireball and overpressure circles of a flammable release, each with what lies inside.
+"""Release zones.
+
+An initial isolation circle and a downwind protective-action zone, plus the fireball and
+overpressure circles of a flammable release, each with what lies inside.
 
 Geometry is geodesic (``pyproj.Geod`` on WGS84): the isolation circle comes from
 :func:`gis_onemap.analysis.buffers.geodesic_disc`; the protective-action zone is ERG's square
@@ -10,6 +12,7 @@ direction is meaningless, so the zone is a full circle (a choice, on the safe si
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -106,8 +109,10 @@ class ReleaseOptions:
 
 
 def downwind_square(lon: float, lat: float, azimuth: float, length_m: float) -> shapely.Polygon:
-    """ERG's protective-action square: ``length_m`` downwind along ``azimuth`` and as wide,
-    the release point in the middle of the upwind side; geodesic edges.
+    """ERG's protective-action square.
+
+    ``length_m`` downwind along ``azimuth`` and as wide, the release point in the middle of the
+    upwind side; geodesic edges.
 
     >>> sq = downwind_square(110.0, 21.0, 90.0, 1000.0)
     >>> sq.bounds[0] == 110.0 or round(sq.centroid.x, 4) > 110.0
@@ -120,7 +125,7 @@ def downwind_square(lon: float, lat: float, azimuth: float, length_m: float) -> 
     far_right = GEOD.fwd(right[0], right[1], azimuth, length_m)[:2]
     corners = [right, left, far_left, far_right, right]
     ring: list[tuple[float, float]] = []
-    for a, b in zip(corners, corners[1:], strict=False):
+    for a, b in itertools.pairwise(corners):
         ring.append(a)
         ring.extend(GEOD.npts(a[0], a[1], b[0], b[1], EDGE_POINTS))
     ring.append(corners[0])

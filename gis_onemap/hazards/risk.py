@@ -191,7 +191,8 @@ def class_indices(score: np.ndarray, breaks: Mapping[str, float]) -> np.ndarray:
 def _pairs_dwithin(tree: shapely.STRtree, pts: np.ndarray, distance: float) -> np.ndarray:
     if len(pts) == 0:
         return np.empty((2, 0), dtype=np.intp)
-    return tree.query(pts, predicate="dwithin", distance=distance)
+    pairs: np.ndarray = tree.query(pts, predicate="dwithin", distance=distance)
+    return pairs
 
 
 def _first_cell(tree: shapely.STRtree, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -244,7 +245,9 @@ class RiskMapService:
         return Grid(crs, proj, [str(r[0]) for r in rows], to_proj, to_wgs84), [r[1] for r in rows]
 
     # ---- inputs -----------------------------------------------------------------------------
-    def _points(self, sql: str, bbox: tuple[float, float, float, float], margin_m: float) -> list:
+    def _points(
+        self, sql: str, bbox: tuple[float, float, float, float], margin_m: float
+    ) -> list[Any]:
         lat = (bbox[1] + bbox[3]) / 2
         dlat = margin_m / 110_574.0
         dlon = margin_m / max(1.0, 111_320.0 * float(np.cos(np.radians(lat))))
@@ -261,12 +264,13 @@ class RiskMapService:
         bbox = (b[0], b[1], b[2], b[3])
         tree = shapely.STRtree(grid.cells)
 
-        def project(rows: list, xi: int = 0) -> np.ndarray:
+        def project(rows: list[Any], xi: int = 0) -> np.ndarray:
             if not rows:
                 return np.empty(0, dtype=object)
             arr = np.array([(r[xi], r[xi + 1]) for r in rows], dtype=float)
             x, y = grid.to_proj.transform(arr[:, 0], arr[:, 1])
-            return shapely.points(x, y)
+            points: np.ndarray = shapely.points(x, y)
+            return points
 
         reach = max(m.radii.values())
         src_rows = self._points(
@@ -392,7 +396,7 @@ class RiskMapService:
                     "min_score": m.class_breaks.get(c, 0),
                 }
                 for c in CLASSES
-            ],  # fmt: skip
+            ],
             "method": m.as_dict(),
             "population_layer": pop.present,
             "notes": []

@@ -1,8 +1,11 @@
-"""The risk map as a Mapbox vector tile: the cells touching the tile, scored like the GeoJSON
-(the grid is anchored to the UTM zone, so neighbouring tiles draw the same cells), encoded
-by PostGIS ``ST_AsMVT`` (layer ``risk``; properties: class, colour, score, L, C, cell id and the
-main inputs: sources reaching it, their best level, people exposed, vulnerable targets, shelter
-capacity in reach — the full inputs are in the GeoJSON)."""
+"""The risk map as a Mapbox vector tile.
+
+The cells touching the tile, scored like the GeoJSON (the grid is anchored to the UTM zone, so
+neighbouring tiles draw the same cells), encoded by PostGIS ``ST_AsMVT`` (layer ``risk``;
+properties: class, colour, score, L, C, cell id and the main inputs: sources reaching it, their best
+level, people exposed, vulnerable targets, shelter capacity in reach — the full inputs are in the
+GeoJSON).
+"""
 
 from __future__ import annotations
 

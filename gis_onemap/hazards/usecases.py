@@ -1,6 +1,8 @@
-"""The use cases behind both ``/analysis/release-zones`` / ``/analysis/risk-map`` and
-``onemap hazards …``: checked input in, GeoJSON-ready dicts out (the settings decide the table,
-the thresholds and the limits)."""
+"""The use cases behind the hazard endpoints and ``onemap hazards …``.
+
+Both ``/analysis/release-zones`` / ``/analysis/risk-map`` and the CLI: checked input in,
+GeoJSON-ready dicts out (the settings decide the table, the thresholds and the limits).
+"""
 
 from __future__ import annotations
 

@@ -66,8 +66,10 @@ def check_archive(zf: zipfile.ZipFile, limits: ImportLimits) -> list[zipfile.Zip
 def extract_members(
     zf: zipfile.ZipFile, members: Iterable[zipfile.ZipInfo], into: Path, limits: ImportLimits
 ) -> dict[str, Path]:
-    """Stream ``members`` in chunks to flat files in ``into`` (no path traversal), counting the
-    bytes really produced: a member whose header lies about its size is caught here."""
+    """Stream ``members`` in chunks to flat files in ``into`` (no path traversal).
+
+    Counting the bytes really produced: a member whose header lies about its size is caught here.
+    """
     out: dict[str, Path] = {}
     total = 0
     for info in members:

@@ -1,5 +1,7 @@
-"""Moved to :mod:`gis_onemap.crs.edge` (the one CRS-at-the-edge module); kept as an alias so
-code written against the old name keeps working."""
+"""Moved to :mod:`gis_onemap.crs.edge` (the one CRS-at-the-edge module).
+
+Kept as an alias so code written against the old name keeps working.
+"""
 
 from gis_onemap.crs.edge import (
     CRS_CONFORMANCE,

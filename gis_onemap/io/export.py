@@ -38,9 +38,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP);
-    numbers and other text unchanged. Only for CSV (and XLSX) exports: GeoJSON and GeoPackage
-    keep the data as it is.
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP).
+
+    Numbers and other text unchanged. Only for CSV (and XLSX) exports: GeoJSON and GeoPackage keep
+    the data as it is.
 
     >>> neutralise_cell("=1+2"), neutralise_cell("-3"), neutralise_cell("@SUM(A1)")
     ("'=1+2", "'-3", "'@SUM(A1)")
@@ -94,8 +95,11 @@ def _select(
 
 
 def _row_columns(category: Category, spec: ExportSpec) -> list[Any]:
-    """id, the fields, extra, updated_at (text) and the geometry as WKB. Lists and JSON come as
-    JSON text made by PostgreSQL (parsing and re-dumping them in Python would double the cost)."""
+    """id, the fields, extra, updated_at (text) and the geometry as WKB.
+
+    Lists and JSON come as JSON text made by PostgreSQL (parsing and re-dumping them in Python would
+    double the cost).
+    """
     t = table_for(category.id)
     columns: list[Any] = [t.c.id]
     for f in _fields(category, spec.include_personal):
@@ -105,12 +109,12 @@ def _row_columns(category: Category, spec: ExportSpec) -> list[Any]:
             columns.append(cast(t.c[f.name], Text))
         else:
             columns.append(t.c[f.name])
-    return columns + [cast(t.c.extra, Text), cast(t.c.updated_at, Text), func.ST_AsBinary(t.c.geom)]
+    return [*columns, cast(t.c.extra, Text), cast(t.c.updated_at, Text), func.ST_AsBinary(t.c.geom)]
 
 
 def _project(wkbs: Sequence[bytes], crs: CRSSpec) -> np.ndarray:
     """WGS84 WKB → geometries in ``crs``."""
-    geoms = shapely.from_wkb(np.asarray(wkbs, dtype=object))
+    geoms: np.ndarray = shapely.from_wkb(np.asarray(wkbs, dtype=object))
     if crs.is_wgs84:
         return geoms
 
@@ -118,7 +122,8 @@ def _project(wkbs: Sequence[bytes], crs: CRSSpec) -> np.ndarray:
         x, y = from_wgs84(coords[:, 0], coords[:, 1], crs)
         return np.column_stack([x, y])
 
-    return shapely.transform(geoms, apply)
+    projected: np.ndarray = shapely.transform(geoms, apply)
+    return projected
 
 
 def _arrow_schema(category: Category, spec: ExportSpec, names: Sequence[str]) -> pa.Schema:

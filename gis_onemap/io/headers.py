@@ -46,9 +46,9 @@ _UNIT_SUFFIX = re.compile(r"[(（][^)）]*[)）]$")
 
 
 def normalise_header(text: str) -> str:
-    """A header folded for matching: NFKC (full-width → ASCII), no BOM, spaces or case.
+    r"""A header folded for matching: NFKC (full-width → ASCII), no BOM, spaces or case.
 
-    >>> normalise_header("\\ufeff 名称 ")
+    >>> normalise_header("\ufeff 名称 ")
     '名称'
     >>> normalise_header("Shelter  Type")
     'shelter_type'
@@ -144,7 +144,9 @@ def map_headers(
 
 
 def _route_personal(category: Category, out: HeaderMap, taken: set[str]) -> None:
-    """Unknown columns named like personal data (电话, 手机号码, e-mail, 身份证号) go into a free
+    """Route unknown columns named like personal data to a personal field.
+
+    Unknown columns named like personal data (电话, 手机号码, e-mail, 身份证号) go into a free
     personal field of the same kind, or are dropped: never into the public ``extra``.
 
     >>> from gis_onemap.categories import get_category

@@ -60,6 +60,7 @@ class ImportOptions:
     limits: ImportLimits = field(default_factory=ImportLimits)
 
     def __post_init__(self) -> None:
+        """Refuse an unknown duplicate policy or a duplicate distance out of range."""
         if self.on_duplicate not in ("skip", "update", "error"):
             raise InvalidInput("on_duplicate must be one of skip, update, error")
         if not 0 <= self.duplicate_distance_m <= 10_000:
@@ -67,8 +68,11 @@ class ImportOptions:
 
 
 def _source_crs(options: ImportOptions, file_crs: str | None, report: ImportReport) -> CRSSpec:
-    """``--crs`` wins (Amap/Baidu coordinates often sit in files labelled WGS84), then the file's
-    own CRS (.prj, GeoPackage), then WGS84."""
+    """The CRS of an import: ``--crs``, then the file's own CRS, then WGS84.
+
+    ``--crs`` wins (Amap/Baidu coordinates often sit in files labelled WGS84), then the file's own
+    CRS (.prj, GeoPackage), then WGS84.
+    """
     given = input_crs(options.crs, "crs") if options.crs else None
     found = None
     if file_crs:

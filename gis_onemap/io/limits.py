@@ -36,6 +36,7 @@ class ImportLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImportLimits:
+        """The import limits configured by ``settings``."""
         values = {name: getattr(settings, name) for name in _FIELDS}
         values["import_encodings"] = tuple(values["import_encodings"])
         return cls(**values)

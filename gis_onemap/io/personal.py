@@ -1,5 +1,6 @@
-"""Personal data in imported columns: phone numbers, e-mail and ID-card numbers never land in
-the public ``extra`` object.
+"""Personal data in imported columns.
+
+Phone numbers, e-mail and ID-card numbers never land in the public ``extra`` object.
 
 The patterns are declared once here. A column whose *header* looks personal goes into the
 category's personal field of the same kind (found by the same header pattern on the field's

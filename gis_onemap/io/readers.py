@@ -205,8 +205,11 @@ def _from_frame(df: pd.DataFrame, encoding: str | None) -> SourceTable:
 
 # ---- GeoJSON -------------------------------------------------------------------------------
 def read_geojson(path: Path) -> SourceTable:
-    """A GeoJSON FeatureCollection (or a single Feature). Read with orjson, not GDAL: GDAL
-    flattens list and object properties (``specialties``, ``substances``) into strings."""
+    """A GeoJSON FeatureCollection (or a single Feature).
+
+    Read with orjson, not GDAL: GDAL flattens list and object properties (``specialties``,
+    ``substances``) into strings.
+    """
     data = path.read_bytes()
     if not data.strip():
         raise InvalidInput("the file is empty")
@@ -245,7 +248,7 @@ def read_geojson(path: Path) -> SourceTable:
             continue
         try:
             geoms[i] = shape(geometry)
-        except Exception:  # noqa: BLE001 - shapely raises many kinds for malformed geometry
+        except Exception:
             geoms[i] = None
             errors[i] = "the geometry is not valid GeoJSON"
     return SourceTable(columns, len(features), geoms, errors, file_crs=crs, encoding="utf-8")
@@ -273,9 +276,10 @@ def _dbf_encoding(shp: Path, explicit: str | None, limits: ImportLimits) -> str 
 
 
 def list_layers(path: Path) -> list[str]:
+    """The layer names of a vector file; :class:`InvalidInput` when it cannot be opened."""
     try:
         return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-    except Exception as exc:  # noqa: BLE001 - GDAL raises several error classes
+    except Exception as exc:
         raise InvalidInput(f"could not open the file: {_safe(exc, path)}") from None
 
 
@@ -300,12 +304,12 @@ def read_ogr(
     name = layer or layers[0]
     try:
         count = pyogrio.read_info(path, layer=name, encoding=enc).get("features", -1)
-    except Exception:  # noqa: BLE001 - counted again below, from the table itself
+    except Exception:
         count = -1
     limits.check_rows(int(count))  # before the rows are read (-1: unknown)
     try:
         meta, table = pyogrio.read_arrow(path, layer=name, encoding=enc)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises several error classes
+    except Exception as exc:
         raise InvalidInput(f"could not read the {fmt.name} file: {_safe(exc, path)}") from None
     if table.num_rows == 0:
         raise InvalidInput("the file has no features")

@@ -47,6 +47,7 @@ class ImportReport:
             self.rejected.append(entry)
 
     def add_duplicate(self, row: int, existing_id: int, name: str, distance_m: float) -> None:
+        """Count a row skipped as a duplicate of ``existing_id``; the first ones are listed."""
         self.duplicate_count += 1
         if len(self.duplicates) < MAX_LISTED:
             self.duplicates.append(
@@ -60,6 +61,7 @@ class ImportReport:
             )
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as a plain dict (JSON output)."""
         return dict(self.__dict__)
 
     def summary(self) -> str:

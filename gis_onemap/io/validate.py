@@ -58,10 +58,12 @@ class Prepared:
         return out
 
     def reject(self, row: int, reason: str) -> None:
+        """Record ``reason`` against ``row``."""
         self.errors.setdefault(row, []).append(reason)
 
     @property
     def valid_rows(self) -> list[int]:
+        """The rows without errors, in order."""
         return [i for i in range(self.n_rows) if i not in self.errors]
 
 
@@ -122,9 +124,11 @@ def _label(column: str, prop: str) -> str:
 def _typed_column(
     category: Category, f: Field, column: str, values: list[Any], prep: Prepared, failed: set[int]
 ) -> list[Any]:
-    """Coerce and check one column. Each distinct cell value is validated once (pandas
-    factorize), which keeps per-row Python light on large files; lists and objects (GeoJSON)
-    are checked one by one."""
+    """Coerce and check one column.
+
+    Each distinct cell value is validated once (pandas factorize), which keeps per-row Python light
+    on large files; lists and objects (GeoJSON) are checked one by one.
+    """
     label = _label(column, f.name)
     fac = _factorize(values)
     if fac is None:
@@ -149,7 +153,8 @@ def _typed_column(
         for i in np.flatnonzero(np.isin(codes, bad)).tolist():
             prep.reject(i, f"{label} {results[codes[i]][1]}")
             failed.add(i)
-    return typed_u[codes].tolist()
+    per_row: list[Any] = typed_u[codes].tolist()
+    return per_row
 
 
 def _jsonable(value: Any) -> Any:
@@ -183,8 +188,10 @@ def _extra_column(column: str, values: list[Any], prep: Prepared) -> list[dict[s
 def validate_properties_columns(
     category: Category, source: SourceTable, headers: HeaderMap, prep: Prepared
 ) -> None:
-    """Fill ``prep.typed`` and ``prep.extra`` with every row's typed properties, derived values
-    computed (for rows without errors)."""
+    """Fill ``prep.typed`` and ``prep.extra`` with every row's typed properties.
+
+    Derived values are computed for rows without errors.
+    """
     n = source.n_rows
     missing = [
         f for f in category.all_fields if f.required and f.name not in headers.properties.values()
@@ -316,8 +323,10 @@ def _to_wgs84_array(geoms: np.ndarray, crs: CRSSpec) -> np.ndarray:
 def prepare_geometries(
     category: Category, source: SourceTable, headers: HeaderMap, crs: CRSSpec, prep: Prepared
 ) -> None:
-    """Fill ``prep.geometries`` with checked WGS84 geometries (same rules as
-    :func:`gis_onemap.categories.validation.validate_geometry`, vectorised)."""
+    """Fill ``prep.geometries`` with checked WGS84 geometries.
+
+    Same rules as :func:`gis_onemap.categories.validation.validate_geometry`, vectorised.
+    """
     geoms = _to_wgs84_array(_source_geometries(source, headers, prep), crs)
     present = ~pd.isna(geoms)
     type_ids = np.full(len(geoms), -1)

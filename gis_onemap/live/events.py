@@ -1,6 +1,8 @@
-"""The event bus: :func:`publish` stores an event and notifies listeners in the same
-transaction, so they hear of it only once it is committed (a rolled-back change publishes
-nothing). Later work (reporting clocks, dispatch, monitoring, duty) publishes here too.
+"""The event bus.
+
+:func:`publish` stores an event and notifies listeners in the same transaction, so they hear of it
+only once it is committed (a rolled-back change publishes nothing). Later work (reporting clocks,
+dispatch, monitoring, duty) publishes here too.
 
 An event is a row of ``live_events``: ``id`` (the SSE event id a client sends back as
 ``Last-Event-ID``), ``incident_id`` (NULL = global), ``kind`` (``situation.created``,
@@ -104,9 +106,10 @@ def publish(
 
 
 def visible_to(principal: Principal, region_code: str | None, incident_id: int | None) -> bool:
-    """Whether ``principal`` may see an event: unscoped callers see every event; a caller
-    limited to regions sees its regions' events and the global ones (no incident, no region),
-    never an incident event whose region is unknown.
+    """Whether ``principal`` may see an event.
+
+    Unscoped callers see every event; a caller limited to regions sees its regions' events and the
+    global ones (no incident, no region), never an incident event whose region is unknown.
 
     >>> scoped = Principal("d", region_codes=("440803",))
     >>> visible_to(scoped, "440803", 1), visible_to(scoped, "440804", 1)
@@ -124,9 +127,10 @@ def visible_to(principal: Principal, region_code: str | None, incident_id: int |
 
 
 def wanted(event_incident: int | None, stream_incident: int | None) -> bool:
-    """Whether an event belongs on a stream: the global stream carries everything; an
-    incident's stream carries that incident's events and the global ones (team positions,
-    later warnings), which an incident workspace shows too.
+    """Whether an event belongs on a stream.
+
+    The global stream carries everything; an incident's stream carries that incident's events and
+    the global ones (team positions, later warnings), which an incident workspace shows too.
 
     >>> wanted(3, None), wanted(3, 3), wanted(None, 3), wanted(4, 3)
     (True, True, True, False)
@@ -135,6 +139,7 @@ def wanted(event_incident: int | None, stream_incident: int | None) -> bool:
 
 
 def row_event(row: Any) -> LiveEvent:
+    """A :class:`LiveEvent` from a ``live_events`` row."""
     return LiveEvent(
         int(row.id), row.incident_id, row.kind, row.payload, row.region_code, row.created_at
     )
@@ -152,13 +157,16 @@ _MAX_ID = text("SELECT coalesce(max(id), 0) FROM live_events")
 
 
 def events_by_ids(conn: Connection | Session, ids: list[int]) -> list[LiveEvent]:
+    """The events with these ids."""
     return [row_event(r) for r in conn.execute(_BY_IDS, {"ids": ids})]
 
 
 @dataclass(frozen=True)
 class Replay:
-    """What a reconnecting client missed: the events, or ``reload`` when they are gone
-    (older than the retention) or too many to replay."""
+    """What a reconnecting client missed.
+
+    The events, or ``reload`` when they are gone (older than the retention) or too many to replay.
+    """
 
     events: list[LiveEvent]
     reload: bool = False

@@ -1,6 +1,8 @@
-"""One listener per app process: a psycopg async connection ``LISTEN``s on the event channel
-(:data:`gis_onemap.live.events.CHANNEL`), reads each notified event and fans it out to the
-SSE clients' bounded queues.
+"""One listener per app process.
+
+A psycopg async connection ``LISTEN``s on the event channel
+(:data:`gis_onemap.live.events.CHANNEL`), reads each notified event and fans it out to the SSE
+clients' bounded queues.
 
 NOTIFY is delivered only after COMMIT, so every app process (any number behind a balancer)
 sees the same committed events, in commit order (``events.publish``). A slow client whose
@@ -43,8 +45,9 @@ _PURGE_EVERY_S = 600.0
 
 
 def libpq_conninfo(sqlalchemy_url: str) -> str:
-    """A libpq URI for a SQLAlchemy URL (``postgresql+psycopg://…`` → ``postgresql://…``;
-    libpq decodes the escaped socket folder).
+    """A libpq URI for a SQLAlchemy URL.
+
+    ``postgresql+psycopg://…`` → ``postgresql://…``: libpq decodes the escaped socket folder.
 
     >>> libpq_conninfo("postgresql+psycopg://postgres@/db?host=/run&port=55432")
     'postgresql://postgres@/db?host=%2Frun&port=55432'
@@ -115,10 +118,12 @@ class LiveHub:
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
+        """Stop delivering events to ``sub``."""
         self._subscribers.discard(sub)
 
     @property
     def clients(self) -> int:
+        """The number of connected subscribers."""
         return len(self._subscribers)
 
     def dispatch(self, events: list[LiveEvent]) -> None:
@@ -133,9 +138,11 @@ class LiveHub:
 
     # ---- the listener --------------------------------------------------------------------------
     async def start(self) -> None:
+        """Start listening for committed events in a background task."""
         self._task = asyncio.create_task(self._run(), name="onemap-live-listener")
 
     async def close(self) -> None:
+        """Stop the listener and close every subscriber."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -152,7 +159,7 @@ class LiveHub:
                 await self._listen()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a lost connection: log, wait, reopen
+            except Exception as exc:
                 self.listening.clear()
                 log.warning("live listener: %s; reconnecting in %.1f s", exc, backoff)
                 await asyncio.sleep(backoff)

@@ -1,5 +1,6 @@
-"""Team positions from field devices (issue 17): batched, any supported CRS (GCJ-02 too),
-tolerant of late, out-of-order and duplicate points.
+"""Team positions from field devices (issue 17).
+
+Batched, any supported CRS (GCJ-02 too), tolerant of late, out-of-order and duplicate points.
 
 A batch is checked as a whole first: every problem of every point is listed in one 422 and
 nothing is written (a device resends the corrected batch; nothing half-written). A valid
@@ -75,9 +76,12 @@ def _time(value: Any) -> datetime | None:
 
 
 def check_batch(body: Any, max_batch: int) -> PositionBatch:
-    """The batch ``{"crs": …, "positions": [{team_id, lon, lat, time, speed, heading}]}``
-    checked and in WGS84; ``ValidationFailed`` listing every problem (``details``: index,
-    property, message), ``LimitExceeded`` (413) for a batch above ``max_batch``."""
+    """The batch checked and in WGS84.
+
+    The batch is ``{"crs": …, "positions": [{team_id, lon, lat, time, speed, heading}]}``;
+    ``ValidationFailed`` listing every problem (``details``: index, property, message),
+    ``LimitExceeded`` (413) for a batch above ``max_batch``.
+    """
     if not isinstance(body, dict) or not isinstance(body.get("positions"), list):
         raise ValidationFailed('send {"positions": [{"team_id", "lon", "lat", "time"}]}')
     items = body["positions"]
@@ -159,8 +163,11 @@ def _summary(problems: list[dict[str, Any]]) -> str:
 
 
 def check_teams(session: Session, principal: Principal, batch: PositionBatch) -> dict[int, Any]:
-    """The batch's teams (id → row with name and region); ``ValidationFailed`` naming every
-    position whose team is unknown or outside the caller's regions."""
+    """The batch's teams (id → row with name and region).
+
+    ``ValidationFailed`` naming every position whose team is unknown or outside the caller's
+    regions.
+    """
     wanted = sorted(set(batch.team_ids))
     rows = session.execute(
         text("SELECT id, name, region_code FROM rescue_teams WHERE id = ANY(:ids)"),
@@ -190,6 +197,8 @@ def check_teams(session: Session, principal: Principal, batch: PositionBatch) ->
 
 @dataclass(frozen=True)
 class StoreResult:
+    """What one batch of positions did: received, stored, flagged points, event ids."""
+
     received: int
     stored: int
     flagged: list[dict[str, Any]]
@@ -197,6 +206,7 @@ class StoreResult:
 
     @property
     def duplicates(self) -> int:
+        """The points of the batch that were already stored."""
         return self.received - self.stored
 
 
@@ -208,8 +218,10 @@ def store(
     max_speed_kmh: float,
     future_tolerance_s: float,
 ) -> StoreResult:
-    """Write a checked batch (duplicates ignored), judge speeds, publish one ``positions``
-    event per region with each team's newest good point of the batch."""
+    """Write a checked batch (duplicates ignored), judge speeds, publish per region.
+
+    One ``positions`` event per region with each team's newest good point of the batch.
+    """
     teams = check_teams(session, principal, batch)
     inserted = session.execute(
         _INSERT,

@@ -1,6 +1,8 @@
-"""The shared situation layer (态势标绘): annotations of one incident — a point, line or
-polygon with a symbol from the shipped set (``symbols.py``), a label, the time it was observed
-and its author (the caller's name) — as OGC API Features items with Part 4 writes.
+"""The shared situation layer (态势标绘).
+
+Annotations of one incident — a point, line or polygon with a symbol from the shipped set
+(``symbols.py``), a label, the time it was observed and its author (the caller's name) — as OGC API
+Features items with Part 4 writes.
 
 Writes lock the row (``SELECT … FOR UPDATE``), check ``If-Match`` against its ETag (id +
 ``updated_at``, as for the category items), and publish a ``situation.created`` /
@@ -58,7 +60,7 @@ def _with_labels(feature: dict[str, Any]) -> dict[str, Any]:
     return feature
 
 
-def _observed_at(value: Any) -> datetime | None | str:
+def _observed_at(value: Any) -> datetime | str | None:
     """A parsed time, ``None``, or an error message."""
     if value is None:
         return None
@@ -74,8 +76,9 @@ def _observed_at(value: Any) -> datetime | None | str:
 def check_annotation(
     feature: Any, limits: InputLimits, *, partial: bool = False
 ) -> tuple[dict[str, Any], BaseGeometry | None]:
-    """A GeoJSON Feature → (properties to store, WGS84 geometry or ``None`` when a PATCH
-    leaves it); ``ValidationFailed`` listing every problem.
+    """A GeoJSON Feature → properties to store and its WGS84 geometry.
+
+    The geometry is ``None`` when a PATCH leaves it; ``ValidationFailed`` lists every problem.
 
     >>> props, geom = check_annotation({"type": "Feature", "geometry": {"type": "Point",
     ...     "coordinates": [110.36, 21.27]}, "properties": {"symbol": "command_post"}},
@@ -153,6 +156,7 @@ class SituationRepository:
         self.limits = limits or InputLimits()
 
     def check_incident(self) -> None:
+        """:class:`NotFound` unless the incident exists."""
         found = self.session.execute(
             text("SELECT 1 FROM incidents WHERE id = :id"), {"id": self.incident_id}
         ).first()
@@ -170,6 +174,7 @@ class SituationRepository:
 
     # ---- reads ---------------------------------------------------------------------------------
     def features(self, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """A page of the incident's annotations as GeoJSON Features, and their total."""
         rows = self.session.execute(
             text(_FEATURE_SQL + " WHERE a.incident_id = :i ORDER BY a.id LIMIT :n OFFSET :o"),
             {"i": self.incident_id, "n": limit, "o": offset},
@@ -182,6 +187,7 @@ class SituationRepository:
         return feats, int(total)
 
     def extent(self) -> list[float] | None:
+        """The bounding box of the incident's annotations, or ``None`` when there are none."""
         row = self.session.execute(
             text(
                 "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
@@ -192,6 +198,7 @@ class SituationRepository:
         return None if row is None or row[0] is None else [float(v) for v in row]
 
     def get(self, fid: int, *, lock: bool = False) -> tuple[dict[str, Any], str]:
+        """One annotation as a GeoJSON Feature and its ETag (row locked when ``lock``)."""
         sql = _FEATURE_SQL + " WHERE a.id = :id AND a.incident_id = :i"
         row = self.session.execute(
             text(sql + (" FOR UPDATE" if lock else "")), {"id": fid, "i": self.incident_id}
@@ -211,6 +218,7 @@ class SituationRepository:
 
     # ---- writes --------------------------------------------------------------------------------
     def create(self, principal: Principal, body: Any) -> int:
+        """Add an annotation from a GeoJSON Feature; returns its id."""
         self._check_writer(principal)
         props, geom = check_annotation(body, self.limits)
         assert geom is not None
@@ -237,6 +245,7 @@ class SituationRepository:
         return fid
 
     def replace(self, principal: Principal, fid: int, body: Any, if_match: IfMatch | None) -> None:
+        """Replace an annotation by a GeoJSON Feature (``if_match`` checked)."""
         self._check_writer(principal)
         props, geom = check_annotation(body, self.limits)
         assert geom is not None
@@ -246,6 +255,7 @@ class SituationRepository:
         self._publish("situation.updated", fid, principal)
 
     def patch(self, principal: Principal, fid: int, body: Any, if_match: IfMatch | None) -> None:
+        """Change the fields sent of an annotation (``if_match`` checked)."""
         self._check_writer(principal)
         props, geom = check_annotation(body, self.limits, partial=True)
         current = self._locked(fid, if_match)
@@ -270,6 +280,7 @@ class SituationRepository:
         )
 
     def delete(self, principal: Principal, fid: int, if_match: IfMatch | None) -> None:
+        """Delete an annotation (``if_match`` checked)."""
         self._check_writer(principal)
         self._locked(fid, if_match)
         self.session.execute(text("DELETE FROM situation_annotations WHERE id = :id"), {"id": fid})

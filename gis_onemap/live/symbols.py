@@ -1,5 +1,7 @@
-"""The situation-plotting symbols (态势标绘) shipped as data (``data/situation_symbols.json``):
-id, zh/en labels, the geometry types each may take, a colour for the map page."""
+"""The situation-plotting symbols (态势标绘) shipped as data (``data/situation_symbols.json``).
+
+id, zh/en labels, the geometry types each may take, a colour for the map page.
+"""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ class OfflineAssetError(RuntimeError):
 
 
 def _rotate_css() -> str:
-    """folium's ``leaflet.awesome.rotate.css``: one ``.fa-rotate-N`` class per degree.
+    """Folium's ``leaflet.awesome.rotate.css``: one ``.fa-rotate-N`` class per degree.
 
     Generated rather than vendored: folium does not ship the file in its wheel (it is fetched from
     a CDN), and it is 360 one-line rules.
@@ -136,8 +136,10 @@ def is_remote_url(url: str) -> bool:
 
 
 def prefer_woff2(css: str) -> str:
-    """Keep only the WOFF2 source of each ``@font-face`` that has one (every current browser reads
-    WOFF2; inlining the EOT/TTF/SVG fallbacks as well would triple the file).
+    """Keep only the WOFF2 source of each ``@font-face`` that has one.
+
+    Every current browser reads WOFF2; inlining the EOT/TTF/SVG fallbacks as well would triple the
+    file.
 
     Examples
     --------
@@ -369,10 +371,12 @@ def script_hashes(html: str) -> list[str]:
 
 
 def product_csp(html: str, img_origins: Iterable[str] = ()) -> str:
-    """The Content-Security-Policy of a standalone product: only its own inline scripts run
-    (by hash: an injected script has no hash), nothing is fetched but ``data:`` images and
-    fonts (plus the origins of tile layers kept on purpose); inline styles are allowed, since
-    Leaflet and the products' panels style elements inline."""
+    """The Content-Security-Policy of a standalone product.
+
+    Only its own inline scripts run (by hash: an injected script has no hash), nothing is fetched
+    but ``data:`` images and fonts (plus the origins of tile layers kept on purpose); inline styles
+    are allowed, since Leaflet and the products' panels style elements inline.
+    """
     scripts = " ".join(script_hashes(html)) or "'none'"
     imgs = " ".join(["data:", *sorted(set(img_origins))])
     return (

@@ -127,8 +127,10 @@ def popup_rows(props: Mapping[str, Any], category_id: str | None = None) -> list
 
 
 def json_for_script(data: Any) -> str:
-    r"""JSON safe inside a ``<script>`` element: ``<``, ``>``, ``&`` and U+2028/2029 escaped, so
-    no text can close the element or start a comment, whatever the data holds.
+    r"""JSON safe inside a ``<script>`` element.
+
+    ``<``, ``>``, ``&`` and U+2028/2029 escaped, so no text can close the element or start a
+    comment, whatever the data holds.
 
     >>> print(json_for_script({"name": "</script><!--&\u2028"}))
     {"name":"\u003c/script\u003e\u003c!--\u0026\u2028"}
@@ -173,8 +175,10 @@ function onemapContent(i) {
 
 
 class _Bind(MacroElement):
-    """``layer.bindPopup``/``bindTooltip`` of entry ``index`` of the embedded contents: the
-    script holds only the method, an integer and fixed options, never user text."""
+    """``layer.bindPopup``/``bindTooltip`` of entry ``index`` of the embedded contents.
+
+    The script holds only the method, an integer and fixed options, never user text.
+    """
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -184,7 +188,7 @@ class _Bind(MacroElement):
     )
 
     def __init__(self, method: str, index: int, options: Mapping[str, Any]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is unannotated
         self._name = "OnemapBind"
         self.method = method
         self.index = int(index)

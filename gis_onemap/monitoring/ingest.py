@@ -116,7 +116,7 @@ class IngestResult:
 def check_batch(readings: list[Reading], limits: IngestLimits, now: datetime) -> list[str]:
     """Every problem with the batch that needs no database (empty when it is fine).
 
-    >>> now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    >>> now = datetime(2026, 12, 1, tzinfo=UTC)
     >>> ok = Reading("P1", now, 1.0)
     >>> check_batch([ok], IngestLimits(), now)
     []

@@ -8,6 +8,7 @@ below. The reading's level is the most severe one it reaches.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from functools import cache
@@ -54,7 +55,7 @@ def threshold_problems(thresholds: dict[str, Any], direction: str) -> list[str]:
         problems.append("give at least one threshold")
         return problems
     known.sort(key=lambda nv: RANK[nv[0]])
-    for (a, va), (b, vb) in zip(known, known[1:], strict=False):
+    for (a, va), (b, vb) in itertools.pairwise(known):
         rising = vb > va if direction == "above" else vb < va
         if not rising:
             word = "rise" if direction == "above" else "fall"

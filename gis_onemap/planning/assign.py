@@ -1,5 +1,7 @@
-"""Capacitated assignment of demand to shelters: a transportation problem, lexicographic —
-the most people housed within reach, then the fewest people-minutes walked:
+"""Capacitated assignment of demand to shelters.
+
+A transportation problem, lexicographic — the most people housed within reach, then the fewest
+people-minutes walked:
 
 1. maximise Σ x subject to Σ_j x[i, j] ≤ demand[i] and Σ_i x[i, j] ≤ capacity[j];
 2. with Σ x fixed at that maximum, minimise Σ minutes · x.
@@ -58,8 +60,9 @@ def assign(
     j: np.ndarray,
     minutes: np.ndarray,
 ) -> Assignment:
-    """Most people housed within reach, then the least walking: min-cost max-flow (OR-Tools)
-    for whole people, else :func:`assign_lp`.
+    """Most people housed within reach, then the least walking.
+
+    Min-cost max-flow (OR-Tools) for whole people, else :func:`assign_lp`.
 
     >>> a = assign(np.array([10.0, 10.0]), np.array([10.0, 10.0]),
     ...            np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1.0, 2.0, 1.0]))
@@ -153,8 +156,9 @@ def assign_lp(
 def nearest_first(
     demand: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray, minutes: np.ndarray
 ) -> float:
-    """People housed by the greedy rule (each point, in order, fills its nearest shelters
-    first): the baseline the LP is compared against, never the answer.
+    """People housed by the greedy rule (each point, in order, fills its nearest shelters first).
+
+    The baseline the LP is compared against, never the answer.
 
     >>> nearest_first(np.array([10.0, 10.0]), np.array([10.0, 10.0]),
     ...               np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1.0, 2.0, 1.0]))

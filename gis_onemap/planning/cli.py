@@ -1,6 +1,9 @@
-"""``onemap shelters coverage|siting|evacuate``: the planning analyses from the command line,
-written with ``--out`` as .json, .geojson, .gpkg, .xlsx (Chinese headers) or offline .html;
-and the population import behind ``onemap load FILE --layer population``."""
+"""``onemap shelters coverage|siting|evacuate``.
+
+The planning analyses from the command line, written with ``--out`` as .json, .geojson, .gpkg, .xlsx
+(Chinese headers) or offline .html; and the population import behind ``onemap load FILE --layer
+population``.
+"""
 
 from __future__ import annotations
 

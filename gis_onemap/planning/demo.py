@@ -1,5 +1,8 @@
-"""The demo city's SYNTHETIC population grid (``data/demo/population.geojson``, made by
-``data/demo_population.py``), loaded by ``onemap demo`` into an empty population layer."""
+"""The demo city's SYNTHETIC population grid.
+
+``data/demo/population.geojson``, made by ``data/demo_population.py``, loaded by ``onemap demo``
+into an empty population layer.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Planning results as files: JSON/GeoJSON, GeoPackage (pyogrio), Excel with Chinese headers
-(a printable summary table) and an offline HTML map (folium, every asset inlined)."""
+"""Planning results as files.
+
+JSON/GeoJSON, GeoPackage (pyogrio), Excel with Chinese headers (a printable summary table) and an
+offline HTML map (folium, every asset inlined).
+"""
 
 from __future__ import annotations
 
@@ -144,8 +147,11 @@ def _shade(props: dict[str, Any]) -> str:
 
 
 def result_map(result: dict[str, Any], title: str) -> Any:
-    """A folium map: cells shaded covered (green) / partly (orange) / uncovered (red),
-    shelters sized by capacity, chosen sites starred."""
+    """A folium map.
+
+    Cells shaded covered (green) / partly (orange) / uncovered (red), shelters sized by capacity,
+    chosen sites starred.
+    """
     import folium
 
     from gis_onemap.maps.offline import add_offline_basemap

@@ -1,6 +1,9 @@
-"""Import a population file (GeoJSON, GPKG, Shapefile, CSV/XLSX with lon/lat) into the
-``population`` layer: the same readers as the 8 categories (:mod:`gis_onemap.io.readers`), a
-column mapping of its own, every row checked first, written all or nothing."""
+"""Import a population file into the ``population`` layer.
+
+GeoJSON, GPKG, Shapefile, CSV/XLSX with lon/lat: the same readers as the 8 categories
+(:mod:`gis_onemap.io.readers`), a column mapping of its own, every row checked first, written all or
+nothing.
+"""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from gis_onemap.planning.sources import sql
 
 
 def network_loaded(session: Session) -> bool:
-    """Is there a road network (migration 0008 tables, with edges)?"""
+    """Whether there is a road network (migration 0008 tables, with edges)."""
     if session.execute(text("SELECT to_regclass('road_edges') IS NULL")).scalar_one():
         return False
     return bool(session.execute(text("SELECT EXISTS (SELECT 1 FROM road_edges)")).scalar_one())

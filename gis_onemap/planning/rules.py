@@ -1,5 +1,6 @@
-"""Planning rules as data: demand share by district type, capacity by shelter type and stay,
-which shelters serve a hazard.
+"""Planning rules as data.
+
+Demand share by district type, capacity by shelter type and stay, which shelters serve a hazard.
 
 Capacity uses the one shelter table (:data:`gis_onemap.categories.derived.SHELTER_PARAMS`,
 GB 50413-2007 area per person by type); a stay longer than :data:`LONG_STAY_DAYS` (GB 21734
@@ -40,8 +41,10 @@ def capacity_of(
     recorded: int | None,
     duration_days: float | None,
 ) -> int:
-    """Persons a shelter holds for this stay: effective area ÷ area per person; the recorded
-    capacity only when the area is unknown (never more than the area allows).
+    """Persons a shelter holds for this stay.
+
+    Effective area ÷ area per person; the recorded capacity only when the area is unknown (never
+    more than the area allows).
 
     >>> capacity_of("fixed", 12_000, None, None), capacity_of("fixed", 12_000, 5_000, None)
     (6000, 5000)

@@ -17,8 +17,11 @@ class _Strict(BaseModel):
 
 
 class AreaInput(_Strict):
-    """Where the demand is: a region code, a WGS84 bbox or a GeoJSON polygon (at most one;
-    none = the whole population layer)."""
+    """Where the demand is.
+
+    A region code, a WGS84 bbox or a GeoJSON polygon (at most one; none = the whole population
+    layer).
+    """
 
     region_code: str | None = Field(
         default=None, pattern=r"^[1-9][0-9]{5}$", description="District code, or a city's (…00)"

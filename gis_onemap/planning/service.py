@@ -1,5 +1,8 @@
-"""Shelter coverage and evacuation assignment: demand from the population layer, supply from
-the shelters, assignment by the LP of :mod:`gis_onemap.planning.assign`."""
+"""Shelter coverage and evacuation assignment.
+
+Demand from the population layer, supply from the shelters, assignment by the LP of
+:mod:`gis_onemap.planning.assign`.
+"""
 
 from __future__ import annotations
 
@@ -66,8 +69,10 @@ def zones_of(geoms: list[dict[str, Any]] | None) -> BaseGeometry | None:
 
 
 def demand_of(cells: Cells, share: float | None, settings: Settings) -> np.ndarray:
-    """People needing a shelter per cell: population × share (by district type unless given),
-    whole people (rounded)."""
+    """People needing a shelter per cell.
+
+    Population × share (by district type unless given), whole people (rounded).
+    """
     if share is not None:
         shares = np.full(len(cells), share)
     else:
@@ -76,7 +81,8 @@ def demand_of(cells: Cells, share: float | None, settings: Settings) -> np.ndarr
                       settings.shelter_central_districts)
             for code in cells.region_codes
         ])  # fmt: skip
-    return np.round(cells.population * shares)
+    rounded: np.ndarray = np.round(cells.population * shares)
+    return rounded
 
 
 def reach_m_of(sites: Sites, reach_min: float | None, settings: Settings) -> np.ndarray:
@@ -186,8 +192,8 @@ def _shelter_rows(p: Problem, result: Assignment) -> list[dict[str, Any]]:
         out.append({
             "id": s.ids[k], "name": s.names[k], "shelter_type": s.shelter_type[k],
             "lon": round(float(s.lonlat[k, 0]), 7), "lat": round(float(s.lonlat[k, 1]), 7),
-            "capacity": int(cap), "assigned": int(round(assigned)),
-            "remaining": int(round(cap - assigned)),
+            "capacity": int(cap), "assigned": round(assigned),
+            "remaining": round(cap - assigned),
             "utilisation": round(assigned / cap, 4) if cap > 0 else None,
             "used": bool(p.usable[k]), "not_used_because": s.unusable[k]
             or (None if p.usable[k] else "excluded_unsafe"),
@@ -216,7 +222,7 @@ def cell_features(p: Problem, result: Assignment) -> dict[str, Any]:
     c = p.cells
     feats = []
     for k in range(len(c)):
-        covered = int(round(result.served[k]))
+        covered = round(result.served[k])
         feats.append({
             "type": "Feature", "id": int(c.ids[k]), "geometry": mapping(c.geoms[k]),
             "properties": {
@@ -234,7 +240,7 @@ def totals(p: Problem, result: Assignment) -> dict[str, Any]:
     return {
         "population": int(p.cells.population.sum()), "demand": int(demand),
         "capacity": int(p.shelters.capacity[p.usable].sum()) if len(p.shelters) else 0,
-        "covered": int(round(result.covered)), "uncovered": int(round(demand - result.covered)),
+        "covered": round(result.covered), "uncovered": round(demand - result.covered),
         "covered_share": round(result.covered / demand, 4) if demand else None,
         "people_minutes": round(result.people_minutes, 1),
         "cells": len(p.cells), "shelters": len(p.shelters),
@@ -294,8 +300,11 @@ def incident_zone(session: Session, incident_id: int, radius_m: float) -> BaseGe
 
 
 def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict[str, Any]:
-    """``POST /analysis/shelters/evacuate``: people of the cells inside the zone → shelters
-    outside it with room (same LP), and what room is left."""
+    """``POST /analysis/shelters/evacuate``.
+
+    People of the cells inside the zone → shelters outside it with room (same LP), and what room is
+    left.
+    """
     if req.zone is not None:
         zone = parse_geometry(req.zone)
         if zone.geom_type not in ("Polygon", "MultiPolygon"):
@@ -314,7 +323,7 @@ def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict
     moves: dict[int, list[dict[str, Any]]] = {}
     for k in np.flatnonzero(result.flow > 0):
         moves.setdefault(int(pairs.i[k]), []).append({
-            "shelter_id": p.shelters.ids[j_full[k]], "people": int(round(result.flow[k])),
+            "shelter_id": p.shelters.ids[j_full[k]], "people": round(result.flow[k]),
             "walk_min": round(float(pairs.minutes[k]), 1),
             "distance_m": round(float(pairs.metres[k]), 1),
         })  # fmt: skip

@@ -1,5 +1,7 @@
-"""Siting new shelters: pysal ``spopt`` models (MCLP, p-median, LSCP and their capacitated
-variants) solved by PuLP's bundled CBC, with the solver's status, objective, bound and gap.
+"""Siting new shelters.
+
+PySAL ``spopt`` models (MCLP, p-median, LSCP and their capacitated variants) solved by PuLP's
+bundled CBC, with the solver's status, objective, bound and gap.
 
 Existing usable shelters enter as predefined sites (they are already there); candidates near a
 major hazard source (GB 50413 §8.2.7 clearance) or inside a hazard zone are never offered to
@@ -57,7 +59,7 @@ def sparse_mclp(
     predefined: np.ndarray | None, site_costs: np.ndarray | None = None,
     budget: float | None = None,
 ) -> MCLP:  # fmt: skip
-    """spopt's MCLP, its coverage constraints written sparsely.
+    """Spopt's MCLP, its coverage constraints written sparsely.
 
     ``MCLP.from_cost_matrix`` writes every (demand, site) product, zeros included, as PuLP
     expressions: 5 million of them at 10,000 × 500, minutes of pure Python. This builds the same
@@ -301,5 +303,5 @@ def _capacitated_before_after(
             pts, caps = sites.lonlat, sites.capacity
         pairs = pairs_within(lonlat, pts, reach_m, settings.shelter_walk_m_per_min,
                              settings.shelter_max_pairs)  # fmt: skip
-        out[label] = int(round(assign(demand, caps, pairs.i, pairs.j, pairs.minutes).covered))
+        out[label] = round(assign(demand, caps, pairs.i, pairs.j, pairs.minutes).covered)
     return out

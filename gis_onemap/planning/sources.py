@@ -32,8 +32,11 @@ def sql(name: str) -> str:
 
 
 def population_present(session: Session) -> bool:
-    """Is the population layer (migration 0010) in this database?"""
-    return session.execute(text("SELECT to_regclass('population') IS NOT NULL")).scalar_one()
+    """Whether the population layer (migration 0010) is in this database."""
+    present: bool = session.execute(
+        text("SELECT to_regclass('population') IS NOT NULL")
+    ).scalar_one()
+    return present
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Cells:
     synthetic: bool
 
     def __len__(self) -> int:
+        """The number of cells."""
         return len(self.ids)
 
 
@@ -114,6 +118,7 @@ class Sites:
     cost: np.ndarray | None = None
 
     def __len__(self) -> int:
+        """The number of candidate sites."""
         return len(self.ids)
 
     def subset(self, keep: np.ndarray) -> Sites:
@@ -159,7 +164,7 @@ def load_shelters(
                 for r in rows
             ],
             dtype=float,
-        ),  # fmt: skip
+        ),
         shelter_type=[r["shelter_type"] for r in rows],
         unusable=reasons,
         flags=[["near_major_hazard"] if r["hazard_m"] is not None else [] for r in rows],
@@ -194,9 +199,11 @@ def flag_zones(sites: Sites, zones: BaseGeometry | None) -> None:
 def candidate_sites(
     session: Session, source: dict[str, Any], default_capacity: int | None, max_rows: int
 ) -> Sites:
-    """Candidates from ``{collection, filter}`` or a GeoJSON FeatureCollection of points or
-    areas (their point on surface); capacity from a ``capacity`` property (or the shelter rule)
-    or ``default_capacity``."""
+    """Candidates from ``{collection, filter}`` or a GeoJSON FeatureCollection.
+
+    Points or areas (their point on surface); capacity from a ``capacity`` property (or the shelter
+    rule) or ``default_capacity``.
+    """
     from gis_onemap.db.tables import table_for
     from gis_onemap.query.items import filter_clause
 

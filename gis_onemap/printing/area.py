@@ -1,5 +1,7 @@
-"""What area a print or bundle covers: a WGS84 bbox, a region (``regions`` table) or an incident
-with a radius; exactly one of them."""
+"""What area a print or bundle covers.
+
+A WGS84 bbox, a region (``regions`` table) or an incident with a radius; exactly one of them.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class PrintArea:
 
     @property
     def bbox(self) -> Bbox:
+        """The area's bounding box (lon/lat)."""
         minx, miny, maxx, maxy = self.geometry.bounds
         return (float(minx), float(miny), float(maxx), float(maxy))
 
@@ -63,8 +66,11 @@ def resolve_area(
     incident_id: int | None = None,
     radius_m: float | None = None,
 ) -> PrintArea:
-    """The area named by exactly one of ``bbox`` (``minlon,minlat,maxlon,maxlat``),
-    ``region_code`` (a code of the ``regions`` table) or ``incident_id`` (with ``radius_m``)."""
+    """The area named by exactly one of ``bbox``, ``region_code`` or ``incident_id``.
+
+    ``bbox`` is ``minlon,minlat,maxlon,maxlat``, ``region_code`` a code of the ``regions`` table,
+    ``incident_id`` goes with ``radius_m``.
+    """
     given = [bbox is not None, region_code is not None, incident_id is not None]
     if sum(given) != 1:
         raise InvalidInput("give exactly one area: bbox, region_code or incident")
@@ -72,7 +78,7 @@ def resolve_area(
         box = parse_bbox(bbox) if isinstance(bbox, str) else tuple(float(v) for v in bbox)
         if box is None or len(box) != 4:
             raise InvalidInput("bbox must be minlon,minlat,maxlon,maxlat")
-        box = check_extent(box)  # type: ignore[arg-type]
+        box = check_extent(box)
         label = f"{box[0]:.3f},{box[1]:.3f} – {box[2]:.3f},{box[3]:.3f}"
         return PrintArea(shapely.box(*box), label)
     if region_code is not None:

@@ -52,7 +52,7 @@ def print_command(
     incident: IncidentOpt = None,
     radius_m: RadiusOpt = None,
     layers: LayersOpt = None,
-    filter: FilterOpt = None,  # noqa: A002 - the option's name
+    filter: FilterOpt = None,
     title: Annotated[str | None, typer.Option(help="Title (default from the area)")] = None,
     paper: Annotated[str, typer.Option(help="A4 or A3")] = "A4",
     landscape: Annotated[bool, typer.Option("--landscape", help="Landscape page")] = False,

@@ -39,8 +39,11 @@ class FontMissing(OneMapError):
 
 
 def find_cjk_font(configured: Path | None = None) -> Path:
-    """The font file to print with: ``configured`` when given, else the first installed
-    candidate; :class:`FontMissing` when there is none."""
+    """The font file to print with.
+
+    ``configured`` when given, else the first installed candidate; :class:`FontMissing` when there
+    is none.
+    """
     options = [configured] if configured is not None else list(CANDIDATES)
     for path in options:
         if path.is_file():
@@ -63,8 +66,9 @@ def font_cmap(path: Path) -> frozenset[int]:
 
 
 def missing_glyphs(text: str, path: Path) -> list[str]:
-    """Characters of ``text`` the font has no glyph for (each once, in order); whitespace and
-    control characters need none.
+    """Characters of ``text`` the font has no glyph for (each once, in order).
+
+    Whitespace and control characters need none.
 
     >>> missing_glyphs("湛江 Zhanjiang 1:25,000", find_cjk_font())
     []
@@ -89,8 +93,10 @@ _CORE_LOCK = threading.Lock()
 
 @cache
 def core_characters() -> frozenset[str]:
-    """GB 2312 (6,763 hanzi and 682 symbols: the characters of everyday Chinese names) plus
-    Latin, Latin-1, Latin Extended-A/B, general punctuation, CJK symbols and full-width forms.
+    """GB 2312 plus Latin, punctuation, CJK symbols and full-width forms.
+
+    GB 2312 is 6,763 hanzi and 682 symbols: the characters of everyday Chinese names. Latin is
+    Latin, Latin-1 and Latin Extended-A/B; punctuation is general punctuation.
 
     >>> chars = core_characters()
     >>> len(chars) > 7000, "湛" in chars, "°" in chars, "𓀀" in chars
@@ -116,8 +122,9 @@ def _core_path(full: Path) -> Path:
 
 
 def core_font(full: Path) -> Path:
-    """The first face of ``full`` reduced to :func:`core_characters`, built once per machine
-    (a few seconds) and kept in the temporary folder.
+    """The first face of ``full`` reduced to :func:`core_characters`.
+
+    Built once per machine (a few seconds) and kept in the temporary folder.
 
     Why: matplotlib subsets the embedded font for every PDF, and fontTools parses the whole
     file to do it — about 3 s per embed for the 5 MB WenQuanYi collection, under 1 s for the

@@ -61,8 +61,11 @@ class LayerRequest:
 
 @dataclass
 class PrintContext:
-    """What a provider may use: the session (the caller's access rules applied), the area,
-    the input limits (filters) and the most features a layer may hold."""
+    """What a provider may use.
+
+    The session (the caller's access rules applied), the area, the input limits (filters) and the
+    most features a layer may hold.
+    """
 
     session: Session
     area: PrintArea
@@ -158,8 +161,11 @@ def _category_provider(category: Category) -> Provider:
 
 
 def surroundings_layers(ctx: PrintContext, request: LayerRequest) -> list[PrintLayer]:
-    """The incident's surroundings: each category's usable features within the radius (the
-    same selection as ``GET /incidents/{id}/surroundings``), one layer per category."""
+    """The incident's surroundings.
+
+    Each category's usable features within the radius (the same selection as ``GET
+    /incidents/{id}/surroundings``), one layer per category.
+    """
     incident, radius = ctx.area.incident, ctx.area.radius_m
     if incident is None or radius is None:
         raise InvalidInput("the surroundings layer needs an incident area (incident=ID)")

@@ -49,8 +49,9 @@ class Page:
 
 
 def ground_size_m(bbox: tuple[float, float, float, float]) -> tuple[float, float]:
-    """Geodesic (width along the middle parallel, height along the middle meridian) of a
-    WGS84 box, in metres.
+    """Geodesic width and height of a WGS84 box, in metres.
+
+    Width along the middle parallel, height along the middle meridian.
 
     >>> w, h = ground_size_m((110.0, 21.0, 111.0, 22.0))
     >>> round(w / 1000, 1), round(h / 1000, 1)
@@ -77,8 +78,9 @@ def scale_denominator(bbox: tuple[float, float, float, float], page: Page) -> fl
 
 
 def nice_scale(denominator: float) -> int:
-    """The next "round" scale at or above ``denominator`` (1, 2, 2.5 or 5 × 10ⁿ), so the printed
-    scale is one a reader can use.
+    """The next "round" scale at or above ``denominator`` (1, 2, 2.5 or 5 × 10ⁿ).
+
+    So the printed scale is one a reader can use.
 
     >>> nice_scale(545369), nice_scale(10000), nice_scale(1234), nice_scale(21000)
     (1000000, 10000, 2000, 25000)
@@ -93,8 +95,9 @@ def nice_scale(denominator: float) -> int:
 def framed_bbox(
     bbox: tuple[float, float, float, float], page: Page, denominator: float
 ) -> tuple[float, float, float, float]:
-    """The WGS84 box the map frame shows at 1:``denominator``, centred on ``bbox`` (the frame's
-    aspect, so one scale holds across the map; degrees per metre taken at the centre).
+    """The WGS84 box the map frame shows at 1:``denominator``, centred on ``bbox``.
+
+    The frame's aspect, so one scale holds across the map; degrees per metre taken at the centre.
 
     >>> b = framed_bbox((110.0, 21.0, 111.0, 22.0), Page("A4", "portrait"), 1_000_000)
     >>> [round(v, 3) for v in b]

@@ -1,5 +1,7 @@
-"""Draw a print-ready map with matplotlib (no browser): title, map frame with the layers, legend,
-scale bar, north arrow, optional coordinate grid, and a footer with the CRS, sources and date.
+"""Draw a print-ready map with matplotlib (no browser).
+
+Title, map frame with the layers, legend, scale bar, north arrow, optional coordinate grid, and a
+footer with the CRS, sources and date.
 
 matplotlib + geopandas rather than a headless browser: a PDF with real (searchable, embedded)
 text, the same result on any server, and an A3 page in about a second. Coordinates are drawn in

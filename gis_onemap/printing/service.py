@@ -1,5 +1,7 @@
-"""One entry point for HTTP and the CLI: a print request → the area, its layers, the scale check
-and the rendered PDF/PNG."""
+"""One entry point for HTTP and the CLI.
+
+A print request → the area, its layers, the scale check and the rendered PDF/PNG.
+"""
 
 from __future__ import annotations
 

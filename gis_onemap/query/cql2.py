@@ -110,7 +110,7 @@ class _ToSQL(Evaluator):  # type: ignore[misc]
     def geometry(self, node: Any) -> Any:
         try:
             return from_shape(shape(node.__geo_interface__), srid=4326)
-        except Exception:  # noqa: BLE001
+        except Exception:
             raise InvalidInput("filter: invalid geometry literal") from None
 
     @handle(values.Envelope)
@@ -406,7 +406,7 @@ def parse_filter(
         raise
     except RecursionError:
         raise InvalidInput("filter: too complex (too many terms); simplify it") from None
-    except Exception:  # noqa: BLE001 - the parsers raise many kinds for bad input
+    except Exception:
         raise InvalidInput(f"filter: not valid {lang}") from None
 
 
@@ -420,8 +420,9 @@ def to_clause(
         raise
     except RecursionError:  # a long chain of AND/OR is a deep binary tree in pygeofilter
         raise InvalidInput("filter: too complex (too many terms); simplify it") from None
-    except Exception:  # noqa: BLE001 - e.g. an operator the mapping has no handler for
+    except Exception:
         raise InvalidInput("filter: an operator or value in it is not supported") from None
     if isinstance(clause, _Attr) or not hasattr(clause, "compile"):
         raise InvalidInput("filter: must be a condition")
-    return clause
+    condition: ColumnElement[bool] = clause
+    return condition

@@ -101,8 +101,10 @@ class ReportService:
         return row
 
     def refresh(self, incident_id: int) -> None:
-        """Recompute the incident's open obligations (after a create or a change of its times,
-        event or severity); obligations already fulfilled are kept."""
+        """Recompute the incident's open obligations; fulfilled ones are kept.
+
+        Run after a create or a change of its times, event or severity.
+        """
         inc = self._incident(incident_id)
         o = REPORT_OBLIGATIONS
         self.session.execute(

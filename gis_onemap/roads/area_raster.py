@@ -58,8 +58,10 @@ def sample_times(
 def sample_points(
     geoms: np.ndarray, spacing_deg: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Points along each line every ``spacing_deg`` or closer: x, y, the line's index and the
-    fraction of the line's length at which the point lies (what :func:`times_at` needs).
+    """Points along each line every ``spacing_deg`` or closer.
+
+    x, y, the line's index and the fraction of the line's length at which the point lies (what
+    :func:`times_at` needs).
 
     >>> line = np.array([shapely.LineString([(0, 0), (0.001, 0)])])
     >>> [a.tolist() for a in sample_points(line, 0.0005)]
@@ -95,9 +97,10 @@ def times_at(
     at_source: np.ndarray,
     at_target: np.ndarray,
 ) -> np.ndarray:
-    """The time each sample (edge ``idx``, ``frac`` along it) is reached: the earlier of
-    "enter at the source, move along" and "enter at the target, move against" (NaN = that end
-    not reached; a cost < 0 closes that way).
+    """The time each sample (edge ``idx``, ``frac`` along it) is reached.
+
+    The earlier of "enter at the source, move along" and "enter at the target, move against" (NaN =
+    that end not reached; a cost < 0 closes that way).
 
     >>> times_at(np.array([0, 0]), np.array([0.25, 1.0]), np.array([8.0]), np.array([8.0]),
     ...          np.array([100.0]), np.array([np.nan])).tolist()
@@ -111,8 +114,10 @@ def times_at(
 
 
 def cell_size_m(extent_m: float) -> float:
-    """The grid cell (m) for a band ``extent_m`` across: ≥ 10 m, ≤ 1,000 cells, one of
-    10 m × √2ⁿ (a few sizes, so the samples along the roads can be cached per size).
+    """The grid cell (m) for a band ``extent_m`` across.
+
+    ≥ 10 m, ≤ 1,000 cells, one of 10 m × √2ⁿ (a few sizes, so the samples along the roads can be
+    cached per size).
 
     >>> cell_size_m(5_000), cell_size_m(40_000), round(cell_size_m(39_000), 2)
     (10.0, 40.0, 40.0)
@@ -125,8 +130,11 @@ def cell_size_m(extent_m: float) -> float:
 def polygons(
     x: np.ndarray, y: np.ndarray, t: np.ndarray, bands_s: Sequence[float], cell_m: float
 ) -> list[shapely.Geometry | None]:
-    """One (Multi)Polygon per band: the cells holding a sample reached in time, grown by one
-    cell, outlined by contourpy (``None`` for a band nothing reaches)."""
+    """One (Multi)Polygon per band.
+
+    The cells holding a sample reached in time, grown by one cell, outlined by contourpy (``None``
+    for a band nothing reaches).
+    """
     ok = np.isfinite(t)
     x, y, t = x[ok], y[ok], t[ok]
     if not len(t):
@@ -171,4 +179,7 @@ def feature_geometry(geom: Any) -> dict[str, Any] | None:
         return None
     # rounding the coordinates, not shapely.set_precision (which re-nodes the whole outline:
     # 0.15 s for a city-wide band); the outline runs on cell edges, far apart at 1e-7°
-    return shapely.geometry.mapping(shapely.transform(geom, lambda c: np.round(c, 7)))
+    out: dict[str, Any] = shapely.geometry.mapping(
+        shapely.transform(geom, lambda c: np.round(c, 7))
+    )
+    return out

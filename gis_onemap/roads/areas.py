@@ -81,8 +81,11 @@ def service_area(
     max_minutes: float = MAX_MINUTES,
     max_bands: int = MAX_BANDS,
 ) -> dict[str, Any]:
-    """A FeatureCollection with one polygon per band (cumulative: the 20-minute band holds the
-    10-minute one). ``towards=True``: from where the origin can be reached within each band."""
+    """A FeatureCollection with one polygon per band (cumulative).
+
+    The 20-minute band holds the 10-minute one. ``towards=True``: from where the origin can be
+    reached within each band.
+    """
     bands = check_minutes(minutes, max_minutes, max_bands)
     cutoff = bands[-1] * 60
     net = network.current(session)

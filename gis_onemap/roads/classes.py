@@ -48,8 +48,9 @@ def class_for(value: str) -> str | None:
 
 
 def osm_class(highway: str) -> str | None:
-    """The class id of an OSM ``highway`` value (OSM's own names, never our ids: OSM
-    ``secondary`` is a 县道-like rural road, our ``secondary`` is an urban 次干路).
+    """The class id of an OSM ``highway`` value (OSM's own names, never our ids).
+
+    OSM ``secondary`` is a 县道-like rural road, our ``secondary`` is an urban 次干路.
 
     >>> osm_class("secondary"), osm_class("motorway_link"), osm_class("footway")
     ('county', 'expressway', None)

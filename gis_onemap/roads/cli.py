@@ -1,6 +1,9 @@
-"""``onemap roads load|info|route|service-area|closures``: the road network from the command line
-(thin adapters over :mod:`gis_onemap.roads.load`, :class:`gis_onemap.roads.service.RoadService`
-and :class:`gis_onemap.roads.closures.ClosureRepository`)."""
+"""``onemap roads load|info|route|service-area|closures``.
+
+The road network from the command line (thin adapters over :mod:`gis_onemap.roads.load`,
+:class:`gis_onemap.roads.service.RoadService` and
+:class:`gis_onemap.roads.closures.ClosureRepository`).
+"""
 
 from __future__ import annotations
 
@@ -70,7 +73,7 @@ def load(
                 if box is None or len(box) != 4:
                     raise InvalidInput("--bbox needs minlon,minlat,maxlon,maxlat")
                 check_wgs84_bbox(box)
-            frame = read_osm_pbf(file, box)  # type: ignore[arg-type]
+            frame = read_osm_pbf(file, box)
         else:
             mapping = LayerMapping(
                 class_field=class_field, name_field=name_field, speed_field=speed_field,

@@ -1,5 +1,7 @@
-"""Road closures: store, list and remove them (the use cases behind ``/roads/closures`` and
-``onemap roads closures``).
+"""Road closures.
+
+Store, list and remove them (the use cases behind ``/roads/closures`` and ``onemap roads
+closures``).
 
 A closure is an area (Polygon/MultiPolygon, WGS84) whose roads are closed, and/or a list of
 edge ids, for a reason and an optional validity window. Routing reads ``road_closures``

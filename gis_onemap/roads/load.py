@@ -77,11 +77,15 @@ class RoadFrame:
     osm_id: list[int | None]
 
     def __len__(self) -> int:
+        """The number of edges."""
         return len(self.u)
 
 
 def _truthy(values: pd.Series) -> np.ndarray:
-    return values.fillna("").astype(str).str.strip().str.lower().isin(TRUE_VALUES).to_numpy()
+    out: np.ndarray = (
+        values.fillna("").astype(str).str.strip().str.lower().isin(TRUE_VALUES).to_numpy()
+    )
+    return out
 
 
 def _duration_s(value: Any) -> float | None:
@@ -113,8 +117,11 @@ def _tag(tags: Any, key: str) -> Any:
 
 
 def _endpoint_keys(geoms: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Node keys of each line's two ends: ends within about ``snap_m`` share a key (a grid of
-    ``snap_m`` metres in latitude; longitude cells shrink with cos(lat), so they stay square)."""
+    """Node keys of each line's two ends.
+
+    Ends within about ``snap_m`` share a key (a grid of ``snap_m`` metres in latitude; longitude
+    cells shrink with cos(lat), so they stay square).
+    """
     starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
     ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
     cell = max(snap_m, 0.01) / 111_320.0
@@ -123,7 +130,8 @@ def _endpoint_keys(geoms: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.nda
     def key(xy: np.ndarray) -> np.ndarray:
         gx = np.round(xy[:, 0] * coslat / cell).astype(np.int64)
         gy = np.round(xy[:, 1] / cell).astype(np.int64)
-        return gx * 4_000_000_000 + gy
+        keys: np.ndarray = gx * 4_000_000_000 + gy
+        return keys
 
     return key(starts), key(ends)
 
@@ -182,7 +190,7 @@ def _with_osm_ferries(osm: Any, roads: RoadFrame) -> RoadFrame:
             custom_filter={"route": ["ferry"]}, filter_type="keep", keep_nodes=False,
             keep_relations=False,
         )  # fmt: skip
-    except Exception:  # noqa: BLE001 - pyrosm raises bare errors on extracts without ferries
+    except Exception:
         ferries = None
     if ferries is None or len(ferries) == 0:
         return roads
@@ -262,7 +270,7 @@ def read_layer(
         kwargs["encoding"] = encoding
     try:
         gdf = gpd.read_file(path, engine="pyogrio", **kwargs)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; the message is safe
+    except Exception as exc:
         raise InvalidInput(f"cannot read '{path.name}' as a road layer") from exc
     if len(gdf) == 0 or gdf.geometry.isna().all():
         raise InvalidInput(f"'{path.name}' has no roads")
@@ -331,9 +339,11 @@ _EWKB_POINT = "0101000020E6100000"
 
 
 def _hex_ewkb_lines(coords: np.ndarray, line: np.ndarray, n: int) -> list[str]:
-    """Hex EWKB (SRID 4326) of ``n`` LineStrings given as coordinates and each coordinate's line
-    (``shapely.get_coordinates(..., return_index=True)``), written with numpy in one buffer:
-    ``shapely.set_srid`` + ``to_wkb`` took a fifth of the load of 200,000 edges.
+    """Hex EWKB (SRID 4326) of ``n`` LineStrings, written with numpy in one buffer.
+
+    Given as coordinates and each coordinate's line (``shapely.get_coordinates(...,
+    return_index=True)``): ``shapely.set_srid`` + ``to_wkb`` took a fifth of the load of 200,000
+    edges.
 
     >>> line = shapely.LineString([(110, 21), (110.5, 21.5), (111, 21)])
     >>> c, i = shapely.get_coordinates(np.array([line, line]), return_index=True)
@@ -371,9 +381,10 @@ def _hex_ewkb_points(xy: np.ndarray) -> list[str]:
 def geodesic_lengths(
     geoms: np.ndarray, coords: np.ndarray | None = None, index: np.ndarray | None = None
 ) -> np.ndarray:
-    """Geodesic length (m, WGS84 spheroid: what ``ST_Length(geography)`` gives) of each
-    LineString, vectorised — computed here rather than in SQL, which halved the load time of
-    200,000 edges (bench/roads.py).
+    """Geodesic length (m, WGS84 spheroid) of each LineString, vectorised.
+
+    What ``ST_Length(geography)`` gives, computed here rather than in SQL, which halved the load
+    time of 200,000 edges (bench/roads.py).
 
     >>> line = shapely.LineString([(110, 21), (110, 21.001), (110.001, 21.001)])
     >>> round(float(geodesic_lengths(np.array([line, line]))[1]), 3)

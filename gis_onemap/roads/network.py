@@ -69,6 +69,7 @@ class Network:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def vertex_index(self, vertex: int) -> int:
+        """The array index of ``vertex``; :class:`KeyError` when it is not in the network."""
         i = int(np.searchsorted(self.vertex_id, vertex))
         if i >= len(self.vertex_id) or self.vertex_id[i] != vertex:
             raise KeyError(vertex)
@@ -93,8 +94,10 @@ class Network:
     def times(
         self, start: int, within_s: float, open_edges: np.ndarray, towards: bool
     ) -> np.ndarray:
-        """Seconds from vertex ``start`` to every vertex (``towards``: from every vertex to it),
-        ``inf`` beyond ``within_s``, over the open edges."""
+        """Seconds from vertex ``start`` to every vertex, over the open edges.
+
+        With ``towards``: from every vertex to it; ``inf`` beyond ``within_s``.
+        """
         graph = self._graph(towards) if open_edges.all() else self._build(towards, open_edges)
         at = self.vertex_index(start)
         dist = np.asarray(dijkstra(graph, directed=True, indices=at, limit=within_s))

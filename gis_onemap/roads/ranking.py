@@ -1,5 +1,6 @@
-"""Re-rank features found in a straight line by travel time (``by=time`` on nearest and
-surroundings).
+"""Re-rank features found in a straight line by travel time.
+
+``by=time`` on nearest and surroundings.
 
 Given features already chosen (the surroundings within a radius, say), each one is snapped to
 the network and its ETA comes from one Dijkstra from the origin over the reversed graph
@@ -44,8 +45,11 @@ def annotate_by_time(
     to_origin: bool = True,
     avoid: Avoid = Avoid(),
 ) -> Snap:
-    """Add ``eta_s``, ``route_length_m``, ``snap_distance_m``, ``reachable`` (and ``fallback``)
-    to each feature's properties, in place; returns the origin's snap."""
+    """Add travel fields to each feature's properties, in place; returns the origin's snap.
+
+    The fields are ``eta_s``, ``route_length_m``, ``snap_distance_m``, ``reachable`` (and
+    ``fallback``).
+    """
     start = service.snap(origin)
     # a feature without a geometry cannot be placed on the network: it falls back
     points = [point_of(f) if f.get("geometry") else None for f in features]

@@ -141,8 +141,10 @@ _HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 def set_avoid_areas(session: Session, wkb_hex: Sequence[str]) -> None:
-    """Areas (WGS84 polygons, hex WKB) whose roads the routes of this request must not use
-    (read by :func:`edges_where` with ``avoid_areas=True``); ``session`` is kept for callers."""
+    """Areas (WGS84 polygons, hex WKB) whose roads the routes of this request must not use.
+
+    Read by :func:`edges_where` with ``avoid_areas=True``; ``session`` is kept for callers.
+    """
     areas = tuple(wkb_hex)
     if not all(_HEX.fullmatch(w) for w in areas):  # they are inlined into the edges SQL
         raise ValueError("avoid areas must be hex WKB")
@@ -186,9 +188,10 @@ _ACTIVE = (
 
 
 def closed_edges_sql(*, avoid_closures: bool = True, avoid_areas: bool = False) -> str | None:
-    """The ids of the edges :func:`edges_where` leaves out (closed now, or in an area to avoid),
-    as a query that starts from the closures (a few rows) instead of testing every edge;
-    ``None`` when nothing is avoided.
+    """The ids of the edges :func:`edges_where` leaves out, or ``None``.
+
+    Closed now, or in an area to avoid, as a query that starts from the closures (a few rows)
+    instead of testing every edge; ``None`` when nothing is avoided.
 
     >>> closed_edges_sql(avoid_closures=False) is None
     True
@@ -258,8 +261,9 @@ def costs_from(
     avoid_closures: bool = True,
     avoid_areas: bool = False,
 ) -> dict[int, float]:
-    """Seconds from ``start`` to each of ``wanted`` (``reverse``: from each to ``start``), for
-    those within ``within_s``.
+    """Seconds from ``start`` to each of ``wanted``, for those within ``within_s``.
+
+    With ``reverse``: from each to ``start``.
 
     One Dijkstra bounded by the time (``pgr_drivingDistance``) over the edges within
     ``within_s × v_max`` of ``around`` (the start's position), whatever the number of vertices
@@ -290,8 +294,10 @@ def costs_to(
     avoid_closures: bool = True,
     avoid_areas: bool = False,
 ) -> dict[int, float]:
-    """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``):
-    :func:`costs_from` on the reversed graph, ``around`` being the target's position."""
+    """Seconds from each source vertex to ``target`` (only those reachable within ``within_s``).
+
+    :func:`costs_from` on the reversed graph, ``around`` being the target's position.
+    """
     return costs_from(
         session,
         target,

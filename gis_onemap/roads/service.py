@@ -1,5 +1,6 @@
-"""Road use cases shared by the HTTP routers and the CLI: nearest by travel time, routes,
-service areas and closures.
+"""Road use cases shared by the HTTP routers and the CLI.
+
+Nearest by travel time, routes, service areas and closures.
 
 Nearest by time is exact, not a re-ranking of straight-line neighbours: for a time bound ``T``
 every resource that can arrive within ``T`` lies within ``T × v_max`` in a straight line, so all
@@ -58,8 +59,10 @@ class Avoid:
 
 
 def time_bounds(kth_distance_m: float, vmax_mps: float) -> list[float]:
-    """Time bounds tried in turn: a first guess from the k-th nearest straight-line distance,
-    doubled until 4 hours (each bound is exact: every resource arriving within it is found).
+    """Time bounds tried in turn.
+
+    A first guess from the k-th nearest straight-line distance, doubled until 4 hours (each bound is
+    exact: every resource arriving within it is found).
 
     >>> time_bounds(1000.0, 20.0)
     [150.0, 300.0, 600.0, 1200.0, 2400.0, 4800.0, 9600.0, 14400.0]
@@ -125,9 +128,12 @@ class RoadService:
     def prepare_avoid(
         self, names: Set[str], incident: Origin | None, ends: Sequence[Origin]
     ) -> tuple[Avoid, HazardAvoidance | None]:
-        """What this request's routes avoid. ``hazard_zones`` closes the zones near
-        ``incident`` (or, without one, near the first of ``ends``) for this transaction, except
-        a zone holding one of ``ends`` (see :mod:`gis_onemap.roads.hazards`)."""
+        """What this request's routes avoid.
+
+        ``hazard_zones`` closes the zones near ``incident`` (or, without one, near the first of
+        ``ends``) for this transaction, except a zone holding one of ``ends`` (see
+        :mod:`gis_onemap.roads.hazards`).
+        """
         hazards = None
         if "hazard_zones" in names:
             around = incident or (ends[0] if ends else None)
@@ -157,8 +163,9 @@ class RoadService:
     def evacuation_route(
         self, origin: Origin, people: int | None, avoid: Avoid = Avoid()
     ) -> dict[str, Any]:
-        """The route from ``origin`` to the shelter reached first that has room for ``people``
-        (any shelter with a capacity when ``None``); :class:`NotFound` when none can be reached.
+        """The route from ``origin`` to the shelter reached first that has room for ``people``.
+
+        Any shelter with a capacity when ``None``; :class:`NotFound` when none can be reached.
         """
         need = 1 if people is None else people
         shelters = (get_category("shelters"),)
@@ -182,6 +189,7 @@ class RoadService:
         return feature
 
     def snap(self, origin: Origin) -> Snap:
+        """``origin`` snapped to the nearest road (:class:`InvalidInput` beyond ``max_snap_m``)."""
         return routing.snap(self.session, origin.lon, origin.lat, self.max_snap_m)
 
     def route(self, a: Origin, b: Origin, avoid: Avoid = Avoid()) -> dict[str, Any]:
@@ -265,8 +273,10 @@ class RoadService:
         include_personal: bool = False,
         avoid: Avoid = Avoid(),
     ) -> dict[str, Any]:
-        """The ``k`` features that reach ``origin`` first (``to_origin``) or that can be reached
-        from it first, over ``categories``: a FeatureCollection ordered by ETA."""
+        """The ``k`` features that reach ``origin`` first, or are reached first from it.
+
+        ``to_origin`` picks the direction; over ``categories``: a FeatureCollection ordered by ETA.
+        """
         start = self.snap(origin)
         vmax = routing.max_speed_mps(self.session)
         chosen = filters.categories(categories)

@@ -85,6 +85,7 @@ class GB18218:
     _by_un: dict[str, list[SubstanceEntry]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        """Index the substances by normalised name, CAS and UN numbers."""
         for e in self.substances:
             names = {_norm(n) for n in (e.name_zh, _base(e.name_zh), *e.aliases)}
             for key in names:

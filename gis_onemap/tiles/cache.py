@@ -106,6 +106,7 @@ class TileCache:
         self._pruned.clear()
 
     def __len__(self) -> int:
+        """The number of tiles held in memory."""
         return len(self._memory)
 
     def _write(self, key: TileKey, data: bytes) -> None:

@@ -147,7 +147,7 @@ def _write_pmtiles(
         if written == 0:
             return 0
         center = metadata.center_of(area, zooms[0])
-        e7 = [int(round(v * 10_000_000)) for v in area]
+        e7 = [round(v * 10_000_000) for v in area]
         header = {
             "tile_type": TileType.MVT,
             "tile_compression": Compression.GZIP,
@@ -156,8 +156,8 @@ def _write_pmtiles(
             "max_lon_e7": e7[2],
             "max_lat_e7": e7[3],
             "center_zoom": zooms[0],
-            "center_lon_e7": int(round(center[0] * 10_000_000)),
-            "center_lat_e7": int(round(center[1] * 10_000_000)),
+            "center_lon_e7": round(center[0] * 10_000_000),
+            "center_lat_e7": round(center[1] * 10_000_000),
         }
         doc = metadata.tilejson(
             name="onemap" if len(categories) > 1 else categories[0].id,

@@ -146,7 +146,7 @@ def tileset(
                 "maxTileCol": (1 << z) - 1,
             }
             for z in range(MIN_ZOOM, MAX_ZOOM + 1)
-        ],  # fmt: skip
+        ],
         "layers": [
             {
                 "id": c.id,

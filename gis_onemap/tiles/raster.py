@@ -41,8 +41,10 @@ def cluster_radius(count: int) -> float:
 def merge_clusters(
     points: Sequence[tuple[float, float, int]], cell: float
 ) -> list[tuple[float, float, int]]:
-    """Merge counted points on a square grid of ``cell``: count-weighted mean position, summed
-    counts (what the SQL does per tile, again at the raster's coarser scale).
+    """Merge counted points on a square grid of ``cell``.
+
+    Count-weighted mean position, summed counts: what the SQL does per tile, again at the
+    raster's coarser scale.
 
     >>> merge_clusters([(1, 1, 1), (3, 3, 3), (50, 50, 2)], 32)
     [(2.5, 2.5, 4), (50.0, 50.0, 2)]

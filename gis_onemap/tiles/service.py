@@ -129,8 +129,11 @@ def compile_where(
 
 @cache
 def _multi_layer_sql(ids: tuple[str, ...], clustered: bool) -> str:
-    """One statement for the layers of several categories: clustered layers concatenated
-    (MVT layers concatenate as bytes), plain ones as an array (NULL = too many features)."""
+    """One statement for the layers of several categories.
+
+    Clustered layers are concatenated (MVT layers concatenate as bytes), plain ones returned as
+    an array (NULL = too many features).
+    """
     from gis_onemap.categories import REGISTRY
 
     parts = [f"({layer_sql(REGISTRY[i]).statement(clustered)})" for i in ids]
@@ -213,8 +216,11 @@ class TileService:
         tile: TileIndex,
         filters: TileFilters,
     ) -> bytes:
-        """Render a tile from the database: one query whatever the number of layers (plus
-        one per layer too dense for plain features, which is then clustered)."""
+        """Render a tile from the database.
+
+        One query whatever the number of layers, plus one per layer too dense for plain
+        features, which is then clustered.
+        """
         params: dict[str, Any] = {"tile_z": tile.z, "tile_x": tile.x, "tile_y": tile.y}
         ids = tuple(c.id for c in categories)
         where = ""
@@ -310,9 +316,11 @@ class TileService:
         if_none_match: str | None = None,
         versions: dict[str, int] | None = None,
     ) -> TileAnswer:
-        """The full answer: 304 if the client has it, 204 if empty, else the tile (MVT gzip
-        when accepted, or PNG), rendered on a cache miss. ``versions`` are read from
-        ``source`` unless given (read before the render, they may only be older)."""
+        """The full answer: 304 if the client has it, 204 if empty, else the tile.
+
+        The tile is MVT (gzip when accepted) or PNG, rendered on a cache miss. ``versions`` are
+        read from ``source`` unless given (read before the render, they may only be older).
+        """
         if versions is None:
             versions = source.versions()
         key = self.key(versions, categories, tile, filters, "png" if png else "mvt")

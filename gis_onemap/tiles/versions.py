@@ -34,10 +34,15 @@ class VersionReader:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
         self._next: asyncio.Future[dict[str, int]] | None = None
+        #: running queries, referenced until done (the loop keeps only weak references)
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
-        """Connect now, on the running loop (the app's lifespan); a failure is only logged:
-        the next read connects again and answers 503 while the database is away."""
+        """Connect now, on the running loop (the app's lifespan).
+
+        A failure is only logged: the next read connects again and answers 503 while the
+        database is away.
+        """
         loop = asyncio.get_running_loop()
         self._drop()
         self._loop, self._lock, self._next = loop, asyncio.Lock(), None
@@ -57,7 +62,9 @@ class VersionReader:
             self._loop, self._lock, self._next = loop, asyncio.Lock(), None
         if self._next is None:
             self._next = loop.create_future()
-            loop.create_task(self._query(self._next))
+            task = loop.create_task(self._query(self._next))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await asyncio.shield(self._next)
 
     async def _query(self, batch: asyncio.Future[dict[str, int]]) -> None:

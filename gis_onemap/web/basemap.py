@@ -89,7 +89,7 @@ def districts(path: Path = DISTRICTS_GEOJSON) -> tuple[District, ...]:
                 code=str(p.get("region_code", "")),
                 name=str(p.get("name", "")),
                 level=str(p.get("level", "")),
-                bbox=tuple(round(v, 5) for v in g.bounds),  # type: ignore[arg-type]
+                bbox=tuple(round(v, 5) for v in g.bounds),
                 label=(round(label.x, 5), round(label.y, 5)),
             )
         )

@@ -44,7 +44,7 @@ def _tool(name: str) -> str:
 
 def _run(args: list[str], what: str) -> str:
     try:
-        done = subprocess.run(  # noqa: S603 - fixed tools, paths as separate arguments
+        done = subprocess.run(
             args, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S, check=False
         )
     except subprocess.TimeoutExpired as exc:
@@ -79,7 +79,7 @@ def build_basemap(
         tagged = work / "tagged.osm.pbf"
         _run([osmium, "tags-filter", str(src), *TAG_FILTERS, "-o", str(tagged), "--overwrite"],
              "osmium tags-filter")  # fmt: skip
-        refs = subprocess.run(  # noqa: S603 - exit 1 just means "some references are missing"
+        refs = subprocess.run(
             [osmium, "check-refs", "--show-ids", str(tagged)],
             capture_output=True, text=True, timeout=TOOL_TIMEOUT_S, check=False,
         )  # fmt: skip

@@ -22,8 +22,10 @@ def build(
     bbox: Annotated[str | None, typer.Option(help="minlon,minlat,maxlon,maxlat")] = None,
     threads: Annotated[int, typer.Option(min=0, help="tilemaker threads (0 = all cores)")] = 1,
 ) -> None:
-    """Build roads (by class, with names), water, land use and place labels; then serve it with
-    ONEMAP_BASEMAP_FILE=<the archive>."""
+    """Build roads (by class, with names), water, land use and place labels.
+
+    Then serve it with ONEMAP_BASEMAP_FILE=<the archive>.
+    """
     from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
     from gis_onemap.web.basemap_build import build_basemap
 

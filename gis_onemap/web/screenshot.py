@@ -48,6 +48,7 @@ def screenshot(
 
 
 def main() -> None:
+    """Command line: screenshot the map page of a running server into a PNG."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("url", help="base URL of a running server, e.g. http://127.0.0.1:8000")
     ap.add_argument("out", type=Path, help="PNG file to write")

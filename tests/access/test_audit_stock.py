@@ -57,7 +57,7 @@ def test_create_update_delete_import_are_audited(server, access_engine, make_tok
         future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         assert c.get("/audit", params={"since": future}).json()["entries"] == []
         page = c.get("/audit", params={"actor": actor, "limit": 2}).json()
-        nxt = [link["href"] for link in page["links"] if link["rel"] == "next"][0]
+        nxt = next(link["href"] for link in page["links"] if link["rel"] == "next")
         rest = c.get(nxt).json()["entries"]
         assert [e["id"] for e in page["entries"] + rest] == [e["id"] for e in entries]
         # history: the import that created a team, then its own changes

@@ -41,7 +41,7 @@ def scene(db_session):
         put("experts", specialties=[rng.choice(SPECIALTIES)])
         put("plans", event_types=[rng.choice(["fire", "flood", "earthquake"])])
     for _ in range(40):
-        depot = rng.choice(depots + [None])
+        depot = rng.choice([*depots, None])
         item, unit = rng.choice([("帐篷", "顶"), ("饮用水", "箱"), ("帐篷", "件")])
         props = {"item_name": item, "unit": unit, "quantity": float(rng.randint(1, 500))}
         if depot is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from urllib.parse import urlsplit
 
 import pytest
@@ -76,7 +77,7 @@ def test_paging_with_sortby_on_nullable_non_unique_column(client, db_session):
     first_null = pops.index(None)
     assert all(p is None for p in pops[first_null:])
     # ties on population are ordered by name
-    for a, b in zip(feats, feats[1:], strict=False):
+    for a, b in itertools.pairwise(feats):
         pa, pb = a["properties"].get("population"), b["properties"].get("population")
         if pa == pb:
             assert a["properties"]["name"] <= b["properties"]["name"]

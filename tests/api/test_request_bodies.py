@@ -29,7 +29,7 @@ def test_documented_examples_are_accepted(trusted_client):
         ("/collections/{collection_id}/items", "post"),
     ):
         content = doc["paths"][path][method]["requestBody"]["content"]
-        media, spec = next(iter(content.items()))
+        _media, spec = next(iter(content.items()))
         url = path.replace("{collection_id}", "shelters")
         r = trusted_client.post(url, json=spec["example"])
         assert r.status_code in (200, 201), (path, r.text)

@@ -199,7 +199,7 @@ def test_transforms_preserve_shape_and_scalars(gk_zone_120e, points_near_120e):
     lon, lat = (a.reshape(3, 2) for a in points_near_120e)
     x, y = from_wgs84(lon, lat, gk_zone_120e)
     assert x.shape == y.shape == (3, 2)
-    sx, sy = from_wgs84(float(lon[1, 0]), float(lat[1, 0]), gk_zone_120e)
+    sx, _sy = from_wgs84(float(lon[1, 0]), float(lat[1, 0]), gk_zone_120e)
     assert np.ndim(sx) == 0 and sx == pytest.approx(x[1, 0], abs=1e-6)
     ex, ey = to_wgs84([], [], gk_zone_120e)
     assert ex.shape == ey.shape == (0,)

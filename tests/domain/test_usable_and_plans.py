@@ -176,7 +176,7 @@ def _inside(db_session, code: str) -> tuple[float, float]:
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM regions "
             "WHERE code = :c) x"
         ),
-        {"c": code},  # fmt: skip
+        {"c": code},
     ).one()
     return float(row[0]), float(row[1])
 
@@ -361,7 +361,7 @@ def test_the_citys_plan_is_listed_at_every_demo_hazard_source(demo_url):
                 text(
                     "SELECT id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
                     "FROM hazard_sources ORDER BY id"
-                )  # fmt: skip
+                )
             ).all()
             city_plans = {
                 r.id: set(r.event_types)
@@ -370,7 +370,7 @@ def test_the_citys_plan_is_listed_at_every_demo_hazard_source(demo_url):
                         "SELECT id, event_types FROM plans WHERE plan_type = 'special' "
                         "AND area_codes = ARRAY['440800'] AND issuer_level = 'municipal'"
                     )
-                )  # fmt: skip
+                )
             }
             assert len(sources) >= 100
             service = SurroundingsService(session)

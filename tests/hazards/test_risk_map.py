@@ -3,6 +3,8 @@ the cells it reaches, tiles cached by data version, bad input → 4xx."""
 
 from __future__ import annotations
 
+import itertools
+
 import mapbox_vector_tile
 import numpy as np
 import pytest
@@ -93,7 +95,7 @@ def _distance_to_cell(lon: float, lat: float, geometry: dict) -> float:
         return 0.0
     ring = np.asarray(poly.exterior.coords)
     pts = []
-    for (x1, y1), (x2, y2) in zip(ring[:-1], ring[1:], strict=True):
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
         pts += [(x1, y1), *GEOD.npts(x1, y1, x2, y2, 20)]
     return min(GEOD.inv(lon, lat, x, y)[2] for x, y in pts)
 

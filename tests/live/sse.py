@@ -53,7 +53,7 @@ class SSEReader:
                             event["data"] = json.loads(value)
                         elif key in ("event", "id", "retry"):
                             event[key] = value
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:
             if not self._stop.is_set():
                 self.error = exc
             self._opened.set()

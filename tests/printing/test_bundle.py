@@ -93,7 +93,7 @@ def test_pmtiles_archive_reads_back(bundle, print_session, tmp_path):
         header = reader.header()
         assert header["tile_type"] == TileType.MVT
         assert header["min_zoom"] >= 8 and header["max_zoom"] == 14
-        minx, miny, maxx, maxy = (float(v) for v in BBOX.split(","))
+        minx, _miny, _maxx, maxy = (float(v) for v in BBOX.split(","))
         assert abs(header["min_lon_e7"] / 1e7 - minx) < 1e-6
         assert abs(header["max_lat_e7"] / 1e7 - maxy) < 1e-6
         assert json.loads(json.dumps(reader.metadata()))["vector_layers"]

@@ -37,7 +37,7 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
 def count_in_region(session, table: str, code: str, where: str = "true") -> int:
     """Features of ``table`` meeting the region's boundary, counted by PostGIS directly."""
     sql = (
-        f"SELECT count(*) FROM {table} t JOIN regions r ON r.code = :code "  # noqa: S608
+        f"SELECT count(*) FROM {table} t JOIN regions r ON r.code = :code "
         f"WHERE ST_Intersects(t.geom, r.geom) AND {where}"
     )
     return int(session.execute(text(sql), {"code": code}).scalar_one())
@@ -46,7 +46,7 @@ def count_in_region(session, table: str, code: str, where: str = "true") -> int:
 def count_in_bbox(session, table: str, bbox: str) -> int:
     box = [float(v) for v in bbox.split(",")]
     sql = (
-        f"SELECT count(*) FROM {table} WHERE ST_Intersects(geom, ST_MakeEnvelope(:a,:b,:c,:d,4326))"  # noqa: S608, E501
+        f"SELECT count(*) FROM {table} WHERE ST_Intersects(geom, ST_MakeEnvelope(:a,:b,:c,:d,4326))"
     )
     return int(session.execute(text(sql), dict(zip("abcd", box, strict=True))).scalar_one())
 
@@ -175,7 +175,7 @@ def test_incident_print_draws_its_surroundings(print_client, print_session, tmp_
     for table, at_least in (("shelters", 1), ("protected_targets", 101)):
         n = int(
             print_session.execute(
-                text(f"SELECT count(*) FROM {table} WHERE ST_DWithin(geom::geography, "  # noqa: S608
+                text(f"SELECT count(*) FROM {table} WHERE ST_DWithin(geom::geography, "
                      "ST_SetSRID(ST_MakePoint(110.36, 21.27), 4326)::geography, 3000, true)")
             ).scalar_one()
         )  # fmt: skip

@@ -129,7 +129,7 @@ def test_the_network_is_one_piece_both_ways(demo_session):
 
 def _edges(session: Session, where: str) -> list[tuple[str, object]]:
     rows = session.execute(
-        text(f"SELECT name, ST_AsGeoJSON(geom) FROM road_edges WHERE {where}")  # noqa: S608
+        text(f"SELECT name, ST_AsGeoJSON(geom) FROM road_edges WHERE {where}")
     ).all()
     return [(name, shape(json.loads(g))) for name, g in rows]
 

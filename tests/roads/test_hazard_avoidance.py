@@ -92,7 +92,7 @@ def _crossing_case(session, graph, xy, seed=11):
 
 def test_route_goes_around_the_hazard_zone(roads_client, roads_session):
     graph, xy = _oracle(roads_session)
-    a, b, m, inside, before, around = _crossing_case(roads_session, graph, xy)
+    a, b, m, _inside, before, around = _crossing_case(roads_session, graph, xy)
     hid = _add_hazard(roads_session, *xy[m])
     far = _add_hazard(roads_session, xy[m][0] + 0.2, xy[m][1])  # ~11 km east: not near
     iid = _add_incident(roads_session, *xy[m])
@@ -121,7 +121,7 @@ def test_route_goes_around_the_hazard_zone(roads_client, roads_session):
 
 def test_a_zone_holding_the_start_stays_open(roads_client, roads_session):
     graph, xy = _oracle(roads_session)
-    a, b, m, inside, before, around = _crossing_case(roads_session, graph, xy)
+    _a, b, m, _inside, _before, _around = _crossing_case(roads_session, graph, xy)
     hid = _add_hazard(roads_session, *xy[m])
     iid = _add_incident(roads_session, *xy[m])
     # leaving the zone from where the incident is: the zone is kept open for this route
@@ -187,7 +187,7 @@ def test_evacuation_reaches_the_nearest_shelter_with_room(roads_client, roads_se
 
 def test_evacuation_avoids_hazard_zones(roads_client, roads_session):
     graph, xy = _oracle(roads_session)
-    a, b, m, inside, before, around = _crossing_case(roads_session, graph, xy)
+    a, b, m, _inside, _before, around = _crossing_case(roads_session, graph, xy)
     _add_hazard(roads_session, *xy[m])
     iid = _add_incident(roads_session, *xy[m])
     sid = _add_shelter(roads_session, *xy[b], "避难场所", 1000)

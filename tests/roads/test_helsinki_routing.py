@@ -133,7 +133,7 @@ def test_closure_polygon_removes_exactly_the_edges_it_covers(roads_session):
 
 
 def test_snapping_distance_and_limit(roads_session):
-    vid, x, y = roads_session.execute(
+    _vid, x, y = roads_session.execute(
         text("SELECT id, ST_X(geom), ST_Y(geom) FROM road_vertices ORDER BY id LIMIT 1")
     ).one()
     s = snap(roads_session, x + 0.0001, y, max_m=2000)  # ~5.7 m east at 60°N

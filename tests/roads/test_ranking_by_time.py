@@ -4,6 +4,7 @@ resources kept with a flagged straight-line fallback (Helsinki extract)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import networkx as nx
@@ -143,7 +144,7 @@ def test_surroundings_by_time_equal_oracle(roads_client, roads_session, directio
         path = paths[v]
         hops = zip(path[1:], path[:-1], strict=True)
         if direction == "from":
-            hops = zip(path[:-1], path[1:], strict=True)
+            hops = itertools.pairwise(path)
         assert p["route_length_m"] == pytest.approx(sum(lengths[h][1] for h in hops), abs=0.5)
     last = feats[-1]["properties"]
     assert last["name"] == "孤岛库" and last["reachable"] is False

@@ -301,7 +301,7 @@ def _square(n_vertices=5, cx=24.94, cy=60.17, d=0.001):
         ]
         for i in range(n_vertices)
     ]
-    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
 BAD_CLOSURES = [

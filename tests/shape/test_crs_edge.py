@@ -44,7 +44,7 @@ def test_every_edge_gives_the_same_answer_for_a_bad_crs(client, cli, tmp_path) -
                 "crs": BAD,
                 "distances_m": [100],
             },
-        ),  # fmt: skip
+        ),
     }
     for where, r in answers.items():
         assert r.status_code == 400, (where, r.text)

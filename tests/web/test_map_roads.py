@@ -71,7 +71,7 @@ def test_by_travel_time_etas_route_service_area(live_server, desktop_page, phone
         "() => document.querySelectorAll('#surroundings-list .eta').length > 0", timeout=60_000
     )
     teams = page.locator('.sur-cat[data-category="rescue_teams"] li')
-    etas = [t for t in teams.locator(".eta").all_inner_texts()]
+    etas = list(teams.locator(".eta").all_inner_texts())
     assert etas and all(re.fullmatch(r"(<1|\d+) min|—", e) for e in etas)
     minutes = [0 if e.startswith("<1") else int(e.split()[0]) for e in etas if e != "—"]
     assert minutes == sorted(minutes)  # ordered by travel time

@@ -64,7 +64,7 @@ def test_external_tiles_error_or_keep():
 def test_unknown_cdn_asset_is_an_error_not_a_silent_fetch():
     m = folium.Map(tiles=None)
     folium.plugins.Draw().add_to(m)  # leaflet.draw: no local copy
-    with pytest.raises(OfflineAssetError, match="leaflet.draw"):
+    with pytest.raises(OfflineAssetError, match=r"leaflet\.draw"):
         offline_html(m)
 
 
@@ -79,7 +79,7 @@ def test_prefer_woff2_and_inline_urls(tmp_path):
         out
         == '@font-face{font-family:z;src:url(data:font/woff2;base64,d09GMmZha2U=) format("woff2");}'
     )
-    with pytest.raises(OfflineAssetError, match="missing.png"):
+    with pytest.raises(OfflineAssetError, match=r"missing\.png"):
         inline_css_urls(".a{background:url(missing.png)}", tmp_path)
 
 

@@ -86,7 +86,7 @@ def nearest(
             k=k,
             max_distance_m=max_distance_m,
             include_unusable=include_unusable,
-        )  # fmt: skip
+        )
     )
 
 
@@ -113,7 +113,7 @@ def within(
             filters=request.query_params,
             limit=limit,
             include_unusable=include_unusable,
-        )  # fmt: skip
+        )
     )
 
 

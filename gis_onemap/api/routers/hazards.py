@@ -1,5 +1,8 @@
-"""``/analysis/release-zones`` (chemical release zones, optionally closing roads) and
-``/analysis/risk-map`` (the four-colour risk map as GeoJSON and as MVT tiles)."""
+"""``/analysis/release-zones`` and ``/analysis/risk-map``.
+
+Chemical release zones, optionally closing roads, and the four-colour risk map as GeoJSON and as MVT
+tiles.
+"""
 
 from __future__ import annotations
 

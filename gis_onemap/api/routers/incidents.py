@@ -85,7 +85,7 @@ def _answer(
             "injured": 6,
             "seriously_injured": 2,
         },
-    ),  # fmt: skip
+    ),
 )
 def create_incident(
     request: Request, session: WriteSessionDep, settings: SettingsDep, body: JsonBody

@@ -132,6 +132,7 @@ class CleanupFileResponse(FileResponse):
         self.cleanup = cleanup
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Send the file, then remove its temporary folder whatever happened."""
         try:
             await super().__call__(scope, receive, send)
         finally:

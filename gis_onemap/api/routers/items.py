@@ -119,9 +119,11 @@ def _item_links(request: Request, collection_id: str, fid: Any) -> list[dict[str
 def _written(
     request: Request, repo: FeatureRepository, fid: int, viewer: Any, **response: Any
 ) -> GeoJSONResponse:
-    """The feature as stored by the write, with its new ETag, shown as a read would show it
-    to this caller (personal data only to those who may see it). The write session commits
-    before this response is sent (``WriteSessionDep``)."""
+    """The feature as stored by the write, with its new ETag.
+
+    Shown as a read would show it to this caller (personal data only to those who may see it). The
+    write session commits before this response is sent (``WriteSessionDep``).
+    """
     feature, etag = repo.get_versioned(fid, viewer.sees_personal_data)
     feature["links"] = _item_links(request, repo.category.id, fid)
     headers = {**response.pop("headers", {}), "ETag": etag}

@@ -43,6 +43,7 @@ RETRY_MS = 1000
 
 
 def hub_of(request: Request) -> LiveHub:
+    """The app's live-event hub; :class:`TooBusy` until the lifespan has started it."""
     hub: LiveHub | None = getattr(request.app.state, "live_hub", None)
     if hub is None:
         raise TooBusy("live events are not available yet; try again shortly")
@@ -80,8 +81,10 @@ class Stream:
 def _prepare(
     request: Request, principal: Principal, incident: int | None, after: int | None
 ) -> tuple[Replay | None, int]:
-    """Check the incident, replay what was missed, read the newest id (one short transaction
-    on a pooled connection, in a worker thread)."""
+    """Check the incident, replay what was missed, read the newest id.
+
+    One short transaction on a pooled connection, in a worker thread.
+    """
     settings = request.app.state.settings
     with request.app.state.engine.connect() as conn:
         if incident is not None:
@@ -107,8 +110,10 @@ async def open_stream(
     ] = None,
     last_event_id_h: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> AsyncIterator[Stream]:
-    """Subscribe, then replay (errors here are ordinary 4xx responses, before any streaming);
-    unsubscribed when the response has ended."""
+    """Subscribe, then replay (errors here are ordinary 4xx responses, before any streaming).
+
+    Unsubscribed when the response has ended.
+    """
     after = parse_last_event_id(last_event_id_h, last_event_id_q)
     hub = hub_of(request)
     sub = hub.subscribe(principal, incident)

@@ -1,7 +1,10 @@
-"""``/collections/population``: the population layer as a read-only OGC API – Features
-collection (metadata, items, one item, queryables). A separate router because the layer is
-not one of the 8 categories; included before the categories' router so its paths win.
-When the layer is not loaded the collection answers 404 saying so."""
+"""``/collections/population``.
+
+The population layer as a read-only OGC API – Features collection (metadata, items, one item,
+queryables). A separate router because the layer is not one of the 8 categories; included before the
+categories' router so its paths win. When the layer is not loaded the collection answers 404 saying
+so.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Team positions (issue 17): ``POST /positions`` (batched, from field devices),
-``GET /positions/latest`` (each team's newest good point) and ``GET /rescue_teams/{id}/track``
-(time-ordered). Reads need a token (viewer and above): where teams are is operational data.
+"""Team positions (issue 17).
+
+``POST /positions`` (batched, from field devices), ``GET /positions/latest`` (each team's newest
+good point) and ``GET /rescue_teams/{id}/track`` (time-ordered). Reads need a token (viewer and
+above): where teams are is operational data.
 """
 
 from __future__ import annotations

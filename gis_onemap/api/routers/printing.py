@@ -53,7 +53,7 @@ def get_print(
     title: Title = None,
     paper: Annotated[Literal["A4", "A3"], Query()] = "A4",
     orientation: Annotated[Literal["portrait", "landscape"], Query()] = "portrait",
-    format: Annotated[Literal["pdf", "png"], Query()] = "pdf",  # noqa: A002
+    format: Annotated[Literal["pdf", "png"], Query()] = "pdf",
     crs: Crs = 4490,
     grid: Annotated[bool, Query(description="Draw a coordinate grid")] = False,
 ) -> Response:

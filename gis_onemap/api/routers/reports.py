@@ -1,6 +1,8 @@
-"""Incident reports and their deadlines (issue 17): ``/incidents/{id}/reports``,
-``/incidents/{id}/reporting`` (what is done, due, overdue), ``/incidents/{id}/report-draft``,
-``/reports/deadline-table`` (GET; PUT for admins), ``/reports/overdue``.
+"""Incident reports and their deadlines (issue 17).
+
+``/incidents/{id}/reports``, ``/incidents/{id}/reporting`` (what is done, due, overdue),
+``/incidents/{id}/report-draft``, ``/reports/deadline-table`` (GET; PUT for admins),
+``/reports/overdue``.
 
 Parsing only: the work is in :class:`gis_onemap.reports.service.ReportService`.
 """

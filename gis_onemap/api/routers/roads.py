@@ -1,6 +1,9 @@
-"""``/roads`` and the travel-time analyses: routes, service areas, nearest by time, closures,
-evacuation routes. Parsing only: the work is in :class:`gis_onemap.roads.service.RoadService`
-and :class:`gis_onemap.roads.closures.ClosureRepository`."""
+"""``/roads`` and the travel-time analyses.
+
+Routes, service areas, nearest by time, closures, evacuation routes. Parsing only: the work is in
+:class:`gis_onemap.roads.service.RoadService` and
+:class:`gis_onemap.roads.closures.ClosureRepository`.
+"""
 
 from __future__ import annotations
 
@@ -208,8 +211,11 @@ def nearest_by_time_query(
     categories: Sequence[Category],
     k: int,
 ) -> GeoJSONResponse:
-    """``/analysis/nearest?by=time``: ``direction``, ``avoid`` and ``incident`` read from the
-    query as on ``/analysis/nearest-by-time``."""
+    """``/analysis/nearest?by=time``.
+
+    ``direction``, ``avoid`` and ``incident`` read from the query as on
+    ``/analysis/nearest-by-time``.
+    """
     q = request.query_params
     if q.get("max_distance_m") is not None:
         raise InvalidInput("max_distance_m does not apply with by=time (travel time ranks)")
@@ -235,9 +241,11 @@ def surroundings_by_time(
     query: Mapping[str, str],
     incident: Origin | None = None,
 ) -> dict[str, Any]:
-    """A surroundings result ranked by ETA (``by=time``): ``direction`` (default ``to``: from
-    each resource to the point) and ``avoid`` read from the query; ``incident`` is where
-    ``avoid=hazard_zones`` looks for zones (default: the point itself)."""
+    """A surroundings result ranked by ETA (``by=time``).
+
+    ``direction`` (default ``to``: from each resource to the point) and ``avoid`` read from the
+    query; ``incident`` is where ``avoid=hazard_zones`` looks for zones (default: the point itself).
+    """
     direction = query.get("direction", "to")
     if direction not in ("to", "from"):
         raise InvalidInput("direction must be 'to' (towards the point) or 'from'")

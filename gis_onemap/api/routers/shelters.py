@@ -1,5 +1,8 @@
-"""``/analysis/shelters``: coverage with capacity, siting new shelters, evacuation assignment
-(issue 15; the work is in :mod:`gis_onemap.planning`)."""
+"""``/analysis/shelters``.
+
+Coverage with capacity, siting new shelters, evacuation assignment (issue 15; the work is in
+:mod:`gis_onemap.planning`).
+"""
 
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ def coverage(session: SessionDep, settings: SettingsDep, body: JsonBody) -> Fast
             "model": "mclp",
             "candidates": {"collection": "protected_targets", "filter": "target_type = 'school'"},
         },
-    ),  # fmt: skip
+    ),
 )
 def siting(session: SessionDep, settings: SettingsDep, body: JsonBody) -> FastJSONResponse:
     from gis_onemap.planning.siting import siting as run

@@ -1,5 +1,7 @@
-"""``/collections/situation-{incident_id}``: an incident's situation layer (态势标绘) as an OGC
-API – Features collection with Part 4 writes (issue 17).
+"""``/collections/situation-{incident_id}``.
+
+An incident's situation layer (态势标绘) as an OGC API – Features collection with Part 4 writes
+(issue 17).
 
 A dedicated router rather than the category collections router: the collection is per
 incident (its id carries the incident), its rows are not a category's (no category fields,

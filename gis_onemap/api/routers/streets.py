@@ -1,5 +1,8 @@
-"""``/map/basemap/streets/{z}/{x}/{y}.mvt``: the street layer of the base map (see
-:mod:`gis_onemap.web.streets`: the ``basemap_file`` archive, else the loaded road network)."""
+"""``/map/basemap/streets/{z}/{x}/{y}.mvt``.
+
+The street layer of the base map (see :mod:`gis_onemap.web.streets`: the ``basemap_file`` archive,
+else the loaded road network).
+"""
 
 from __future__ import annotations
 

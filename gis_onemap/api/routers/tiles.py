@@ -119,8 +119,10 @@ async def _answer(
     *,
     png: bool = False,
 ) -> Response:
-    """Cache hits are answered on the event loop after a (shared) version query; misses are
-    rendered in a worker thread on the tiles' connection pool, with one query."""
+    """Cache hits are answered on the event loop after a (shared) version query.
+
+    Misses are rendered in a worker thread on the tiles' connection pool, with one query.
+    """
     service = get_tile_service(request)
     headers = request.headers
     options: dict[str, Any] = {
@@ -144,8 +146,10 @@ async def _answer(
 
 
 async def _read_scope(request: Request) -> DbContext | None:
-    """The caller's region context when read scope limits what its tiles show, else ``None``
-    (tile handlers read the token themselves: no per-request work when read scope is off)."""
+    """The caller's region context when read scope limits its tiles, else ``None``.
+
+    Tile handlers read the token themselves: no per-request work when read scope is off.
+    """
     authorization = request.headers.get("authorization")
     if not request.app.state.settings.region_read_scope or not authorization:
         return None  # anonymous callers are never limited to regions
@@ -201,7 +205,7 @@ def dataset_tilesets(request: Request) -> FastJSONResponse:
             title="应急一张图 / One map",
             root=f"{base}/tiles",
             raster_root=f"{base}/map/tiles",
-        )  # fmt: skip
+        )
     )
 
 

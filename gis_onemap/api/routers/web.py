@@ -117,8 +117,10 @@ def _category_config(c: Category) -> dict[str, Any]:
 
 
 def _has_router(name: str) -> bool:
-    """Whether the optional router ``gis_onemap.api.routers.<name>`` exists (``create_app``
-    includes every one that does)."""
+    """Whether the optional router ``gis_onemap.api.routers.<name>`` exists.
+
+    ``create_app`` includes every one that does.
+    """
     return importlib.util.find_spec(f"gis_onemap.api.routers.{name}") is not None
 
 

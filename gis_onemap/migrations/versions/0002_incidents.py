@@ -51,11 +51,11 @@ def upgrade() -> None:
             name=op.f("ck_incidents_no_social_severity"),
         ),
         sa.CheckConstraint(
-            "event_category IN ('natural_disaster', 'accident', 'public_health', 'social_security')",  # noqa: E501
+            "event_category IN ('natural_disaster', 'accident', 'public_health', 'social_security')",
             name=op.f("ck_incidents_event_category"),
         ),
         sa.CheckConstraint(
-            "event_type IN ('flood', 'typhoon', 'earthquake', 'geological', 'forest_fire', 'drought', 'storm_surge', 'hazardous_chemicals', 'fire', 'explosion', 'traffic', 'mining', 'building_collapse', 'maritime', 'environmental', 'power_outage', 'infectious_disease', 'food_poisoning', 'occupational_poisoning', 'terrorism', 'mass_incident')",  # noqa: E501
+            "event_type IN ('flood', 'typhoon', 'earthquake', 'geological', 'forest_fire', 'drought', 'storm_surge', 'hazardous_chemicals', 'fire', 'explosion', 'traffic', 'mining', 'building_collapse', 'maritime', 'environmental', 'power_outage', 'infectious_disease', 'food_poisoning', 'occupational_poisoning', 'terrorism', 'mass_incident')",
             name=op.f("ck_incidents_event_type"),
         ),
         sa.CheckConstraint(
