@@ -120,7 +120,11 @@ class EvacuateRequest(_Strict):
     zone: dict[str, Any] | None = Field(default=None, description="GeoJSON hazard-zone polygon")
     incident_id: int | None = Field(default=None, description="Or: the incident's zone")
     radius_m: float = Field(
-        default=3000.0, gt=0, le=100_000, description="Zone radius around the incident (m)"
+        # 1 m at least: a zone below that holds no one, and a denormal radius breaks GEOS
+        default=3000.0,
+        ge=1,
+        le=100_000,
+        description="Zone radius around the incident (m)",
     )
     hazard: Hazard | None = None
     share: float | None = Field(default=None, gt=0, le=1)

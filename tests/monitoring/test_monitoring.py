@@ -208,11 +208,12 @@ def test_a_second_point_with_the_same_code_is_a_conflict(editor_client: TestClie
 
 
 def test_stale_sensors_are_flagged(editor_client: TestClient) -> None:
+    now = datetime.now(UTC)  # the database's now(): the test transaction's start, not import time
     hid = _hazard(editor_client)
     quiet = _point(editor_client, hid, code="QUIET", interval_s=60)
     live = _point(editor_client, hid, code="LIVE", interval_s=60)
-    _post(editor_client, "QUIET", [(NOW - timedelta(minutes=30), 1.0)])  # 30 intervals ago
-    _post(editor_client, "LIVE", [(NOW - timedelta(seconds=10), 1.0)])
+    _post(editor_client, "QUIET", [(now - timedelta(minutes=30), 1.0)])  # 30 intervals ago
+    _post(editor_client, "LIVE", [(now - timedelta(seconds=10), 1.0)])
     stale = editor_client.get("/monitoring/points", params={"stale": "true"}).json()["features"]
     fresh = editor_client.get("/monitoring/points", params={"stale": "false"}).json()["features"]
     assert quiet["id"] in {f["id"] for f in stale} and live["id"] not in {f["id"] for f in stale}
