@@ -432,6 +432,13 @@ class Settings(BaseSettings):
     shelter_max_reach_min: float = Field(
         default=180.0, gt=0, description="Largest walking reach (minutes) a request may ask for."
     )
+    shelter_max_routes: int = Field(
+        default=500,
+        ge=0,
+        le=10_000,
+        description="Most cell-to-shelter walking routes one evacuation answer draws "
+        "(largest moves first).",
+    )
     shelter_max_pairs: int = Field(
         default=20_000_000,
         ge=1,

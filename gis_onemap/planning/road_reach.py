@@ -9,6 +9,9 @@ off the network and reach nothing by road (reported).
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
@@ -74,3 +77,20 @@ def road_pairs(
     order = np.lexsort((j[keep], i[keep]))
     i, j, metres = i[keep][order], j[keep][order], metres[keep][order]
     return Pairs(i, j, metres, metres / m_per_min), off
+
+
+def walk_routes(
+    session: Session, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[dict[str, Any], float]]:
+    """Shortest walking route (GeoJSON line, metres) between road vertices, per pair.
+
+    The pairs go to pgRouting as a combinations query; vertex ids are integers read from our
+    own ``road_vertices`` (``int()`` on each), so building that query text is safe.
+    """
+    wanted = sorted({(int(a), int(b)) for a, b in pairs if int(a) != int(b)})
+    if not wanted:
+        return {}
+    values = ", ".join(f"({a}, {b})" for a, b in wanted)
+    pairs_sql = f"SELECT * FROM (VALUES {values}) AS t(source, target)"
+    rows = session.execute(text(sql("walk_routes.sql")), {"pairs_sql": pairs_sql}).all()
+    return {(r.start, r.finish): (json.loads(r.route), float(r.metres)) for r in rows}

@@ -327,6 +327,9 @@ def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict
             "walk_min": round(float(pairs.minutes[k]), 1),
             "distance_m": round(float(pairs.metres[k]), 1),
         })  # fmt: skip
+    routes_note = None
+    if how.basis == "roads" and moves:
+        routes_note = _add_walk_routes(session, p, moves, settings.shelter_max_routes)
     cells = cell_features(p, result)
     for n, feat in enumerate(cells["features"]):
         feat["properties"]["assigned_to"] = moves.get(n, [])
@@ -342,7 +345,38 @@ def evacuate(session: Session, settings: Settings, req: EvacuateRequest) -> dict
         "shelters": [s for s in _shelter_rows(p, result) if s["used"]],
         "cells": cells,
         "note": note,
+        "routes": routes_note,
     }
+
+
+def _add_walk_routes(
+    session: Session, p: Problem, moves: dict[int, list[dict[str, Any]]], max_routes: int
+) -> str:
+    """Give each move (cell → shelter) its walking route over the roads; say how many.
+
+    The largest moves first, at most ``max_routes`` of them.
+    """
+    from gis_onemap.planning.road_reach import snap, walk_routes
+
+    flat = sorted(((i, m) for i, ms in moves.items() for m in ms), key=lambda im: -im[1]["people"])[
+        :max_routes
+    ]
+    cell_idx = sorted({i for i, _ in flat})
+    shelter_ids = sorted({m["shelter_id"] for _, m in flat})
+    by_id = {sid: k for k, sid in enumerate(p.shelters.ids)}
+    c_vtx, _ = snap(session, p.cells.lonlat[cell_idx])
+    s_vtx, _ = snap(session, p.shelters.lonlat[[by_id[s] for s in shelter_ids]])
+    cell_v = dict(zip(cell_idx, c_vtx.tolist(), strict=True))
+    shel_v = dict(zip(shelter_ids, s_vtx.tolist(), strict=True))
+    routes = walk_routes(session, [(cell_v[i], shel_v[m["shelter_id"]]) for i, m in flat])
+    routed = 0
+    for i, m in flat:
+        found = routes.get((cell_v[i], shel_v[m["shelter_id"]]))
+        if found is not None:
+            m["route"], m["route_m"] = found[0], round(found[1], 1)
+            routed += 1
+    total = sum(len(ms) for ms in moves.values())
+    return f"walking routes for {routed} of {total} moves (largest first, at most {max_routes})"
 
 
 def check_limits(n_cells: int, n_sites: int, settings: Settings) -> None:

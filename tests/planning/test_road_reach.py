@@ -53,3 +53,25 @@ def test_walk_over_roads(client: TestClient, db_session: Session) -> None:
     # people-minutes: 100 people × (road length + two snaps of ~0 m) ÷ 50 m/min
     assert far["totals"]["people_minutes"] == pytest.approx(100 * length / 50, rel=0.01)
     assert far["reach"]["cells_off_network"] == 0
+
+
+def test_evacuation_moves_carry_their_walking_route(client: TestClient, db_session: Session):
+    """With roads, each move of an evacuation carries its route: the U-shaped road, as long as
+    the road itself (the walk the LP priced), from the cell's end to the shelter's."""
+    from shapely.geometry import shape
+
+    add_cell(db_session, *at(0, 0), 100)
+    add_shelter(db_session, *at(400, 0), 500)
+    length = _network(db_session)
+    zone = {"type": "Polygon", "coordinates": [[
+        list(at(-50, -50)), list(at(50, -50)), list(at(50, 50)), list(at(-50, 50)),
+        list(at(-50, -50))]]}  # fmt: skip
+    r = client.post("/analysis/shelters/evacuate", json={"zone": zone, "share": 1.0, "reach": 40})
+    assert r.status_code == 200, r.text
+    (cell,) = [f for f in r.json()["cells"]["features"] if f["properties"]["assigned_to"]]
+    (move,) = cell["properties"]["assigned_to"]
+    assert move["route_m"] == pytest.approx(length, abs=0.05)  # rounded to 0.1 m
+    line = shape(move["route"])
+    ends = {tuple(round(v, 6) for v in line.coords[0]), tuple(round(v, 6) for v in line.coords[-1])}
+    assert ends == {tuple(round(v, 6) for v in at(0, 0)), tuple(round(v, 6) for v in at(400, 0))}
+    assert "walking routes for 1 of 1" in r.json()["routes"]
