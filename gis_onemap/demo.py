@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis_onemap.categories import CATEGORY_IDS, get_category
+from gis_onemap.categories import CATEGORY_IDS, Category, get_category
 from gis_onemap.db.engine import make_engine, make_session_factory, session_scope
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.errors import ValidationFailed
@@ -47,34 +47,31 @@ def read_features(collection_id: str, data_dir: Path = DEMO_DIR) -> list[dict[st
     return features
 
 
-def _resolve_depots(
-    supplies: list[dict[str, Any]], depot_ids: dict[str, int]
+def _resolve_references(
+    category: Category, features: list[dict[str, Any]], names: dict[str, dict[str, int]]
 ) -> list[dict[str, Any]]:
-    """Supplies with ``properties.depot_name`` replaced by the depot's new ``depot_id``."""
-    out = []
-    for i, feature in enumerate(supplies):
-        props = dict(feature["properties"])
-        name = props.pop("depot_name", None)
-        if name is not None:
-            if name not in depot_ids:
-                raise ValidationFailed(f"supplies feature {i}: no depot named '{name}'")
-            props["depot_id"] = depot_ids[name]
-        out.append({**feature, "properties": props})
-    return out
+    """Features whose references are written by name, with the referenced features' new ids.
 
-
-def _resolve_hazard_sources(
-    plans: list[dict[str, Any]], hazard_ids: dict[str, int]
-) -> list[dict[str, Any]]:
-    """Plans with ``properties.hazard_source_name`` replaced by that source's new id."""
+    A field declared ``references=<collection>`` (supplies' ``depot_id``, plans'
+    ``hazard_source_id``) is written in the demo files as ``<name>_name`` (``depot_name``,
+    ``hazard_source_name``): the files cannot know the ids a fresh database gives.
+    """
+    refs = [(f.name, f.references) for f in category.all_fields if f.references]
+    if not refs:
+        return features
     out = []
-    for i, feature in enumerate(plans):
+    for i, feature in enumerate(features):
         props = dict(feature["properties"])
-        name = props.pop("hazard_source_name", None)
-        if name is not None:
-            if name not in hazard_ids:
-                raise ValidationFailed(f"plans feature {i}: no hazard source named '{name}'")
-            props["hazard_source_id"] = hazard_ids[name]
+        for field, collection in refs:
+            name = props.pop(field.removesuffix("_id") + "_name", None)
+            if name is None:
+                continue
+            known = names.get(collection, {})
+            if name not in known:
+                raise ValidationFailed(
+                    f"{category.id} feature {i}: no {collection} feature named '{name}'"
+                )
+            props[field] = known[name]
         out.append({**feature, "properties": props})
     return out
 
@@ -127,20 +124,12 @@ def load_demo(session: Session, data_dir: Path = DEMO_DIR) -> dict[str, int]:
         Features inserted per collection id, in load order.
     """
     counts: dict[str, int] = {}
-    depot_ids: dict[str, int] = {}
-    hazard_ids: dict[str, int] = {}
+    names: dict[str, dict[str, int]] = {}  # collection → feature name → new id
     for cid in LOAD_ORDER:
-        features = read_features(cid, data_dir)
-        if cid == "supplies":
-            features = _resolve_depots(features, depot_ids)
-        if cid == "plans":  # enterprise plans name their site (issue 13)
-            features = _resolve_hazard_sources(features, hazard_ids)
-        ids = FeatureRepository(session, get_category(cid)).insert_many(features)
-        names = {f["properties"]["name"]: i for f, i in zip(features, ids, strict=True)}
-        if cid == "depots":
-            depot_ids = names
-        if cid == "hazard_sources":
-            hazard_ids = names
+        category = get_category(cid)
+        features = _resolve_references(category, read_features(cid, data_dir), names)
+        ids = FeatureRepository(session, category).insert_many(features)
+        names[cid] = {f["properties"]["name"]: i for f, i in zip(features, ids, strict=True)}
         counts[cid] = len(ids)
     return counts
 

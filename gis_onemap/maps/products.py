@@ -323,10 +323,9 @@ def render_surroundings(result: Mapping[str, Any], title: str | None = None) -> 
     for cid, fc in result["collections"].items():
         category = REGISTRY[cid]
         group = folium.FeatureGroup(name=f"{category.zh} {category.en} ({fc['numberMatched']})")
-        # plan coverage areas are often whole districts: outline them, barely fill them
-        _add_features(
-            contents, group, fc["features"], category.color, 0.04 if cid == "plans" else 0.25, cid
-        )
+        # areas of responsibility (plans) are often whole districts: outline them, barely fill
+        fill = 0.04 if category.selection == "jurisdiction" else 0.25
+        _add_features(contents, group, fc["features"], category.color, fill, cid)
         group.add_to(m)
     folium.CircleMarker(
         [lat, lon], radius=9, color="#000", weight=3, fill=True, fill_color="#ff0000",
