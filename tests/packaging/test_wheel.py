@@ -113,7 +113,8 @@ def test_installed_wheel_migrates_and_serves_the_map(
             for asset in assets:
                 assert http.get(asset).status_code == 200, asset
             collections = http.get("/collections").json()["collections"]
-            assert sorted(c["id"] for c in collections) == sorted(CATEGORY_IDS)
+            # the 8 categories and the demo's population layer (issue 15)
+            assert sorted(c["id"] for c in collections) == sorted([*CATEGORY_IDS, "population"])
             shelters = http.get("/collections/shelters/items?limit=1").json()
             assert shelters["numberMatched"] > 0  # the demo data came from the wheel
             # and its synthetic road network: streets on the base map at the city centre

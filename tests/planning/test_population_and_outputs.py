@@ -67,7 +67,12 @@ def test_import_with_chinese_headers_and_all_or_nothing(
 
 
 def test_population_collection(client: TestClient, db_session: Session) -> None:
+    listed = [c["id"] for c in client.get("/collections").json()["collections"]]
+    assert "population" not in listed  # an empty layer is not offered
     ids = [add_cell(db_session, *at(k * 200, 0), 100 + k, region_code="440802") for k in range(3)]
+    listing = client.get("/collections").json()["collections"]
+    (entry,) = [c for c in listing if c["id"] == "population"]  # discoverable once loaded
+    assert entry["itemCount"] == 3
     doc = client.get("/collections/population").json()
     assert doc["id"] == "population" and doc["itemCount"] == 3 and doc["population"] == 303
     page = client.get("/collections/population/items", params={"limit": 2}).json()

@@ -15,6 +15,8 @@ from gis_onemap.db.tables import table_for
 
 #: ``category.id == "supplies"``, ``c.id in ("plans", …)``, ``cid == "plans"`` … in Python code
 _ID_TEST = re.compile(r"""\b((category|cat|c)\.id|cid)\s*(==|!=|\bin\b)\s*[("']""")
+
+
 def test_no_category_id_comparisons_in_the_package() -> None:
     root = Path(gis_onemap.__file__).parent
     found = []

@@ -71,6 +71,11 @@ def collection_doc(request: Request, session: Session, category: Category) -> di
 @router.get("/collections", summary="The 8 resource collections")
 def collections(request: Request, session: SessionDep) -> FastJSONResponse:
     docs = [collection_doc(request, session, c) for c in CATEGORIES]
+    # the auxiliary population layer (issue 15) is listed once loaded, so clients discover it
+    from gis_onemap.api.routers.population import population_doc, population_loaded
+
+    if population_loaded(session):
+        docs.append(population_doc(request, session))
     return FastJSONResponse(
         {
             "links": [link(request, "/collections", "self", "application/json")],

@@ -31,6 +31,13 @@ QUERYABLES = {
 }  # fmt: skip
 
 
+def population_loaded(session: Session) -> bool:
+    """Whether the population layer exists and holds features."""
+    return population_present(session) and bool(
+        session.execute(text("SELECT EXISTS (SELECT 1 FROM population)")).scalar_one()
+    )
+
+
 def _require(session: Session) -> None:
     if not population_present(session):
         raise NotFound("the population layer is not loaded (onemap load FILE --layer population)")
@@ -39,6 +46,11 @@ def _require(session: Session) -> None:
 @router.get(PATH, summary="The population layer's metadata (not one of the 8 categories)")
 def population_collection(request: Request, session: SessionDep) -> FastJSONResponse:
     _require(session)
+    return FastJSONResponse(population_doc(request, session))
+
+
+def population_doc(request: Request, session: Session) -> dict[str, Any]:
+    """The population collection's metadata (also listed in ``GET /collections`` when loaded)."""
     row = session.execute(
         text(
             "SELECT count(*) AS n, coalesce(sum(population), 0) AS people,"
@@ -48,7 +60,7 @@ def population_collection(request: Request, session: SessionDep) -> FastJSONResp
         )
     ).one()
     bbox = [[row.x0, row.y0, row.x1, row.y1]] if row.n else []
-    return FastJSONResponse({
+    return {
         "id": "population", "title": "人口 / Population", "itemType": "feature",
         "description": "Resident population by grid cell, village or community (auxiliary layer)"
         + (" — contains SYNTHETIC data" if row.syn else ""),
@@ -64,7 +76,7 @@ def population_collection(request: Request, session: SessionDep) -> FastJSONResp
                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json",
                  "Queryables"),
         ],
-    })  # fmt: skip
+    }  # fmt: skip
 
 
 @router.get(f"{PATH}/queryables", summary="Queryable properties of the population layer")
