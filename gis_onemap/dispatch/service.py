@@ -21,6 +21,7 @@ from gis_onemap.auth.principal import Principal
 from gis_onemap.categories import CATEGORIES, get_category
 from gis_onemap.categories.model import Category, Dispatch
 from gis_onemap.db.rows import row_json
+from gis_onemap.db.stock import change_stock, mark
 from gis_onemap.db.tables import DISPATCHES, table_for
 from gis_onemap.errors import Conflict, Forbidden, NotFound, OneMapError, ValidationFailed
 from gis_onemap.live.events import publish
@@ -28,9 +29,6 @@ from gis_onemap.live.events import publish
 log = logging.getLogger(__name__)
 
 STATUSES: tuple[str, ...] = ("assigned", "en_route", "on_site", "released")
-_MARK = text(
-    "SELECT set_config('onemap.action', :action, true), set_config('onemap.reason', :reason, true)"
-)
 _INCIDENT = text("SELECT id FROM incidents WHERE id = :id")
 
 #: Given (collection, feature id, incident id) → seconds of travel, or None when unknown.
@@ -236,17 +234,12 @@ class DispatchService:
 
     def _take_stock(self, category: Category, t: Table, fid: int, n: float, reason: str) -> None:
         assert category.stock_field is not None
-        q = t.c[category.stock_field]
-        self.session.execute(_MARK, {"action": "adjust", "reason": reason})
-        left = self.session.execute(
-            update(t)
-            .where(t.c.id == fid, q - n >= 0)
-            .values({q: q - n, t.c.updated_at: func.clock_timestamp()})
-            .returning(q)
-        ).first()
+        mark(self.session, "adjust", reason)
+        left = change_stock(self.session, t, category.stock_field, fid, -n)
         # the mark is transaction-wide: the dispatch row written next is an ordinary change
-        self.session.execute(_MARK, {"action": "update", "reason": reason})
+        mark(self.session, "update", reason)
         if left is None:
+            q = t.c[category.stock_field]
             have = self.session.execute(select(q).where(t.c.id == fid)).scalar_one()
             raise Conflict(
                 f"not enough stock: {category.stock_field} is {have:g}, asked {n:g}",
@@ -263,7 +256,7 @@ class DispatchService:
         }
         if rules.status_time_field:
             values[t.c[rules.status_time_field]] = func.clock_timestamp()
-        self.session.execute(_MARK, {"action": "update", "reason": reason})
+        mark(self.session, "update", reason)
         self.session.execute(update(t).where(t.c.id == fid).values(values))
 
     def _release(
@@ -287,15 +280,11 @@ class DispatchService:
                 )
             if returned_quantity > 0:
                 assert category.stock_field is not None
-                q = t.c[category.stock_field]
-                self.session.execute(_MARK, {"action": "adjust", "reason": reason})
-                back = self.session.execute(
-                    update(t)
-                    .where(t.c.id == row.feature_id)
-                    .values({q: q + returned_quantity, t.c.updated_at: func.clock_timestamp()})
-                    .returning(t.c.id)
-                ).first()
-                self.session.execute(_MARK, {"action": "update", "reason": reason})
+                mark(self.session, "adjust", reason)
+                back = change_stock(
+                    self.session, t, category.stock_field, row.feature_id, returned_quantity
+                )
+                mark(self.session, "update", reason)
                 if back is None:
                     raise Conflict(f"the stock record {row.feature_id} no longer exists")
             return returned_quantity

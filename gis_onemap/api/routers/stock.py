@@ -12,19 +12,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select
 
 from gis_onemap.api.deps import CategoryDep, WriteSessionDep
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.auth.deps import EDITOR, PrincipalDep
+from gis_onemap.db.stock import change_stock, mark
 from gis_onemap.db.tables import table_for
 from gis_onemap.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 router = APIRouter(tags=["Features"])
-
-_MARK = text(
-    "SELECT set_config('onemap.action', :action, true), set_config('onemap.reason', :reason, true)"
-)
 
 
 class Adjustment(BaseModel):
@@ -53,14 +50,9 @@ def adjust(
         raise InvalidInput("delta must be a non-zero number")
     t = table_for(category.id)
     q = t.c[category.stock_field]
-    session.execute(_MARK, {"action": "adjust", "reason": body.reason})
-    row = session.execute(
-        update(t)
-        .where(t.c.id == feature_id, q + body.delta >= 0)
-        .values({q: q + body.delta, t.c.updated_at: func.clock_timestamp()})
-        .returning(q)
-    ).first()
-    if row is None:
+    mark(session, "adjust", body.reason)
+    quantity = change_stock(session, t, category.stock_field, feature_id, body.delta)
+    if quantity is None:
         current = session.execute(select(q, t.c.region_code).where(t.c.id == feature_id)).first()
         if current is None:
             raise NotFound(f"no feature {feature_id} in {category.id}")
@@ -72,4 +64,4 @@ def adjust(
         )
     # WriteSessionDep commits before the response is sent (which also ends the transaction-local
     # 'adjust' mark); a failed COMMIT is never answered 2xx
-    return FastJSONResponse({"id": feature_id, category.stock_field: row[0], "delta": body.delta})
+    return FastJSONResponse({"id": feature_id, category.stock_field: quantity, "delta": body.delta})
