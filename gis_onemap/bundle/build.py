@@ -28,8 +28,8 @@ from gis_onemap.printing.layers import districts
 from gis_onemap.printing.render import CRS_LABELS, render_map
 from gis_onemap.printing.service import PreparedPrint, PrintRequest, prepare
 from gis_onemap.settings import Settings
-from gis_onemap.tiles.cli import _write_pmtiles  # the PMTiles export of `onemap tiles export`
 from gis_onemap.tiles.grid import TileIndex, parse_zoom_range, tiles_covering
+from gis_onemap.tiles.pmtiles_archive import write_pmtiles
 from gis_onemap.tiles.service import TileService
 
 
@@ -103,7 +103,7 @@ def _pmtiles(
     service = TileService(settings)
     try:
         zooms = parse_zoom_range(settings.bundle_zoom)
-        return _write_pmtiles(path, service, session, list(CATEGORIES), tiles, bbox, zooms)
+        return write_pmtiles(path, service, session, list(CATEGORIES), tiles, bbox, zooms)
     finally:
         service.close()
 

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pmtiles.tile import Compression, TileType, zxy_to_tileid
-from pmtiles.writer import write as pmtiles_write
+from pmtiles.tile import zxy_to_tileid
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
@@ -17,8 +16,8 @@ from gis_onemap.cli.session import cli_session
 from gis_onemap.errors import OneMapError
 from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
 from gis_onemap.settings import get_settings
-from gis_onemap.tiles import metadata
-from gis_onemap.tiles.grid import TileIndex, parse_zoom_range, tiles_covering
+from gis_onemap.tiles.grid import parse_zoom_range, tiles_covering
+from gis_onemap.tiles.pmtiles_archive import write_pmtiles
 from gis_onemap.tiles.service import TileFilters, TileService
 from gis_onemap.tiles.sources import SessionSource
 
@@ -117,59 +116,15 @@ def export(
             if area is None:
                 raise _fail("there are no features to export")
             tiles = sorted(tiles_covering(area, zooms), key=lambda t: zxy_to_tileid(*t))
-            written = _write_pmtiles(out, service, session, categories, tiles, area, zooms)
+            written = write_pmtiles(
+                out, service, session, categories, tiles, area, zooms, progress=True
+            )
     except OneMapError as exc:
         raise _fail(exc.message) from None
     if written == 0:
         out.unlink(missing_ok=True)
         raise _fail("every tile of the area is empty: nothing written")
     typer.echo(f"wrote {out}: {written} tiles (zoom {zoom})")
-
-
-def _write_pmtiles(
-    out: Path,
-    service: TileService,
-    session: Session,
-    categories: Sequence[Category],
-    tiles: Sequence[TileIndex],
-    area: tuple[float, float, float, float],
-    zooms: tuple[int, int],
-) -> int:
-    """Write the non-empty tiles (gzip MVT, as cached) in tile-id order; returns their count."""
-    written = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with pmtiles_write(str(out)) as writer:
-        for tile in tqdm(tiles, desc=f"export {out.name}", unit="tile"):
-            data = service.mvt_bytes(SessionSource(session), categories, tile, TileFilters())
-            if data:
-                writer.write_tile(zxy_to_tileid(tile.z, tile.x, tile.y), data)
-                written += 1
-        if written == 0:
-            return 0
-        center = metadata.center_of(area, zooms[0])
-        e7 = [round(v * 10_000_000) for v in area]
-        header = {
-            "tile_type": TileType.MVT,
-            "tile_compression": Compression.GZIP,
-            "min_lon_e7": e7[0],
-            "min_lat_e7": e7[1],
-            "max_lon_e7": e7[2],
-            "max_lat_e7": e7[3],
-            "center_zoom": zooms[0],
-            "center_lon_e7": round(center[0] * 10_000_000),
-            "center_lat_e7": round(center[1] * 10_000_000),
-        }
-        doc = metadata.tilejson(
-            name="onemap" if len(categories) > 1 else categories[0].id,
-            description="应急一张图 offline tiles",
-            tiles_url="",
-            categories=categories,
-            bounds=area,
-            cluster_below_zoom=service.cluster_below_zoom,
-        )
-        meta = {k: doc[k] for k in ("name", "description", "attribution", "vector_layers")}
-        writer.finalize(header, meta)
-    return written
 
 
 def register(app: typer.Typer) -> None:
