@@ -268,6 +268,11 @@ class Settings(BaseSettings):
     risk_tile_cache_size: int = Field(
         default=2000, ge=0, description="Risk-map tiles kept in memory (keyed by data version)."
     )
+    population_tile_cache_size: int = Field(
+        default=2000,
+        ge=0,
+        description="Population tiles kept in memory (keyed by the layer's data version; 0: none).",
+    )
     report_max_attachment_bytes: int = Field(
         default=5 * 1024**2, ge=1, description="Largest file attached to an incident report."
     )

@@ -45,6 +45,7 @@ from gis_onemap.auth.query_tokens import QueryTokenGuard
 from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
 from gis_onemap.live.hub import LiveHub
 from gis_onemap.settings import Settings, get_settings
+from gis_onemap.tiles.cache import TileCache
 from gis_onemap.tiles.service import TileService
 from gis_onemap.tiles.sources import PooledBackend
 
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tile_service = TileService(settings)  # the tile cache lives as long as the app
+    app.state.population_tiles = TileCache(settings.population_tile_cache_size)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:  # closed unless origins are listed; no cookies, so no credentials

@@ -180,3 +180,58 @@ def test_population_tiles(client: TestClient, db_session: Session) -> None:
     empty = client.get(f"/collections/population/tiles/WebMercatorQuad/12/{tile.x + 5}/{tile.y}")
     assert empty.status_code == 204
     assert client.get("/collections/population/tiles/WebMercatorQuad/3/9/0").status_code == 400
+
+
+def test_population_tiles_are_cached_by_data_version(
+    client: TestClient, db_session: Session
+) -> None:
+    """A second fetch is a cache hit with the same ETag (304 when sent back); a write to the
+    layer (migration 0018's trigger) gives a new version: the next fetch draws the new data."""
+    import mapbox_vector_tile
+    import morecantile
+
+    first = add_cell(db_session, *at(0, 0), 321)
+    tile = morecantile.tms.get("WebMercatorQuad").tile(*ORIGIN, 12)
+    url = f"/collections/population/tiles/WebMercatorQuad/12/{tile.x}/{tile.y}"
+    miss = client.get(url)
+    hit = client.get(url)
+    assert (miss.headers["x-cache"], hit.headers["x-cache"]) == ("miss", "hit")
+    assert hit.content == miss.content and hit.headers["etag"] == miss.headers["etag"]
+    assert client.get(url, headers={"If-None-Match": miss.headers["etag"]}).status_code == 304
+
+    second = add_cell(db_session, *at(0, 0), 55, half_m=20.0)
+    fresh = client.get(url)
+    assert fresh.headers["x-cache"] == "miss" and fresh.headers["etag"] != miss.headers["etag"]
+    feats = mapbox_vector_tile.decode(fresh.content)["population"]["features"]
+    assert sorted((f["id"], f["properties"]["population"]) for f in feats) == sorted(
+        [(first, 321), (second, 55)]
+    )
+    assert client.get(url, headers={"If-None-Match": miss.headers["etag"]}).status_code == 200
+
+
+def test_risk_map_tiles_follow_population_writes(client: TestClient, db_session: Session) -> None:
+    """The risk map counts population, so a population write must give its tiles new keys
+    (before migration 0018 the layer had no data version and a cached tile stayed stale)."""
+    import mapbox_vector_tile
+    import morecantile
+
+    from tests.analysis.helpers import add
+
+    lon, lat = ORIGIN
+    add(db_session, "hazard_sources", lon, lat, "储罐区", level=1)
+    t = morecantile.tms.get("WebMercatorQuad").tile(lon, lat, 12)
+    url = f"/analysis/risk-map/tiles/{t.z}/{t.x}/{t.y}.mvt?cell=hex&size_m=500"
+    first = client.get(url)
+    assert first.status_code == 200 and client.get(url).headers["x-cache"] == "hit"
+    before = {
+        f["properties"].get("exposed", 0)
+        for f in mapbox_vector_tile.decode(first.content)["risk"]["features"]
+    }
+    add_cell(db_session, lon, lat, 50_000, half_m=100.0)
+    fresh = client.get(url)
+    assert fresh.headers["x-cache"] == "miss" and fresh.headers["etag"] != first.headers["etag"]
+    after = {
+        f["properties"].get("exposed", 0)
+        for f in mapbox_vector_tile.decode(fresh.content)["risk"]["features"]
+    }
+    assert max(after) >= 50_000 > max(before)

@@ -8,18 +8,20 @@ so.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis_onemap.api.deps import SessionDep, SettingsDep
+from gis_onemap.api.deps import SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.links import link
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse, SchemaResponse
 from gis_onemap.errors import InvalidInput, NotFound
 from gis_onemap.planning.sources import population_present, sql
 from gis_onemap.query.items import check_wgs84_bbox, parse_bbox
+from gis_onemap.tiles.cache import TileCache, TileKey
 
 router = APIRouter(tags=["Collections"])
 PATH = "/collections/population"
@@ -148,15 +150,43 @@ def population_item(session: SessionDep, feature_id: str) -> GeoJSONResponse:
 MVT = "application/vnd.mapbox-vector-tile"
 
 
+_VERSION = text("SELECT version FROM tile_versions WHERE collection = 'population'")
+
+
 @router.get(
     f"{PATH}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
-    summary="Population as Mapbox vector tiles (layer 'population'; not cached)",
+    summary="Population as Mapbox vector tiles (layer 'population'), cached by data version",
     response_class=Response,
+    responses={204: {"description": "No population in this tile"}, 304: {}},
 )
-def population_tile(session: SessionDep, z: int, x: int, y: int) -> Response:
+def population_tile(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    z: Annotated[int, Path(ge=0, le=22)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+) -> Response:
+    if x >= 2**z or y >= 2**z:
+        raise InvalidInput(f"tile {z}/{x}/{y} is outside the tile matrix (x, y < 2^z)")
     _require(session)
-    if not 0 <= z <= 22 or not (0 <= x < 2**z and 0 <= y < 2**z):
-        raise InvalidInput("tile out of range: 0 ≤ z ≤ 22 and 0 ≤ x, y < 2^z")
-    data = session.execute(text(sql("tile.sql")), {"z": z, "x": x, "y": y}).scalar_one()
-    body = bytes(data or b"")
-    return Response(body, status_code=200 if body else 204, media_type=MVT)
+    # every write to the layer bumps its version (migration 0018): a reload gives new keys
+    version = session.execute(_VERSION).scalar_one_or_none() or 0
+    # a region-limited reader sees only its regions' rows (row-level security): its own tiles
+    scope = ",".join(viewer.region_codes) if settings.region_read_scope else ""
+    variant = hashlib.blake2b(scope.encode(), digest_size=8).hexdigest() if scope else "-"
+    key = TileKey("population", str(version), z, x, y, variant, "mvt")
+    etag = key.etag()
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    cache: TileCache = request.app.state.population_tiles
+    body = cache.get(key) if settings.population_tile_cache_size else None
+    headers["X-Cache"] = "hit" if body is not None else "miss"
+    if body is None:
+        data = session.execute(text(sql("tile.sql")), {"z": z, "x": x, "y": y}).scalar_one()
+        body = bytes(data or b"")
+        if settings.population_tile_cache_size:
+            cache.put(key, body)
+    return Response(body, status_code=200 if body else 204, media_type=MVT, headers=headers)
