@@ -156,17 +156,26 @@ class Reach:
     off_network: int = 0
 
 
+def uses_roads(session: Session, network: str) -> bool:
+    """Whether reach is walked over the roads: ``roads``, or ``auto`` with a network loaded."""
+    from gis_onemap.planning.road_reach import network_loaded
+
+    if network == "geodesic":
+        return False
+    loaded = network_loaded(session)
+    if network == "roads" and not loaded:
+        raise InvalidInput("network=roads but no road network is loaded (onemap roads load)")
+    return loaded
+
+
 def solve(
     session: Session, problem: Problem, settings: Settings, network: str
 ) -> tuple[Assignment, Any, Reach]:
     """The LP over the usable shelters; returns the assignment, the pairs and the reach basis."""
-    from gis_onemap.planning.road_reach import network_loaded, road_pairs
+    from gis_onemap.planning.road_reach import road_pairs
 
     use = np.flatnonzero(problem.usable)
-    roads = network == "roads" or (network == "auto" and network_loaded(session))
-    if roads and not network_loaded(session):
-        raise InvalidInput("network=roads but no road network is loaded (onemap roads load)")
-    if roads:
+    if uses_roads(session, network):
         pairs, off = road_pairs(
             session, problem.cells.lonlat, problem.shelters.lonlat[use], problem.reach_m[use],
             settings.shelter_walk_m_per_min, settings.road_max_snap_m, settings.shelter_max_pairs,

@@ -7,6 +7,10 @@ Existing usable shelters enter as predefined sites (they are already there); can
 major hazard source (GB 50413 §8.2.7 clearance) or inside a hazard zone are never offered to
 the solver. When CBC stops on its time limit the best solution found is returned, said so,
 with the gap to the LP-relaxation bound (a valid bound: the integer optimum cannot beat it).
+
+Reach is walked over the road network when one is loaded (``network``: auto/roads/geodesic), as
+in coverage; the coverage models (MCLP, LSCP) need only "within reach or not", which the roads'
+driving-distance search gives; p-median needs every distance, so it stays geodesic.
 """
 
 from __future__ import annotations
@@ -23,8 +27,16 @@ from sqlalchemy.orm import Session
 from gis_onemap.errors import InvalidInput, LimitExceeded, ValidationFailed
 from gis_onemap.planning.assign import assign
 from gis_onemap.planning.reach import geodesic_matrix, pairs_within
+from gis_onemap.planning.road_reach import road_pairs
 from gis_onemap.planning.schemas import SitingRequest
-from gis_onemap.planning.service import area_of, reach_note, read_problem, zones_of
+from gis_onemap.planning.service import (
+    Reach,
+    area_of,
+    reach_note,
+    read_problem,
+    uses_roads,
+    zones_of,
+)
 from gis_onemap.planning.sources import Sites, candidate_sites, flag_zones, hazard_distances
 from gis_onemap.settings import Settings
 
@@ -186,14 +198,32 @@ def eligible_candidates(
     return cands.subset(keep), excluded
 
 
+#: The cost of a cell-site pair the roads do not join within reach. Only "within reach or not"
+#: matters to the coverage models (mclp, lscp) this is used for; any finite value above the
+#: reach says "not" (spopt's models do not take infinities).
+_UNREACHED = 1e9
+
+
+def road_cost(
+    session: Session, cells: np.ndarray, sites: np.ndarray, reach_m: float, settings: Settings
+) -> tuple[np.ndarray, int]:
+    """Walking metres over the roads for the pairs within ``reach_m`` (others unreached).
+
+    Returns the cells × sites matrix and how many cells are off the network.
+    """
+    pairs, off = road_pairs(
+        session, cells, sites, np.full(len(sites), reach_m), settings.shelter_walk_m_per_min,
+        settings.road_max_snap_m, settings.shelter_max_pairs,
+    )  # fmt: skip
+    cost = np.full((len(cells), len(sites)), _UNREACHED)
+    cost[pairs.i, pairs.j] = pairs.metres
+    return cost, off
+
+
 def siting(session: Session, settings: Settings, req: SitingRequest) -> dict[str, Any]:
     """``POST /analysis/shelters/siting``."""
     if req.reach is None:
         raise InvalidInput("siting needs reach: the walking minutes a site serves")
-    if req.network == "roads":
-        raise InvalidInput(
-            "siting measures reach as geodesic distance: network=roads is not offered"
-        )
     if req.reach > settings.shelter_max_reach_min:
         raise InvalidInput(f"reach must be at most {settings.shelter_max_reach_min} minutes")
     reach_m = req.reach * settings.shelter_walk_m_per_min
@@ -239,7 +269,17 @@ def siting(session: Session, settings: Settings, req: SitingRequest) -> dict[str
             f"{len(rows)} cells × {len(lonlat)} sites is more than {settings.shelter_max_pairs} "
             "pairs: ask for a smaller area or fewer candidates"
         )
-    cost = geodesic_matrix(prob.cells.lonlat[rows], lonlat)
+    how = Reach("roads" if uses_roads(session, req.network) else "geodesic")
+    if how.basis == "roads":
+        if req.model == "pmedian":
+            raise InvalidInput(
+                "pmedian weighs every cell-to-site distance, and over the roads only those within "
+                "reach are walked: use network=geodesic, or mclp/lscp"
+            )
+        cost, how.off_network = road_cost(session, prob.cells.lonlat[rows], lonlat, reach_m,
+                                          settings)  # fmt: skip
+    else:
+        cost = geodesic_matrix(prob.cells.lonlat[rows], lonlat)
     weights = prob.demand[rows]
     n_exist = len(existing)
     if req.model == "lscp":
@@ -265,7 +305,7 @@ def siting(session: Session, settings: Settings, req: SitingRequest) -> dict[str
         "status": result["status"], "objective": result["objective"],
         "bound": result["bound"], "gap": result["gap"], "seconds": result["seconds"],
         "time_limit_s": limit, "time_limit_reached": result["time_limit_reached"],
-        "reach": reach_note(req, settings), "reach_m": reach_m,
+        "reach": reach_note(req, settings, how), "reach_m": reach_m,
         "chosen": [
             {"id": eligible.ids[k], "name": eligible.names[k],
              "lon": round(float(eligible.lonlat[k, 0]), 7),
@@ -284,14 +324,15 @@ def siting(session: Session, settings: Settings, req: SitingRequest) -> dict[str
     caps_known = not np.isnan(eligible.capacity[chosen_new]).any() if chosen_new else True
     if caps_known:
         out["covered_with_capacity"] = _capacitated_before_after(
-            prob.cells.lonlat, prob.demand, existing, eligible, chosen_new, reach_m, settings
-        )
+            session, prob.cells.lonlat, prob.demand, existing, eligible, chosen_new, reach_m,
+            settings, how.basis == "roads",
+        )  # fmt: skip
     return out
 
 
 def _capacitated_before_after(
-    lonlat: np.ndarray, demand: np.ndarray, existing: Sites, eligible: Sites,
-    chosen: list[int], reach_m: float, settings: Settings,
+    session: Session, lonlat: np.ndarray, demand: np.ndarray, existing: Sites, eligible: Sites,
+    chosen: list[int], reach_m: float, settings: Settings, roads: bool,
 ) -> dict[str, int]:  # fmt: skip
     """People housed (the coverage LP) by the existing sites, then with the chosen ones."""
     out = {}
@@ -301,7 +342,14 @@ def _capacitated_before_after(
             caps = np.concatenate([existing.capacity, eligible.capacity[chosen]])
         else:
             pts, caps = sites.lonlat, sites.capacity
-        pairs = pairs_within(lonlat, pts, reach_m, settings.shelter_walk_m_per_min,
-                             settings.shelter_max_pairs)  # fmt: skip
+        if roads:
+            pairs, _ = road_pairs(
+                session, lonlat, pts, np.full(len(pts), reach_m),
+                settings.shelter_walk_m_per_min, settings.road_max_snap_m,
+                settings.shelter_max_pairs,
+            )  # fmt: skip
+        else:
+            pairs = pairs_within(lonlat, pts, reach_m, settings.shelter_walk_m_per_min,
+                                 settings.shelter_max_pairs)  # fmt: skip
         out[label] = round(assign(demand, caps, pairs.i, pairs.j, pairs.minutes).covered)
     return out
