@@ -5,7 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Path, Query
+
+from gis_onemap.tiles.grid import MAX_ZOOM, TileIndex, check_tile
+
+Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description=f"Zoom (tileMatrix), 0–{MAX_ZOOM}")]
+Col = Annotated[int, Path(ge=0, description="Column (tileCol), 0 … 2^z − 1")]
+Row = Annotated[int, Path(ge=0, description="Row from the top (tileRow), 0 … 2^z − 1")]
+
+
+def tile_param(z: Zoom, x: Col, y: Row) -> TileIndex:
+    """The ``{z}/{x}/{y}`` of a tile path, checked against the grid (404 off it)."""
+    return check_tile(z, x, y)
+
+
+#: A checked WebMercatorQuad tile from the path, for every tile route.
+TileDep = Annotated[TileIndex, Depends(tile_param)]
 
 
 @dataclass

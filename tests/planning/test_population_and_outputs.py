@@ -179,7 +179,9 @@ def test_population_tiles(client: TestClient, db_session: Session) -> None:
     assert [(f["id"], f["properties"]["population"]) for f in feats] == [(cid, 321)]
     empty = client.get(f"/collections/population/tiles/WebMercatorQuad/12/{tile.x + 5}/{tile.y}")
     assert empty.status_code == 204
-    assert client.get("/collections/population/tiles/WebMercatorQuad/3/9/0").status_code == 400
+    # off the grid: 404, as on every tile route (OGC API - Tiles); a zoom beyond 22: 400
+    assert client.get("/collections/population/tiles/WebMercatorQuad/3/9/0").status_code == 404
+    assert client.get("/collections/population/tiles/WebMercatorQuad/30/0/0").status_code == 400
 
 
 def test_population_tiles_are_cached_by_data_version(

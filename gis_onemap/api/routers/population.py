@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis_onemap.api.deps import SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.links import link
+from gis_onemap.api.params import TileDep
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, GeoJSONResponse, SchemaResponse
 from gis_onemap.errors import InvalidInput, NotFound
 from gis_onemap.planning.sources import population_present, sql
@@ -164,19 +165,15 @@ def population_tile(
     session: SessionDep,
     settings: SettingsDep,
     viewer: ViewerDep,
-    z: Annotated[int, Path(ge=0, le=22)],
-    x: Annotated[int, Path(ge=0)],
-    y: Annotated[int, Path(ge=0)],
+    tile: TileDep,
 ) -> Response:
-    if x >= 2**z or y >= 2**z:
-        raise InvalidInput(f"tile {z}/{x}/{y} is outside the tile matrix (x, y < 2^z)")
     _require(session)
     # every write to the layer bumps its version (migration 0018): a reload gives new keys
     version = session.execute(_VERSION).scalar_one_or_none() or 0
     # a region-limited reader sees only its regions' rows (row-level security): its own tiles
     scope = ",".join(viewer.region_codes) if settings.region_read_scope else ""
     variant = hashlib.blake2b(scope.encode(), digest_size=8).hexdigest() if scope else "-"
-    key = TileKey("population", str(version), z, x, y, variant, "mvt")
+    key = TileKey("population", str(version), tile.z, tile.x, tile.y, variant, "mvt")
     etag = key.etag()
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if request.headers.get("if-none-match") == etag:
@@ -185,7 +182,7 @@ def population_tile(
     body = cache.get(key) if settings.population_tile_cache_size else None
     headers["X-Cache"] = "hit" if body is not None else "miss"
     if body is None:
-        data = session.execute(text(sql("tile.sql")), {"z": z, "x": x, "y": y}).scalar_one()
+        data = session.execute(text(sql("tile.sql")), tile._asdict()).scalar_one()
         body = bytes(data or b"")
         if settings.population_tile_cache_size:
             cache.put(key, body)

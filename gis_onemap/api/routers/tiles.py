@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gis_onemap.api.deps import CategoryDep, SessionDep
 from gis_onemap.api.links import base_url
+from gis_onemap.api.params import Col, Row, Zoom
 from gis_onemap.api.responses import FastJSONResponse
 from gis_onemap.auth.dbcontext import DbContext, check_region_codes
 from gis_onemap.auth.deps import current_principal
@@ -18,7 +19,7 @@ from gis_onemap.categories import CATEGORIES, Category, get_category
 from gis_onemap.errors import InvalidInput
 from gis_onemap.limits import InputLimits
 from gis_onemap.tiles import metadata
-from gis_onemap.tiles.grid import MAX_ZOOM, TMS_ID, TileIndex, check_tile, check_tms
+from gis_onemap.tiles.grid import TMS_ID, TileIndex, check_tile, check_tms
 from gis_onemap.tiles.service import (
     CACHE_CONTROL,
     MVT_MEDIA_TYPE,
@@ -51,9 +52,6 @@ TileServiceDep = Annotated[TileService, Depends(get_tile_service)]
 TileBackendDep = Annotated[TileBackend, Depends(get_tile_backend)]
 CollectionId = Annotated[str, Path(description="Collection id, e.g. 'shelters'")]
 TmsId = Annotated[str, Path(description=f"Tile matrix set id: only '{TMS_ID}'")]
-Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description=f"Zoom (tileMatrix), 0–{MAX_ZOOM}")]
-Col = Annotated[int, Path(ge=0, description="Column (tileCol), 0 … 2^z − 1")]
-Row = Annotated[int, Path(ge=0, description="Row from the top (tileRow), 0 … 2^z − 1")]
 FilterParam = Annotated[
     str | None,
     Query(description="CQL2 filter, as on /items. Property filters (?name=value) work too."),
