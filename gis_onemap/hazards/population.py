@@ -2,8 +2,9 @@
 
 The layer is optional: every reader checks ``to_regclass('population')`` first and says
 "unknown" (``None``) when it is absent, never zero. An empty table (the migration creates it, the
-loader fills it) counts as absent too: nothing loaded is "unknown", not "nobody lives here". Polygons count by the share of their area
-inside a zone (uniform density inside a polygon: a simplification); points count whole.
+loader fills it) counts as absent too: nothing loaded is "unknown", not "nobody lives here".
+Polygons count by the share of their area inside a zone (uniform density inside a polygon: a
+simplification); points count whole.
 """
 
 from __future__ import annotations

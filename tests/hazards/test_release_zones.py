@@ -211,3 +211,37 @@ def test_unknown_hazard_source_is_404(client):
               "wind_from_deg": 0, "wind_speed_ms": 1},
     )  # fmt: skip
     assert r.status_code == 404
+
+
+def test_an_empty_population_table_is_unknown_not_zero(client, db_session):
+    """The migration creates the table, the loader fills it: until then nobody is counted as
+    "unknown", never as 0 residents (the risk-map bench's naive peer found the service had
+    counted an empty table as a loaded layer)."""
+    ensure_population_table(db_session)
+    db_session.execute(text("DELETE FROM population"))  # rolled back with the test
+    add(db_session, "protected_targets", *offset(LON, LAT, 90, 20), "homes", population=300)
+    fc = _post(client, substance="液氯", amount="small").json()
+    assert fc["population_layer"] is False
+    props = _zone(fc, "isolation")["properties"]
+    assert props["population"]["residents"] is None and "unknown" in props["population"]["note"]
+    assert props["target_occupancy"] == 300
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"substance": "液绿", "amount": "small"},
+        {"substance": "液氯", "tonnes": -1},
+        {"substance": "液氯", "amount": "small", "wind_speed_ms": -1},
+        {"substance": "液氯", "amount": "small", "hazard_source_id": 987654, "lon": None,
+         "lat": None},
+    ],
+)  # fmt: skip
+def test_bad_input_to_closures_stores_nothing(editor_client, db_session, body):
+    count = "SELECT count(*) FROM road_closures"
+    before = db_session.execute(text(count)).scalar_one()
+    full = {"lon": LON, "lat": LAT, "wind_from_deg": 0, "wind_speed_ms": 3, **body}
+    r = editor_client.post("/analysis/release-zones/closures", json=full)
+    assert 400 <= r.status_code < 500, r.text
+    assert "Traceback" not in r.text
+    assert db_session.execute(text(count)).scalar_one() == before
