@@ -41,6 +41,9 @@ def release_zones_cmd(
     hazard_source: Annotated[int | None, typer.Option(help="Release at this hazard source")] = None,
     amount: Annotated[str | None, typer.Option(help="small or large")] = None,
     tonnes: Annotated[float | None, typer.Option(help="Released mass (t)")] = None,
+    container: Annotated[
+        str | None, typer.Option(help="ERG Table 3 container of a large spill (default: largest)")
+    ] = None,
     time: Annotated[str, typer.Option(help="day or night")] = "day",
     close_roads: Annotated[
         bool, typer.Option(help="Store the zones as road closures (committed)")
@@ -55,6 +58,7 @@ def release_zones_cmd(
     body = {k: v for k, v in {
         "lon": lon, "lat": lat, "crs": crs, "hazard_source_id": hazard_source,
         "substance": substance, "amount": amount, "tonnes": tonnes, "time": time,
+        "container": container,
         "wind_from_deg": wind_from, "wind_speed_ms": wind_speed,
     }.items() if v is not None}  # fmt: skip
     settings = get_settings()

@@ -1,8 +1,10 @@
 """Read-only access to the population layer (table ``population``, built by the shelters work).
 
 The layer is optional: every reader checks ``to_regclass('population')`` first and says
-"unknown" (``None``) when it is absent, never zero. Polygons count by the share of their area
-inside a zone (uniform density inside a polygon: a simplification); points count whole.
+"unknown" (``None``) when it is absent, never zero. An empty table (the migration creates it, the
+loader fills it) counts as absent too: nothing loaded is "unknown", not "nobody lives here".
+Polygons count by the share of their area inside a zone (uniform density inside a polygon: a
+simplification); points count whole.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ class PopulationLayer:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.present = bool(
-            session.execute(text("SELECT to_regclass('population') IS NOT NULL")).scalar()
+        exists = session.execute(text("SELECT to_regclass('population') IS NOT NULL")).scalar()
+        # two statements: a query naming a missing table would not even parse
+        self.present = bool(exists) and bool(
+            session.execute(text("SELECT EXISTS (SELECT 1 FROM population)")).scalar()
         )
 
     def inside(self, zone: shapely.Geometry, time: str = "day") -> dict[str, Any]:

@@ -74,6 +74,7 @@ _ZONES = {
 _RELEASE_KEYS = {
     "substance": str, "amount": str, "tonnes": float, "time": str,
     "wind_from_deg": float, "wind_speed_ms": float, "hazard_source_id": int,
+    "container": str,
 }  # fmt: skip
 
 
@@ -82,6 +83,8 @@ def parse_release_spec(spec: str | None) -> dict[str, Any]:
 
     >>> parse_release_spec("substance=液氯;tonnes=5;wind_from_deg=90;wind_speed_ms=3")
     {'substance': '液氯', 'tonnes': 5.0, 'wind_from_deg': 90.0, 'wind_speed_ms': 3.0}
+    >>> parse_release_spec("substance=液氯;amount=large;container=rail_tank_car")["container"]
+    'rail_tank_car'
     >>> parse_release_spec("colour=red")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

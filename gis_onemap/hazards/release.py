@@ -58,6 +58,12 @@ class ReleaseRequest(BaseModel):
         default=None, description="ERG spill size; or give tonnes"
     )
     tonnes: float | None = Field(default=None, description="Released mass (t), > 0")
+    container: str | None = Field(
+        default=None,
+        max_length=80,
+        description="Large spills of the six ERG Table 3 gases: the transport container (e.g. "
+        "'rail_tank_car', 'Highway tank truck or trailer', '多个吨级钢瓶'); default: the largest",
+    )
     time: Literal["day", "night"] = Field(default="day", description="Day or night (ERG)")
     wind_from_deg: float = Field(description="Direction the wind blows FROM, degrees (0 = north)")
     wind_speed_ms: float = Field(description="Wind speed (m/s), ≥ 0")
@@ -180,7 +186,17 @@ class ReleaseZoneService:
         if tonnes is None and req.amount is None:
             raise InvalidInput("give amount (small or large) or tonnes")
         size = req.amount or ("small" if tonnes <= self.options.large_spill_t else "large")  # type: ignore[operator]
-        dist = substance.large if size == "large" else substance.small
+        # ERG Table 3: a large spill of one of its six gases reads the container and wind class
+        wanted = None if req.container is None else self.table.container_key(req.container)
+        wind_class = self.table.wind_class(req.wind_speed_ms)
+        container = None
+        if size == "large":
+            dist, container = self.table.large_spill(substance, wanted, wind_class)
+        else:
+            dist = substance.small
+        notes = []
+        if wanted is not None and container is None:
+            notes.append("container ignored: ERG Table 3 applies to large spills of its six gases")
         downwind_m = dist.downwind(req.time)
         calm = req.wind_speed_ms < self.options.calm_wind_ms
         azimuth = (req.wind_from_deg + 180.0) % 360.0
@@ -216,8 +232,13 @@ class ReleaseZoneService:
                 {"id": source["id"], "name": source["name"]},
                 "substance": {"name_zh": substance.name_zh, "name_en": substance.name_en,
                               "un": list(substance.un), "kind": substance.kind,
-                              "confirmed": substance.confirmed},
+                              "confirmed": substance.confirmed,
+                              "edition": substance.edition or None, "plus": substance.plus},
                 "spill": size, "tonnes": tonnes, "time": req.time,
+                "container": container,
+                "container_label": None if container is None else
+                dict(self.table.containers.get(container, {})) or None,
+                "wind_class": None if container is None else wind_class, "notes": notes,
                 "wind_from_deg": req.wind_from_deg, "wind_speed_ms": req.wind_speed_ms,
                 "downwind_azimuth_deg": None if calm else azimuth, "calm": calm,
                 "isolation_m": dist.isolation_m, "protective_action_m": downwind_m,

@@ -1,9 +1,15 @@
 """The release-distance table (ERG-style) and the fireball/overpressure model, as data.
 
-``data/release_distances.json`` cites every source (ERG 2020 Table 1 and Guide 115, CCPS
-fireball constants, TNT equivalence with Kingery-Bulmash scaled distances) and marks with
-``confirmed: false`` the values that could not be checked against the printed table. A whole
-replacement table of the same shape can be given with ``ONEMAP_RELEASE_TABLE_FILE``.
+``data/release_distances.json`` cites every source (ERG 2016 Table 1 and Table 3 checked
+against a cited transcription, ERG Guide 115, CCPS fireball constants, TNT equivalence with
+Kingery-Bulmash scaled distances), says which edition each row is, and marks with
+``confirmed: false`` the values that could not be checked. A whole replacement table of the same
+shape can be given with ``ONEMAP_RELEASE_TABLE_FILE``.
+
+Large spills of the six common TIH gases (ammonia, chlorine, ethylene oxide, hydrogen chloride,
+hydrogen fluoride, sulfur dioxide) are read from ERG Table 3: by transport container, day/night
+and wind class (low/moderate/high); without a container the table's ``default_container``
+(``"largest"``: the container with the largest isolation distance) is used.
 
 Substances are named as GB 18218-2018 Table 1 knows them (name/alias, CAS, UN number): the
 lookup goes through :mod:`gis_onemap.standards.gb18218` to its UN numbers, then to this table,
@@ -16,7 +22,8 @@ import difflib
 import json
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +32,8 @@ from gis_onemap.errors import InvalidInput
 from gis_onemap.standards.gb18218 import gb18218
 
 TABLE_FILE = Path(__file__).with_name("data") / "release_distances.json"
+#: ERG Table 3's wind columns, calmest first.
+WIND_CLASSES = ("low", "moderate", "high")
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,15 @@ class Distances:
 
 
 @dataclass(frozen=True)
+class Table3Entry:
+    """One container of an ERG Table 3 row: isolation, and downwind distances by wind class."""
+
+    isolation_m: float
+    day_m: Mapping[str, float]
+    night_m: Mapping[str, float]
+
+
+@dataclass(frozen=True)
 class Substance:
     """One row of the table: toxic (ERG Table 1) or flammable (Guide 115 + fireball/TNT)."""
 
@@ -53,6 +71,12 @@ class Substance:
     large: Distances
     heat_of_combustion_mj_kg: float | None
     confirmed: bool
+    #: ERG Table 3 (large spills by container), for the six common TIH gases
+    table3: Mapping[str, Table3Entry] | None = None
+    table3_source: str = ""
+    edition: str = ""
+    #: ERG prints the distances with "+" (may be larger in some atmospheric conditions)
+    plus: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +88,9 @@ class ReleaseTable:
     tnt: dict[str, Any]
     fire_isolation_m: float
     sources: dict[str, str]
+    containers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    wind_classes: Mapping[str, Any] = field(default_factory=dict)
+    default_container: str = "largest"
 
     def by_un(self, un: str) -> Substance | None:
         """The row for a UN number (``"UN1017"`` or ``"1017"``).
@@ -73,6 +100,68 @@ class ReleaseTable:
         """
         key = re.sub(r"^un", "", un.strip().lower()).zfill(4)
         return next((s for s in self.substances if key in s.un), None)
+
+    def wind_class(self, speed_ms: float) -> str:
+        """ERG Table 3's wind class of a wind speed (the limits are in the table file, km/h).
+
+        >>> [release_table().wind_class(v) for v in (0.0, 2.7, 2.8, 5.5, 5.6)]
+        ['low', 'low', 'moderate', 'moderate', 'high']
+        """
+        kmh = speed_ms * 3.6
+        if kmh < float(self.wind_classes.get("low_below_kmh", 10)):
+            return "low"
+        if kmh > float(self.wind_classes.get("high_above_kmh", 20)):
+            return "high"
+        return "moderate"
+
+    def container_key(self, name: str) -> str:
+        """The Table 3 container a key or its English/Chinese label names.
+
+        >>> t = release_table()
+        >>> t.container_key("semi")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gis_onemap.errors.InvalidInput: unknown container 'semi'; ERG Table 3 knows: ...
+        >>> t.container_key("Rail tank car"), t.container_key("铁路罐车")
+        ('rail_tank_car', 'rail_tank_car')
+        """
+        low = name.strip().lower()
+        for key, labels in self.containers.items():
+            if low == key or low in (str(v).lower() for v in labels.values()):
+                return key
+        raise InvalidInput(
+            f"unknown container '{name}'; ERG Table 3 knows: " + ", ".join(self.containers)
+        )
+
+    def large_spill(
+        self, substance: Substance, container: str | None, wind: str
+    ) -> tuple[Distances, str | None]:
+        """The large-spill distances and the Table 3 container used (``None``: Table 1 row).
+
+        >>> t = release_table()
+        >>> d, c = t.large_spill(t.by_un("1017"), None, "moderate")
+        >>> c, d.isolation_m, d.day_m, d.night_m
+        ('rail_tank_car', 1000.0, 6400.0, 9000.0)
+        >>> t.large_spill(t.by_un("1005"), "multiple_ton_cylinders", "low")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gis_onemap.errors.InvalidInput: ERG Table 3 has no 'multiple_ton_cylinders' for Ammonia, ...
+        """
+        rows = substance.table3
+        if not rows:
+            return substance.large, None
+        if container is None:
+            # "largest": the container with the largest isolation distance (then night, low wind)
+            container = max(rows, key=lambda c: (rows[c].isolation_m, rows[c].night_m["low"]))
+        elif container not in rows:
+            raise InvalidInput(
+                f"ERG Table 3 has no '{container}' for {substance.name_en}: give one of "
+                + ", ".join(rows)
+            )
+        e = rows[container]
+        source = substance.table3_source
+        distances = Distances(e.isolation_m, e.day_m[wind], e.night_m[wind], source)
+        return distances, container
 
     def names(self) -> list[str]:
         """Every name a client may use for a shipped substance (for "close names")."""
@@ -133,17 +222,41 @@ def _distances(raw: dict[str, Any]) -> Distances:
     )
 
 
+def _table3(raw: dict[str, Any]) -> dict[str, Table3Entry]:
+    out = {}
+    for key, e in raw.items():
+        day = {w: float(e["day_m"][w]) for w in WIND_CLASSES}
+        night = {w: float(e["night_m"][w]) for w in WIND_CLASSES}
+        out[str(key)] = Table3Entry(float(e["isolation_m"]), day, night)
+    return out
+
+
+def _toxic(r: dict[str, Any]) -> Substance:
+    large = r["large"]
+    t3 = _table3(large["table3"]) if "table3" in large else None
+    # a Table 3 row's Table 1 "large" is its largest container, the safe side of the single row
+    large_d = (
+        _distances(large)
+        if t3 is None
+        else Distances(
+            max(e.isolation_m for e in t3.values()),
+            max(e.day_m["low"] for e in t3.values()),
+            max(e.night_m["low"] for e in t3.values()),
+            str(large["source"]),
+        )
+    )
+    return Substance(
+        "toxic", (str(r["un"]),), r["name_en"], r["name_zh"], _distances(r["small"]), large_d,
+        None, bool(r["confirmed"]), t3, str(large["source"]) if t3 else "",
+        str(r.get("edition", "")), bool(r.get("plus", False)),
+    )  # fmt: skip
+
+
 def load_table(path: Path = TABLE_FILE) -> ReleaseTable:
     """Read a table file (the shipped one by default)."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        subs = [
-            Substance(
-                "toxic", (str(r["un"]),), r["name_en"], r["name_zh"],
-                _distances(r["small"]), _distances(r["large"]), None, bool(r["confirmed"]),
-            )
-            for r in doc["toxic"]
-        ]  # fmt: skip
+        subs = [_toxic(r) for r in doc["toxic"]]
         fd = doc["flammable_distances"]
         subs += [
             Substance(
@@ -154,8 +267,10 @@ def load_table(path: Path = TABLE_FILE) -> ReleaseTable:
             for r in doc["flammable"]
         ]  # fmt: skip
         return ReleaseTable(
-            tuple(subs), doc["fireball"], doc["tnt"], float(fd["fire_isolation_m"]), doc["sources"]
-        )
+            tuple(subs), doc["fireball"], doc["tnt"], float(fd["fire_isolation_m"]),
+            doc["sources"], doc.get("table3_containers", {}), doc.get("table3_wind_classes", {}),
+            str(doc.get("default_container", "largest")),
+        )  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"the release-distance table {Path(path).name} is unreadable") from exc
 

@@ -41,7 +41,7 @@ def check_size(settings: Settings, size_m: float) -> float:
     """The cell size within the configured range (NaN and infinities are outside it)."""
     lo, hi = settings.risk_min_cell_m, settings.risk_max_cell_m
     if not lo <= size_m <= hi:
-        raise InvalidInput(f"size_m must be between {lo:g} and {hi:g} m (got {size_m:g})")
+        raise InvalidInput(f"size_m must be between {lo:g} and {hi:g} m (got {size_m:.10g})")
     return size_m
 
 

@@ -16,6 +16,30 @@ def table_row(un: str) -> dict[str, Any]:
     return next(r for r in doc["toxic"] if r["un"] == un)
 
 
+def expected_distances(
+    un: str, amount: str, wind_ms: float = 3.0, container: str | None = None
+) -> dict[str, Any]:
+    """The row's distances for a spill, read from the shipped JSON without the code under test:
+    a Table 1 row as it is; a Table 3 row (large spill of one of its six gases) at ``container``
+    (default: the largest isolation distance, then the longest night low-wind distance) and the
+    wind class of ``wind_ms`` by the file's km/h limits."""
+    doc = json.loads(TABLE_FILE.read_text(encoding="utf-8"))
+    row = table_row(un)[amount]
+    if "table3" not in row:
+        return {**row, "container": None, "wind_class": None}
+    rows = row["table3"]
+    if container is None:
+        container = max(rows, key=lambda c: (rows[c]["isolation_m"], rows[c]["night_m"]["low"]))
+    kmh, limits = wind_ms * 3.6, doc["table3_wind_classes"]
+    wind = (
+        "low" if kmh < limits["low_below_kmh"] else "high" if kmh > limits["high_above_kmh"]
+        else "moderate"
+    )  # fmt: skip
+    e = rows[container]
+    return {"isolation_m": e["isolation_m"], "day_m": e["day_m"][wind],
+            "night_m": e["night_m"][wind], "container": container, "wind_class": wind}  # fmt: skip
+
+
 def utm49_to_lonlat(x: float, y: float) -> tuple[float, float]:
     """EPSG:32649 metres → WGS84 lon/lat."""
     lon, lat = Transformer.from_crs(32649, 4326, always_xy=True).transform(x, y)

@@ -3,16 +3,19 @@ flammable model's radii follow its formulas, road closures are stored, bad input
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 from shapely.geometry import Point, shape
 from sqlalchemy import text
 
+from gis_onemap.hazards.table import TABLE_FILE
 from tests.analysis.helpers import GEOD, add, offset
 from tests.hazards.helpers import (
     POPULATION_ROW,
     ensure_population_table,
+    expected_distances,
     hide_population_table,
     table_row,
 )
@@ -42,11 +45,17 @@ def _max_distance(feature) -> float:
 @pytest.mark.parametrize("amount", ["small", "large"])
 @pytest.mark.parametrize("time", ["day", "night"])
 def test_distances_equal_the_table(client, substance, un, amount, time):
-    row = table_row(un)[amount]
+    # chlorine and ammonia large spills are ERG Table 3 rows (the largest container by default,
+    # 3 m/s = 10.8 km/h: moderate wind); H2S and phosgene are Table 1 rows
+    row = expected_distances(un, amount, wind_ms=3)
     r = _post(client, substance=substance, amount=amount, time=time)
     assert r.status_code == 200, r.text
     fc = r.json()
     assert fc["release"]["substance"]["un"] == [un]
+    assert (fc["release"]["container"], fc["release"]["wind_class"]) == (
+        row["container"],
+        row["wind_class"],
+    )
     iso, pad = _zone(fc, "isolation"), _zone(fc, "protective_action")
     assert iso["properties"]["radius_m"] == row["isolation_m"]
     assert pad["properties"]["distance_m"] == row[f"{time}_m"]
@@ -60,12 +69,12 @@ def test_tonnes_pick_the_spill_size(client):
     small = _post(client, substance="氯气", tonnes=0.1).json()["release"]
     large = _post(client, substance="氯气", tonnes=5).json()["release"]
     assert (small["spill"], large["spill"]) == ("small", "large")
-    assert large["isolation_m"] == table_row("1017")["large"]["isolation_m"]
+    assert large["isolation_m"] == expected_distances("1017", "large")["isolation_m"]
 
 
 @pytest.mark.parametrize("wind_from", [0, 90, 180, 270])
 def test_downwind_zone_points_downwind(client, db_session, wind_from):
-    pad = table_row("1017")["large"]["day_m"]
+    pad = expected_distances("1017", "large", wind_ms=3)["day_m"]
     downwind = (wind_from + 180) % 360
     ids = {
         "down": add(
@@ -80,7 +89,7 @@ def test_downwind_zone_points_downwind(client, db_session, wind_from):
     assert fc["release"]["downwind_azimuth_deg"] == downwind
     inside = {t["id"] for t in _zone(fc, "protective_action")["properties"]["targets"]}
     assert inside == {ids["down"]}
-    # the isolation circle (1 km) holds none of them: they are 6 km away
+    # the isolation circle holds none of them: they are 0.6 × the downwind distance away
     assert _zone(fc, "isolation")["properties"]["protected_targets"] == 0
     # and the zone's centroid lies downwind (bearing from the release point, pyproj)
     c = shape(_zone(fc, "protective_action")["geometry"]).centroid
@@ -195,6 +204,17 @@ def test_zones_become_road_closures_for_editors(client, editor_client):
         ({"substance": "液氯", "tonnes": 1e9}, 400, "beyond any single release"),
         ({"substance": "x" * 5000, "amount": "small"}, 400, "substance"),
         ({"substance": "液氯", "amount": "small", "wind_from_deg": 400}, 400, "wind_from_deg"),
+        (
+            {"substance": "液氯", "amount": "large", "container": "barge"},
+            400,
+            "unknown container 'barge'",
+        ),
+        (
+            {"substance": "液氨", "amount": "large", "container": "multiple_ton_cylinders"},
+            400,
+            "no 'multiple_ton_cylinders' for Ammonia",
+        ),
+        ({"substance": "液氯", "amount": "large", "container": "x" * 500}, 400, "container"),
     ],
 )
 def test_bad_input_is_a_clear_4xx(client, body, status, words):
@@ -211,3 +231,119 @@ def test_unknown_hazard_source_is_404(client):
               "wind_from_deg": 0, "wind_speed_ms": 1},
     )  # fmt: skip
     assert r.status_code == 404
+
+
+def test_an_empty_population_table_is_unknown_not_zero(client, db_session):
+    """The migration creates the table, the loader fills it: until then nobody is counted as
+    "unknown", never as 0 residents (the risk-map bench's naive peer found the service had
+    counted an empty table as a loaded layer)."""
+    ensure_population_table(db_session)
+    db_session.execute(text("DELETE FROM population"))  # rolled back with the test
+    add(db_session, "protected_targets", *offset(LON, LAT, 90, 20), "homes", population=300)
+    fc = _post(client, substance="液氯", amount="small").json()
+    assert fc["population_layer"] is False
+    props = _zone(fc, "isolation")["properties"]
+    assert props["population"]["residents"] is None and "unknown" in props["population"]["note"]
+    assert props["target_occupancy"] == 300
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"substance": "液绿", "amount": "small"},
+        {"substance": "液氯", "tonnes": -1},
+        {"substance": "液氯", "amount": "small", "wind_speed_ms": -1},
+        {"substance": "液氯", "amount": "small", "hazard_source_id": 987654, "lon": None,
+         "lat": None},
+    ],
+)  # fmt: skip
+def test_bad_input_to_closures_stores_nothing(editor_client, db_session, body):
+    count = "SELECT count(*) FROM road_closures"
+    before = db_session.execute(text(count)).scalar_one()
+    full = {"lon": LON, "lat": LAT, "wind_from_deg": 0, "wind_speed_ms": 3, **body}
+    r = editor_client.post("/analysis/release-zones/closures", json=full)
+    assert 400 <= r.status_code < 500, r.text
+    assert "Traceback" not in r.text
+    assert db_session.execute(text(count)).scalar_one() == before
+
+
+@pytest.mark.parametrize(
+    ("substance", "un", "container", "time", "wind_ms", "wind_class"),
+    [
+        ("液氯", "1017", "multiple_ton_cylinders", "night", 6.0, "high"),  # 21.6 km/h
+        ("液氯", "1017", "Highway tank truck or trailer", "day", 2.0, "low"),  # 7.2 km/h
+        ("液氨", "1005", "农用供液罐", "day", 4.0, "moderate"),  # 14.4 km/h
+        ("二氧化硫", "1079", None, "night", 0.1, "low"),  # calm: the low-wind column
+    ],
+)
+def test_table3_large_spills_read_container_and_wind(
+    client, substance, un, container, time, wind_ms, wind_class
+):
+    body = {"substance": substance, "amount": "large", "time": time, "wind_speed_ms": wind_ms}
+    if container is not None:
+        body["container"] = container
+    fc = _post(client, **body).json()
+    key = None
+    if container is not None:
+        labels = json.loads(TABLE_FILE.read_text(encoding="utf-8"))["table3_containers"]
+        key = next(k for k, v in labels.items() if container in (k, v["en"], v["zh"]))
+    want = expected_distances(un, "large", wind_ms=wind_ms, container=key)
+    assert fc["release"]["container"] == want["container"]
+    assert fc["release"]["wind_class"] == want["wind_class"] == wind_class
+    assert _zone(fc, "isolation")["properties"]["radius_m"] == want["isolation_m"]
+    assert _zone(fc, "protective_action")["properties"]["distance_m"] == want[f"{time}_m"]
+    assert "Table 3" in fc["release"]["source"]
+
+
+def test_a_container_is_ignored_where_table3_does_not_apply(client):
+    small = _post(client, substance="液氯", amount="small", container="rail_tank_car").json()
+    assert small["release"]["container"] is None and small["release"]["notes"]
+    assert (
+        _zone(small, "isolation")["properties"]["radius_m"]
+        == table_row("1017")["small"]["isolation_m"]
+    )
+    phosgene = _post(client, substance="光气", amount="large", container="rail_tank_car").json()
+    assert phosgene["release"]["container"] is None
+    assert (
+        _zone(phosgene, "isolation")["properties"]["radius_m"]
+        == table_row("1076")["large"]["isolation_m"]
+    )
+
+
+#: Figures transcribed by hand (Dec 2026) from ERG 2016 as Esri ships it:
+#: Esri/solutions-geoprocessing-toolbox @ fee3ab08d6adb64d6df6d0b6fe11814cd821c409,
+#: capability/toolboxes/tooldata/ERG2016LookupTable.dbf (metres; fields SM_ISO/SM_DY/SM_NTE,
+#: LG_ISO/LG_DY/LG_NTE for Table 1; RAIL_ISO, RAILDYLOW … MTONNTEMOD … for Table 3).
+#: (un, spill, container, wind class, isolation, day, night)
+ERG2016_FIGURES = [
+    ("1017", "small", None, None, 60, 300, 1100),  # Chlorine
+    ("1005", "small", None, None, 30, 100, 200),  # Ammonia, anhydrous
+    ("1052", "small", None, None, 30, 100, 400),  # Hydrogen fluoride, anhydrous
+    ("1076", "large", None, None, 500, 3000, 9000),  # Phosgene (not CG, weaponized)
+    ("1051", "large", None, None, 300, 1100, 2400),  # Hydrogen cyanide, anhydrous, stabilized
+    ("1053", "large", None, None, 400, 2100, 5400),  # Hydrogen sulfide
+    ("1017", "large", "rail_tank_car", "low", 1000, 9900, 11000),  # Table 3
+    ("1017", "large", "multiple_ton_cylinders", "high", 300, 1000, 1300),
+    ("1079", "large", "multiple_ton_cylinders", "moderate", 500, 2400, 4000),
+    ("1050", "large", "highway_tank_truck_or_trailer", "low", 200, 1500, 3800),
+    ("1005", "large", "agricultural_nurse_tank", "moderate", 60, 300, 300),
+]
+WIND_MS = {"low": 1.0, "moderate": 4.0, "high": 7.0}
+
+
+@pytest.mark.parametrize(("un", "spill", "container", "wind", "iso", "day", "night"),
+                         ERG2016_FIGURES)  # fmt: skip
+def test_confirmed_figures_equal_the_cited_erg2016_transcription(
+    client, un, spill, container, wind, iso, day, night
+):
+    """The independent check: the cited source's figures, written here, against the API."""
+    assert table_row(un)["confirmed"] is True and table_row(un)["edition"] == "ERG2016"
+    for time, want in (("day", day), ("night", night)):
+        body = {"substance": f"UN{un}", "amount": spill, "time": time,
+                "wind_speed_ms": WIND_MS[wind or "moderate"]}  # fmt: skip
+        if container:
+            body["container"] = container
+        fc = _post(client, **body).json()
+        assert _zone(fc, "isolation")["properties"]["radius_m"] == iso
+        assert _zone(fc, "protective_action")["properties"]["distance_m"] == want
+        assert fc["release"]["wind_class"] == wind

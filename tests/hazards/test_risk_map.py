@@ -259,3 +259,36 @@ def test_tiles_and_geojson_draw_the_same_cells(client, db_session):
             p["risk_class"], p["score"], p["inputs"]["exposed"]
         )  # fmt: skip
     assert any(p["score"] > 0 for p in from_json.values())
+
+
+@pytest.mark.parametrize(
+    ("size_m", "ok"),
+    [(100, True), (50_000, True), (99.99, False), (50_000.01, False)],
+)
+def test_cell_size_bounds_are_100_m_and_50_km_inclusive(client, size_m, ok):
+    span = "104,30,104.01,30.01" if size_m < 1000 else "104,30,104.5,30.5"
+    r = client.get("/analysis/risk-map", params={"cell": "hex", "size_m": size_m, "bbox": span})
+    if ok:
+        assert r.status_code == 200, r.text
+        assert all(f["id"].startswith(f"h{int(size_m)}:") for f in r.json()["features"])
+    else:
+        assert r.status_code == 400
+        # the message names the value sent, not a rounded one that looks allowed
+        assert f"got {size_m:.10g})" in r.text and "between 100 and 50000" in r.text
+
+
+def test_an_empty_population_table_means_targets_occupancy(db_session):
+    ensure_population_table(db_session)
+    db_session.execute(text("DELETE FROM population"))  # rolled back with the test
+    add(db_session, "hazard_sources", *_centre(0, 0), "sw", level=1, monitored=False)
+    add(db_session, "protected_targets", *_centre(0, 0, 100), "estate", target_type="residential",
+        population=6000)  # fmt: skip
+    method = RiskMethod(radii={1: 300.0, 2: 300.0, 3: 300.0, 4: 300.0}, shelter_reach_m=300.0)
+    service = RiskMapService(db_session, method, max_cells=100)
+    fc = service.compute(service.grid("square", SIZE, _bbox()))
+    assert fc["population_layer"] is False and fc["notes"]
+    c0, r0 = int(X0 // SIZE), int(Y0 // SIZE)
+    sw = next(f for f in fc["features"] if f["id"] == f"s1000:{c0}:{r0}")["properties"]
+    assert sw["inputs"]["exposed_from"] == "protected_targets" and sw["inputs"]["exposed"] == 6000
+    # L = 4 (level 1, unmonitored); C = 1 + 2 breaks (6000 ≥ 500, 5000) + 1 (no shelter) = 4
+    assert (sw["likelihood"], sw["consequence"], sw["risk_class"]) == (4, 4, "red")
