@@ -103,7 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tile_service = TileService(settings)  # the tile cache lives as long as the app
+    # tiles drawn from other layers, keyed by those layers' data versions
     app.state.population_tiles = TileCache(settings.population_tile_cache_size)
+    app.state.risk_tiles = TileCache(settings.risk_tile_cache_size)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:  # closed unless origins are listed; no cookies, so no credentials

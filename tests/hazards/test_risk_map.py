@@ -187,7 +187,7 @@ def test_no_data_and_no_bbox_is_an_empty_area(client, db_session):
 
 
 def test_tile_bad_input(client):
-    assert client.get("/analysis/risk-map/tiles/3/9/1.mvt").status_code == 400
+    assert client.get("/analysis/risk-map/tiles/3/9/1.mvt").status_code == 404  # off the grid
     assert client.get("/analysis/risk-map/tiles/12/3000/1500.mvt?size_m=20").status_code == 400
 
 

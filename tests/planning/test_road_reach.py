@@ -112,7 +112,8 @@ def test_siting_over_roads_chooses_what_the_walk_reaches(
     cands = {"A": at(400, 0), "B": at(0, 300)}
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": k, "properties": {"name": k},
-         "geometry": {"type": "Point", "coordinates": list(p)}} for k, p in cands.items()]}  # fmt: skip
+         "geometry": {"type": "Point", "coordinates": list(p)}}
+        for k, p in cands.items()]}  # fmt: skip
     body = {"bbox": BBOX, "share": 1.0, "reach": 10, "p": 1, "model": "mclp",
             "candidates": fc, "include_existing": False}  # fmt: skip
 

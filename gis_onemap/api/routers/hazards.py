@@ -7,18 +7,17 @@ tiles.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import text
 
 from gis_onemap.api.bodies import model_schema, request_body
 from gis_onemap.api.deps import JsonBody, SessionDep, SettingsDep, ViewerDep, WriteSessionDep
+from gis_onemap.api.params import TileDep
 from gis_onemap.api.responses import GeoJSONResponse
 from gis_onemap.auth.deps import EDITOR
-from gis_onemap.errors import InvalidInput
 from gis_onemap.hazards.release import ReleaseRequest, close_roads
 from gis_onemap.hazards.risk import RiskMethod
 from gis_onemap.hazards.risk_tiles import risk_tile
@@ -29,6 +28,7 @@ from gis_onemap.hazards.usecases import (
     risk_map_of,
     risk_service,
 )
+from gis_onemap.tiles.cache import TileCache, TileKey
 
 router = APIRouter(prefix="/analysis", tags=["Hazard analysis"])
 
@@ -87,59 +87,45 @@ def risk_map(
     return GeoJSONResponse(risk_map_of(session, settings, RiskRequest(**vars(p))))
 
 
-_TILE_CACHE_ATTR = "risk_tile_cache"
+#: The layers a risk tile is drawn from: a write to any of them gives its tiles new keys.
+_INPUT_VERSIONS = text(
+    "SELECT collection, version FROM tile_versions WHERE collection IN"
+    " ('hazard_sources', 'protected_targets', 'shelters', 'population') ORDER BY collection"
+)
 
 
 @router.get(
     "/risk-map/tiles/{z}/{x}/{y}.mvt",
     summary="The risk map as Mapbox vector tiles (layer 'risk'), cached by data version",
     response_class=Response,
+    responses={304: {}},
 )
 def risk_map_tile(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     viewer: ViewerDep,
-    z: Annotated[int, Path(ge=0, le=22)],
-    x: Annotated[int, Path(ge=0)],
-    y: Annotated[int, Path(ge=0)],
+    tile: TileDep,
     cell: Annotated[Literal["hex", "square"], Query()] = "hex",
     size_m: Annotated[float, Query()] = 500.0,
 ) -> Response:
-    if x >= 2**z or y >= 2**z:
-        raise InvalidInput(f"tile {z}/{x}/{y} is outside the tile matrix")
     size = check_size(settings, size_m)
-    versions = tuple(
-        (str(r[0]), int(r[1]))
-        for r in session.execute(
-            text(
-                "SELECT collection, version FROM tile_versions WHERE collection IN"
-                " ('hazard_sources', 'protected_targets', 'shelters', 'population')"
-                " ORDER BY collection"
-            )
-        ).all()
-    )
+    versions = "|".join(f"{c}:{v}" for c, v in session.execute(_INPUT_VERSIONS).all())
     # a region-limited reader sees only its regions' rows (row-level security): its tiles differ
-    scope = tuple(viewer.region_codes) if settings.region_read_scope else ()
+    scope = ",".join(viewer.region_codes) if settings.region_read_scope else ""
     method = repr(RiskMethod.from_settings(settings).as_dict())  # the colours depend on it
-    key = (z, x, y, cell, size, versions, method, scope)
-    cache: OrderedDict[Any, bytes] | None = getattr(request.app.state, _TILE_CACHE_ATTR, None)
-    if cache is None:
-        cache = OrderedDict()
-        setattr(request.app.state, _TILE_CACHE_ATTR, cache)
-    etag = '"risk-' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    variant = hashlib.blake2b(f"{cell}|{size!r}|{method}|{scope}".encode(), digest_size=12)
+    key = TileKey("risk", versions, tile.z, tile.x, tile.y, variant.hexdigest(), "mvt")
+    etag = key.etag()
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    data = cache.get(key)
+    cache: TileCache = request.app.state.risk_tiles
+    data = cache.get(key) if settings.risk_tile_cache_size else None
     hit = data is not None
     if data is None:
-        data = risk_tile(risk_service(session, settings), z, x, y, cell, size)
+        data = risk_tile(risk_service(session, settings), tile.z, tile.x, tile.y, cell, size)
         if settings.risk_tile_cache_size:
-            cache[key] = data
-            while len(cache) > settings.risk_tile_cache_size:
-                cache.popitem(last=False)
-    else:
-        cache.move_to_end(key)
+            cache.put(key, data)
     return Response(
         data,
         media_type="application/vnd.mapbox-vector-tile",
