@@ -60,16 +60,18 @@ def test_the_list_grows_when_an_incident_is_created_and_documents_match(
     assert listed["title_en"] == f"Incident {incident} situation"
     assert "事件" in listed["title"] and "Incident" in listed["title"]
     assert {link["rel"] for link in listed["links"]} >= {
-        "self", "items", "describedby", "http://www.opengis.net/def/rel/ogc/1.0/queryables"}
+        "self",
+        "items",
+        "describedby",
+        "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+    }
     # no annotation yet: the extent is the incident's point
     assert listed["extent"]["spatial"]["bbox"] == [[AT[0], AT[1], AT[0], AT[1]]]
     # GET /collections/{that id} answers the same document
     assert viewer_client.get(f"/collections/situation-{incident}").json() == listed
     # an anonymous caller may not read a situation layer: none listed, the 8 categories are
     assert _situation_ids(client) == []
-    assert [c["id"] for c in client.get("/collections").json()["collections"]] == list(
-        CATEGORY_IDS
-    )
+    assert [c["id"] for c in client.get("/collections").json()["collections"]] == list(CATEGORY_IDS)
 
 
 def test_the_extent_and_count_follow_the_annotations(editor_client, viewer_client):
