@@ -185,3 +185,49 @@ def test_an_editor_draws_and_saves_an_annotation_and_the_session_survives_a_relo
     assert feature["properties"]["symbol"] == "command_post"
     assert feature["properties"]["author"] == name  # saved under the signed-in name
     assert_clean(watch)
+
+
+def test_with_anonymous_reads_off_the_page_asks_for_a_sign_in_then_loads_with_it(
+    web_database_url, desktop_page, make_token
+):
+    """``anonymous_read=false``: the page opens, says a sign-in is needed, and once signed in its
+    counts, tiles and workspace load with the token."""
+    from gis_onemap.settings import Settings
+    from tests.live_server import live_server as run_live_server
+
+    page = desktop_page
+    token, name = make_token("viewer")
+    tiles: list[tuple[int, str | None]] = []
+
+    def on_response(r: Any) -> None:
+        if "/tiles/WebMercatorQuad/" in r.url:
+            tiles.append((r.status, r.request.headers.get("authorization")))
+
+    page.on("response", on_response)
+    with run_live_server(Settings(database_url=web_database_url, anonymous_read=False)) as base:
+        page.goto(f"{base}/map")
+        page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
+        msg = page.locator("#auth-message")
+        page.wait_for_function(
+            "() => document.getElementById('auth-message').textContent.includes('需要登录')",
+            timeout=10_000,
+        )
+        assert page.locator("#auth-box").is_visible() and msg.is_visible()
+        assert tiles and all(status == 401 for status, _ in tiles)  # nothing without a token
+        assert page.evaluate("() => OneMap.state.totals.shelters") is None
+        _sign_in(page, token, tap=False)
+        page.wait_for_function("() => document.body.dataset.role === 'viewer'", timeout=10_000)
+        assert name in page.locator("#auth-who").inner_text()
+        page.wait_for_function("() => OneMap.state.totals.shelters > 0", timeout=20_000)
+        expected = httpx.get(
+            f"{base}/collections/shelters", headers={"Authorization": f"Bearer {token}"}
+        ).json()["itemCount"]
+        assert page.evaluate("() => OneMap.state.totals.shelters") == expected
+        page.wait_for_function(
+            "() => document.getElementById('ws-incident').options.length > 0", timeout=20_000
+        )
+        for _ in range(100):  # the tiles are drawn again, with the token
+            if any(s == 200 and a == f"Bearer {token}" for s, a in tiles):
+                break
+            page.wait_for_timeout(100)
+        assert any(s == 200 and a == f"Bearer {token}" for s, a in tiles), tiles[-5:]

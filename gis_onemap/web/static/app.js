@@ -257,8 +257,10 @@
     if (OM.Roads) OM.Roads.init();
     if (OM.state.mode === "geojson") await loadGeoJSON();
     await loadTotals();
+    OM.Auth.onChange(loadTotals); // what a caller may count depends on who signs in
     map.on("moveend", () => map.once("idle", countInView));
     map.once("idle", () => { countInView(); OM.state.ready = true; document.body.dataset.ready = "1"; });
+    map.triggerRepaint(); // the map may have gone idle already (every tile refused at once, 401)
     const layerIds = [];
     config.categories.forEach((c) => layerIds.push(c.id + "-point", c.id + "-cluster", c.id + "-fill"));
     layerIds.forEach((id) => {

@@ -126,7 +126,10 @@
     try {
       const anon = await whoami("");
       state.anonymousRead = anon.status !== 401;
-      if (!state.anonymousRead && !state.message) { state.message = t("needs_token"); state.bad = true; }
+      if (!state.anonymousRead && !state.message) {
+        state.message = t("needs_token"); state.bad = true;
+        if ($("auth-box")) $("auth-box").hidden = false; // nothing to see before signing in
+      }
     } catch (e) { /* offline */ }
     notify();
   }
