@@ -80,6 +80,10 @@ def test_viewer_sees_its_role_and_no_write_buttons_then_signs_out(
     who = page.locator("#auth-who").inner_text()
     assert name in who and "查看" in who  # name and role shown in the header
     assert page.locator("#auth-who").is_visible()
+    # the whole top bar fits the viewport (a phone's too), nothing pushed or scrolled off it
+    fits = """() => [...document.querySelectorAll('#topbar > *')].every(e => {
+        const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth; })"""
+    assert page.evaluate(fits)
     _open_panel(page, tap)
     for button in ("#ws-file", "#ws-assign", "#live-point", "#live-line", "#live-polygon"):
         assert page.locator(button).is_disabled(), button
