@@ -372,6 +372,13 @@ class Settings(BaseSettings):
     live_max_clients: int = Field(
         default=2000, ge=1, description="Most SSE clients one app process serves (503 beyond)."
     )
+    situation_collections_max: int = Field(
+        default=100,
+        ge=0,
+        description="Most incident situation layers (situation-{id}) listed in GET /collections: "
+        "the newest open incidents (no final report 终报 filed) the caller may read; every "
+        "incident's layer stays reachable at /collections/situation-{id}.",
+    )
     positions_max_batch: int = Field(
         default=1000, ge=1, description="Most positions in one POST /positions."
     )

@@ -25,7 +25,7 @@ from gis_onemap.analysis.schemas import IncidentCreate, IncidentPatch, _check_ev
 from gis_onemap.db.engine import database_error
 from gis_onemap.db.etags import IfMatch, feature_etag
 from gis_onemap.db.geojson import feature_json
-from gis_onemap.db.tables import INCIDENTS
+from gis_onemap.db.tables import INCIDENTS, REPORT_OBLIGATIONS
 from gis_onemap.errors import NotFound, PreconditionFailed, ValidationFailed
 
 _PROPS = (
@@ -217,10 +217,20 @@ class IncidentRepository:
         before_id: int | None = None,
         event_category: str | None = None,
         event_type: str | None = None,
+        overdue: bool | None = None,
     ) -> list[dict[str, Any]]:
-        """Newest first; ``before_id`` pages further back."""
+        """Newest first; ``before_id`` pages further back.
+
+        ``overdue`` keeps the incidents with (``True``) or without (``False``) a report past its
+        deadline and not filed.
+        """
         t = INCIDENTS
         stmt = select(_feature_expr()).order_by(t.c.id.desc()).limit(limit)
+        if overdue is not None:
+            # the same predicate as /reports/overdue, on the partial index of open obligations
+            o = REPORT_OBLIGATIONS
+            late = select(o.c.incident_id).where(o.c.report_id.is_(None), o.c.due_at < func.now())
+            stmt = stmt.where(t.c.id.in_(late) if overdue else t.c.id.not_in(late))
         if before_id is not None:
             stmt = stmt.where(t.c.id < before_id)
         if event_category:

@@ -42,6 +42,7 @@ from gis_onemap.api.routers import (
 from gis_onemap.api.security import SecurityMiddleware
 from gis_onemap.auth.deps import require_read
 from gis_onemap.auth.query_tokens import QueryTokenGuard
+from gis_onemap.auth.whoami import router as whoami_router
 from gis_onemap.db.engine import make_engine, make_read_session_factory, make_session_factory
 from gis_onemap.live.hub import LiveHub
 from gis_onemap.settings import Settings, get_settings
@@ -144,5 +145,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(live.router)
     app.include_router(positions.router)
     app.include_router(shelters.router)
+    app.include_router(whoami_router)  # the map page's sign-in (GET /auth/whoami)
     install_api_docs(app)
     return app

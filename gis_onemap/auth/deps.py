@@ -28,8 +28,11 @@ from gis_onemap.db.tables import API_TOKENS
 from gis_onemap.errors import Forbidden, Unauthorized
 
 #: Paths every caller may read even with ``anonymous_read=false``: the landing page, health,
-#: conformance and the API description (clients need them to learn how to authenticate).
-OPEN_PATHS = frozenset({"/", "/healthz", "/conformance", "/api", "/api.html"})
+#: conformance and the API description (clients need them to learn how to authenticate), and
+#: the map page itself — its HTML holds only the shipped configuration (category definitions,
+#: event vocabulary, district outlines), and a browser cannot send a header when it navigates:
+#: the page's own sign-in (static/auth.js) then adds the token to every request it makes.
+OPEN_PATHS = frozenset({"/", "/healthz", "/conformance", "/api", "/api.html", "/map"})
 #: Prefixes that stay open: scripts and styles of the map page and of /api.html, and the
 #: offline base map (district outlines shipped with the project) hold no resource data.
 OPEN_PREFIXES = ("/map/static/", "/map/basemap/", "/api-static/")

@@ -41,7 +41,11 @@ def _open(browser: Any, server: str, incident: int, token: str) -> tuple[Any, An
     page.goto(f"{server}/map?incident={incident}")
     page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
     page.evaluate(f"() => OneMap.map.jumpTo({{center: [{INCIDENT[0]}, {INCIDENT[1]}], zoom: 15}})")
-    page.locator("#live-token").fill(token)
+    # the page's one sign-in (header control), then the live panel connects with it
+    page.locator("#auth-toggle").click()
+    page.locator("#auth-token").fill(token)
+    page.locator("#auth-signin").click()
+    page.wait_for_function("() => document.body.dataset.role === 'editor'", timeout=10_000)
     page.locator("#live-connect").click()
     page.wait_for_function("() => OneMap.Live.state().connected === true", timeout=15_000)
     return ctx, page, watch

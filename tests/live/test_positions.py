@@ -182,3 +182,26 @@ def test_bad_positions_are_4xx_and_store_nothing(editor_client, viewer_client, c
         f"/rescue_teams/{team}/track", params={"start": "2026-12-02T00:00:00+00:00",
                                                "end": "2026-12-01T00:00:00+00:00"}
     ).status_code == 400  # fmt: skip
+
+
+def test_a_future_time_is_flagged_only_beyond_the_tolerance(editor_client, settings):
+    """Device clocks drift: within ``positions_future_tolerance_s`` a point is an ordinary one;
+    beyond it the point is kept but flagged ``future`` and never the latest."""
+    team = _team(editor_client)
+    tolerance = settings.positions_future_tolerance_s
+    now = datetime.now(UTC)
+    within = _pos(team, 110.3601, 21.27, now + timedelta(seconds=tolerance / 4))
+    beyond = _pos(team, 110.3602, 21.27, now + timedelta(seconds=tolerance * 3))
+    resp = editor_client.post("/positions", json={"positions": [within, beyond]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["stored"] == 2  # both kept
+    assert resp.json()["flagged"] == [
+        {"team_id": team, "time": beyond["time"], "flags": ["future"]}
+    ]
+    track = editor_client.get(f"/rescue_teams/{team}/track").json()["features"]
+    assert {f["properties"]["time"]: f["properties"]["flags"] for f in track} == {
+        within["time"]: [], beyond["time"]: ["future"]}  # fmt: skip
+    latest = editor_client.get("/positions/latest").json()["features"]
+    assert [f["properties"]["time"] for f in latest if f["properties"]["team_id"] == team] == [
+        within["time"]
+    ]

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
-from gis_onemap.api.deps import CategoryDep, SessionDep
+from gis_onemap.api.deps import CategoryDep, SessionDep, SettingsDep, ViewerDep
 from gis_onemap.api.links import base_url, link
 from gis_onemap.api.responses import GEOJSON, FastJSONResponse, SchemaResponse
 from gis_onemap.categories import CATEGORIES, Category
@@ -69,13 +69,21 @@ def collection_doc(request: Request, session: Session, category: Category) -> di
 
 
 @router.get("/collections", summary="The 8 resource collections")
-def collections(request: Request, session: SessionDep) -> FastJSONResponse:
+def collections(
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
+) -> FastJSONResponse:
     docs = [collection_doc(request, session, c) for c in CATEGORIES]
     # the auxiliary population layer (issue 15) is listed once loaded, so clients discover it
     from gis_onemap.api.routers.population import population_doc, population_loaded
 
     if population_loaded(session):
         docs.append(population_doc(request, session))
+    # the open incidents' situation layers the caller may read (issue 17), so QGIS finds them
+    from gis_onemap.api.routers.situation import situation_doc
+    from gis_onemap.live.situation_layers import listed_layers
+
+    layers = listed_layers(session, viewer, settings.situation_collections_max)
+    docs.extend(situation_doc(request, layer) for layer in layers)
     return FastJSONResponse(
         {
             "links": [link(request, "/collections", "self", "application/json")],

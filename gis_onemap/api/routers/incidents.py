@@ -133,8 +133,13 @@ def list_incidents(
     before_id: Annotated[int | None, Query(ge=1, description="Older than this id")] = None,
     event_category: Annotated[EventCategory | None, Query()] = None,
     event_type: Annotated[str | None, Query()] = None,
+    overdue: Annotated[
+        bool | None, Query(description="true: only incidents with a report past its deadline")
+    ] = None,
 ) -> GeoJSONResponse:
-    features = IncidentRepository(session).list(limit, before_id, event_category, event_type)
+    features = IncidentRepository(session).list(
+        limit, before_id, event_category, event_type, overdue
+    )
     return GeoJSONResponse(
         {
             "type": "FeatureCollection",

@@ -10,7 +10,15 @@ collection metadata, ``/items`` (paged), ``/items/{id}`` with ``ETag``, ``/query
 ``/schema``, ``POST``/``PUT``/``PATCH``/``DELETE`` with ``If-Match`` — so QGIS and the map page
 edit the same data. It is included before the collections router (its path would otherwise
 be taken by ``/collections/{collection_id}``). The symbols with their zh/en labels:
-``GET /situation/symbols``. Reads need a token (viewer), writes an editor.
+``GET /situation/symbols``. Reads need a token (viewer), writes an editor; a token limited to
+regions reads and writes only the incidents of its regions (403 for the others).
+
+Discovery: ``GET /collections`` lists ``situation-{id}`` for the newest *open* incidents the
+caller may read (``live/situation_layers.py``): an incident is closed once its final report
+(终报) is filed — incidents have no status of their own — and at most
+``situation_collections_max`` are listed, so years of incidents do not swamp a client's list.
+Every incident's layer, closed or not, stays reachable at its path. Anonymous callers are shown
+none (they may not read a layer).
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from gis_onemap.auth.principal import Role
 from gis_onemap.db.etags import IfMatch
 from gis_onemap.limits import InputLimits
 from gis_onemap.live.situation import MAX_LABEL, SituationRepository, check_paging
+from gis_onemap.live.situation_layers import SituationLayer, readable_layer
 from gis_onemap.live.symbols import symbols
 
 router = APIRouter(tags=["Situation"])
@@ -125,37 +134,47 @@ def situation_symbols() -> FastJSONResponse:
     )  # fmt: skip
 
 
+def situation_doc(request: Request, layer: SituationLayer) -> dict[str, Any]:
+    """The collection document of one incident's layer.
+
+    ``GET /collections/situation-{id}`` answers it; ``GET /collections`` lists the same document.
+    """
+    i = layer.incident_id
+    root = _root(i)
+    return {
+        "id": f"situation-{i}",
+        "title": f"事件 {i} 态势标绘 / Incident {i} situation",
+        "title_zh": f"事件 {i} 态势标绘",
+        "title_en": f"Incident {i} situation",
+        "description": "Annotations (points, lines, polygons with a symbol) shared live.",
+        "itemType": "feature",
+        "geometryTypes": ["Point", "LineString", "Polygon"],
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "itemCount": layer.count,
+        "incident_id": i,
+        "incident_closed": layer.closed,
+        "extent": {"spatial": {"bbox": [layer.bbox], "crs": CRS84}},
+        "links": [
+            link(request, root, "self", "application/json"),
+            link(request, f"/incidents/{i}", "related", GEOJSON, "The incident"),
+            link(request, f"{root}/items", "items", GEOJSON, "Annotations (GeoJSON)"),
+            link(request, f"{root}/schema", "describedby", "application/schema+json"),
+            link(request, f"{root}/queryables",
+                 "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                 "application/schema+json"),
+            link(request, f"/live/events?incident={i}", "live",
+                 "text/event-stream", "Live events"),
+        ],
+    }  # fmt: skip
+
+
 @router.get(ROOT, summary="An incident's situation layer (collection metadata)",
             dependencies=[VIEWER])  # fmt: skip
 def situation_collection(
-    request: Request, session: SessionDep, incident_id: IncidentId
+    request: Request, session: SessionDep, viewer: ViewerDep, incident_id: IncidentId
 ) -> FastJSONResponse:
-    repo = SituationRepository(session, incident_id)
-    repo.check_incident()
-    root = _root(incident_id)
-    bbox = repo.extent()
-    return FastJSONResponse(
-        {
-            "id": f"situation-{incident_id}",
-            "title": f"态势标绘 · 事件 {incident_id} / Situation of incident {incident_id}",
-            "description": "Annotations (points, lines, polygons with a symbol) shared live.",
-            "itemType": "feature",
-            "geometryTypes": ["Point", "LineString", "Polygon"],
-            "crs": [CRS84],
-            "storageCrs": CRS84,
-            "extent": {"spatial": {"bbox": [bbox] if bbox else [], "crs": CRS84}},
-            "links": [
-                link(request, root, "self", "application/json"),
-                link(request, f"{root}/items", "items", GEOJSON, "Annotations (GeoJSON)"),
-                link(request, f"{root}/schema", "describedby", "application/schema+json"),
-                link(request, f"{root}/queryables",
-                     "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                     "application/schema+json"),
-                link(request, f"/live/events?incident={incident_id}", "live",
-                     "text/event-stream", "Live events"),
-            ],
-        }
-    )  # fmt: skip
+    return FastJSONResponse(situation_doc(request, readable_layer(session, viewer, incident_id)))
 
 
 def _schema(request: Request, incident_id: int, title: str) -> SchemaResponse:
@@ -188,13 +207,14 @@ def situation_items(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    viewer: ViewerDep,
     incident_id: IncidentId,
     limit: Annotated[int, Query(description="Page size")] = 1000,
     offset: Annotated[int, Query(description="Skip this many")] = 0,
 ) -> GeoJSONResponse:
     check_paging(limit, offset, settings.max_limit)
+    readable_layer(session, viewer, incident_id)
     repo = SituationRepository(session, incident_id)
-    repo.check_incident()
     features, total = repo.features(limit, offset)
     root = f"{base_url(request)}{_root(incident_id)}"
     links = [{"href": f"{root}/items?limit={limit}&offset={offset}", "rel": "self",
@@ -216,8 +236,13 @@ def situation_items(
 
 @router.get(f"{ROOT}/items/{{feature_id}}", summary="One annotation", dependencies=[VIEWER])
 def situation_item(
-    request: Request, session: SessionDep, incident_id: IncidentId, feature_id: AnnotationId
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    incident_id: IncidentId,
+    feature_id: AnnotationId,
 ) -> GeoJSONResponse:
+    readable_layer(session, viewer, incident_id)
     feature, etag = SituationRepository(session, incident_id).get(feature_id)
     feature["links"] = _item_links(request, incident_id, feature_id)
     return GeoJSONResponse(feature, headers={"ETag": etag})

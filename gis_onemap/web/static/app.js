@@ -14,7 +14,8 @@
 
   // --- small helpers shared with panels.js ---------------------------------------------------
   OM.api = async function (path, options) {
-    const r = await fetch(path, Object.assign({ headers: { Accept: "application/json" } }, options || {}));
+    // the page's one sign-in (auth.js) adds the token to every call
+    const r = await OM.Auth.fetch(path, Object.assign({ headers: { Accept: "application/json" } }, options || {}));
     if (!r.ok) {
       let msg = r.status + " " + r.statusText;
       try { const j = await r.json(); msg = j.detail || j.description || j.title || msg; } catch (e) { /* not JSON */ }
@@ -50,10 +51,16 @@
     dragRotate: false,
     pitchWithRotate: false,
     touchPitch: false,
+    transformRequest: (url) => OM.Auth.transformRequest(url), // tiles carry the sign-in too
     localIdeographFontFamily: "'Microsoft YaHei', 'PingFang SC', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif",
   });
   map.touchZoomRotate.disableRotation();
   OM.map = map;
+  // tiles depend on who asks (a region-limited token sees its regions): draw them again
+  OM.Auth.onChange(() => {
+    const src = map.getSource("onemap");
+    if (src && src.setTiles) src.setTiles([window.location.origin + config.tiles_url]);
+  });
   map.addControl(new window.maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new window.maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
   S.installIcons(map);
@@ -250,8 +257,10 @@
     if (OM.Roads) OM.Roads.init();
     if (OM.state.mode === "geojson") await loadGeoJSON();
     await loadTotals();
+    OM.Auth.onChange(loadTotals); // what a caller may count depends on who signs in
     map.on("moveend", () => map.once("idle", countInView));
     map.once("idle", () => { countInView(); OM.state.ready = true; document.body.dataset.ready = "1"; });
+    map.triggerRepaint(); // the map may have gone idle already (every tile refused at once, 401)
     const layerIds = [];
     config.categories.forEach((c) => layerIds.push(c.id + "-point", c.id + "-cluster", c.id + "-fill"));
     layerIds.forEach((id) => {

@@ -1,5 +1,6 @@
 // Live incident workspace (issue 17): subscribes to /live/events?incident=ID (Server-Sent
-// Events read with fetch, so the Bearer token goes in a header — never in the URL), draws the
+// Events read with fetch, so the page's sign-in (auth.js) goes in the Authorization header —
+// never in the URL, which EventSource would need), draws the
 // situation layer (/collections/situation-ID/items) and team positions (/positions/latest),
 // and lets an editor add a point, line or polygon with a symbol (click to add vertices).
 // A lost connection (or the browser going offline) reconnects with Last-Event-ID: the server
@@ -9,20 +10,13 @@
   const OM = window.OneMap;
   const $ = (id) => document.getElementById(id);
   const state = {
-    incident: null, token: "", lastId: null, connected: false, reconnects: 0, replayed: 0,
+    incident: null, lastId: null, connected: false, reconnects: 0, replayed: 0,
     received: 0, features: new Map(), positions: new Map(), symbols: [], draw: null, abort: null,
   };
   const EMPTY = { type: "FeatureCollection", features: [] };
 
-  function headers(extra) {
-    const h = Object.assign({ Accept: "application/json" }, extra || {});
-    if (state.token) h.Authorization = "Bearer " + state.token;
-    return h;
-  }
   async function api(path, options) {
-    const opts = Object.assign({}, options || {});
-    opts.headers = headers(opts.headers);
-    const r = await fetch(path, opts);
+    const r = await OM.Auth.fetch(path, options);
     if (!r.ok) {
       let msg = r.status + " " + r.statusText;
       try { const j = await r.json(); msg = j.description || msg; } catch (e) { /* not JSON */ }
@@ -126,7 +120,7 @@
     const extra = { Accept: "text/event-stream" };
     state.replaying = state.lastId !== null;
     if (state.lastId !== null) extra["Last-Event-ID"] = state.lastId;
-    const r = await fetch("/live/events?incident=" + state.incident, { headers: headers(extra), signal: ctrl.signal, cache: "no-store" });
+    const r = await OM.Auth.fetch("/live/events?incident=" + state.incident, { headers: extra, signal: ctrl.signal, cache: "no-store" });
     if (!r.ok) throw new Error(r.status + " " + r.statusText);
     const reader = r.body.getReader();
     const decoder = new TextDecoder();
@@ -164,8 +158,8 @@
   async function connect() {
     const id = parseInt($("live-incident").value, 10);
     if (!(id > 0)) { setStatus("请输入事件编号 · enter an incident id", true); return; }
-    state.token = $("live-token").value.trim();
-    if (state.token) sessionStorage.setItem("onemap.token", state.token);
+    const why = OM.Auth.readSituationReason();
+    if (why) { setStatus(why, true); return; }
     disconnect();
     state.incident = id; state.lastId = null; state.generation = (state.generation || 0) + 1;
     ensureLayers();
@@ -183,8 +177,22 @@
   window.addEventListener("offline", () => { if (state.abort) state.abort.abort(); });
   window.addEventListener("online", () => { if (state.abort) state.abort.abort(); });
 
+  // --- who may do what (the page's sign-in, auth.js) ------------------------------------------
+  const DRAW_BUTTONS = ["live-point", "live-line", "live-polygon", "live-finish"];
+  function access() {
+    const write = OM.Auth.writeReason(), read = OM.Auth.readSituationReason();
+    DRAW_BUTTONS.forEach((id) => { $(id).disabled = !!write; $(id).title = write; });
+    $("live-connect").disabled = !!read;
+    $("live-connect").title = read;
+    const note = $("live-access");
+    note.textContent = read || write;
+    note.hidden = !(read || write);
+    if (write && state.draw) { state.draw = null; showDraft(); }
+  }
+
   // --- drawing -----------------------------------------------------------------------------
   function startDraw(type) {
+    if (OM.Auth.writeReason()) { setStatus(OM.Auth.writeReason(), true); return; }
     state.draw = { type: type, coords: [] };
     setStatus("点击地图添加节点，完成后点“完成” · click the map, then Finish");
   }
@@ -229,7 +237,6 @@
     if (!$("live-block")) return;
     const params = new URLSearchParams(location.search);
     if (params.get("incident")) $("live-incident").value = params.get("incident");
-    $("live-token").value = sessionStorage.getItem("onemap.token") || "";
     try {
       state.symbols = (await api("/situation/symbols")).symbols;
     } catch (e) { state.symbols = []; }
@@ -240,6 +247,14 @@
     $("live-line").addEventListener("click", () => startDraw("LineString"));
     $("live-polygon").addEventListener("click", () => startDraw("Polygon"));
     $("live-finish").addEventListener("click", finishDraw);
+    access();
+    OM.Auth.onChange(() => {
+      access();
+      // the open stream carries the previous sign-in: open it again with this one (or close it)
+      if (state.incident === null) return;
+      if (OM.Auth.readSituationReason()) { disconnect(); state.features.clear(); redraw(); setStatus(OM.Auth.readSituationReason(), true); }
+      else connect();
+    });
     const panelsConsume = OM.Panels.consumeIncidentClick;
     OM.Panels.consumeIncidentClick = (e) => consumeDrawClick(e) || panelsConsume(e);
     if (OM.map.isStyleLoaded()) ensureLayers(); else OM.map.once("load", ensureLayers);

@@ -342,6 +342,16 @@
     box.innerHTML = OM.escape(I18N.t("downloads")) + cats.map((c) =>
       '<a class="gpkg-link" href="/collections/' + c.id + "/items?f=gpkg&limit=10000&bbox=" + viewBbox() + '" download="' + c.id + '.gpkg">' +
       OM.escape(I18N.label(c)) + "</a>").join(" ");
+    // a link cannot carry the sign-in's header: signed in, the file is fetched with it
+    box.querySelectorAll("a.gpkg-link").forEach((a) => a.addEventListener("click", async (e) => {
+      if (!OM.Auth.token()) return;
+      e.preventDefault();
+      try {
+        const r = await OM.Auth.fetch(a.getAttribute("href"), { headers: { Accept: "application/geopackage+sqlite3" } });
+        if (!r.ok) throw new Error(r.status + " " + r.statusText);
+        download(a.getAttribute("download"), await r.blob());
+      } catch (err) { OM.status(err.message, true); }
+    }));
   }
 
   function exportPng() {

@@ -1,7 +1,8 @@
 // The incident workspace (issue 17): pick an incident, see its reporting clocks (done, due,
 // overdue), draft and file a report, dispatch teams and supplies and move them along, and see
-// the monitoring warnings on the map. Writes carry the Bearer token kept in sessionStorage
-// ("onemap.token", the live panel's field) — in a header, never in a URL. Texts are set with
+// the monitoring warnings on the map. Every call carries the page's one sign-in (auth.js) — in a
+// header, never in a URL; write buttons are off, with the reason shown, unless the caller may
+// write (editor and above). Texts are set with
 // textContent (the CSP allows no inline script). Refreshes every 15 s and on "onemap:live".
 (function () {
   "use strict";
@@ -39,22 +40,10 @@
   const EMPTY = { type: "FeatureCollection", features: [] };
   const state = { incident: null, clocks: null, dispatches: null, warnings: null };
 
-  // one token field on the page: the live panel's (#live-token), kept for the browser session
-  function token() {
-    const field = $("live-token");
-    if (field && field.value.trim()) return field.value.trim();
-    try { return window.sessionStorage.getItem("onemap.token") || ""; } catch (e) { return ""; }
-  }
-  function headers(json) {
-    const h = { Accept: "application/json" };
-    if (json) h["Content-Type"] = "application/json";
-    if (token()) h.Authorization = "Bearer " + token();
-    return h;
-  }
   async function call(path, method, body) {
-    const r = await fetch(path, {
+    const r = await OM.Auth.fetch(path, {
       method: method || "GET",
-      headers: headers(body !== undefined),
+      headers: body !== undefined ? { "Content-Type": "application/json" } : {},
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     let data = null;
@@ -113,7 +102,7 @@
 
   async function fileReport() {
     if (!state.incident) return;
-    if (!token()) { OM.status(t("need_token"), true); return; }
+    if (OM.Auth.writeReason()) { OM.status(OM.Auth.writeReason(), true); return; }
     try {
       await call("/incidents/" + state.incident + "/reports", "POST", {
         kind: $("ws-report-kind").value, form: $("ws-report-form").value, text: $("ws-report-text").value,
@@ -141,6 +130,8 @@
       const next = NEXT[x.status];
       if (next) {
         const b = el("button", t(next), "ws-advance");
+        b.disabled = !!OM.Auth.writeReason();
+        b.title = OM.Auth.writeReason();
         b.addEventListener("click", () => advance(x, next));
         li.appendChild(b);
       }
@@ -149,7 +140,7 @@
   }
 
   async function advance(x, next) {
-    if (!token()) { OM.status(t("need_token"), true); return; }
+    if (OM.Auth.writeReason()) { OM.status(OM.Auth.writeReason(), true); return; }
     const body = { status: next };
     if (next === "released" && x.collection === "supplies") {
       body.returned_quantity = Number($("ws-returned").value || 0);
@@ -162,7 +153,7 @@
 
   async function assign() {
     if (!state.incident) return;
-    if (!token()) { OM.status(t("need_token"), true); return; }
+    if (OM.Auth.writeReason()) { OM.status(OM.Auth.writeReason(), true); return; }
     const collection = $("ws-collection").value;
     const body = { collection: collection, feature_id: Number($("ws-feature").value) };
     const n = Number($("ws-amount").value || 0);
@@ -229,10 +220,25 @@
     });
   }
 
+  // write controls follow the sign-in: off for anonymous callers and viewers, with the reason
+  const WRITE_CONTROLS = ["ws-file", "ws-assign"];
+  function access() {
+    const why = OM.Auth.writeReason();
+    WRITE_CONTROLS.forEach((id) => { $(id).disabled = !!why; $(id).title = why; });
+    document.querySelectorAll("#ws-dispatches .ws-advance").forEach((b) => { b.disabled = !!why; b.title = why; });
+    $("ws-access").textContent = why;
+    $("ws-access").hidden = !why;
+  }
+
   async function start() {
     if (!$("workspace-block")) return;
     labels();
-    I18N.onChange(() => { labels(); refresh(); });
+    access();
+    OM.Auth.onChange(() => {
+      access();
+      loadIncidents().then(refresh).catch((e) => OM.status(e.message, true));
+    });
+    I18N.onChange(() => { labels(); access(); refresh(); });
     $("ws-incident").addEventListener("change", () => {
       state.incident = $("ws-incident").value || null;
       const live = $("live-incident");
