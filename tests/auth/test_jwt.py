@@ -179,7 +179,9 @@ def test_jwks_file_with_key_ids(settings, db_session, tmp_path, rsa_key, other_k
 
 def test_a_cached_jwt_is_not_honoured_past_its_expiry(jwt_settings, db_session, rsa_key):
     s = jwt_settings.model_copy(update={"token_cache_ttl_s": 60})
-    exp = int(time.time()) + 2
+    # 5 s of validity: the first request must land before expiry even on a loaded machine
+    # (2 s was once not enough under a parallel suite); the test then waits it out
+    exp = int(time.time()) + 5
     token = _sign(rsa_key, onemap_role="viewer", exp=exp)
     with client_for(s, db_session, bearer(token)) as c:
         assert c.get(ITEMS).status_code == 200  # verified and cached
