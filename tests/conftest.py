@@ -15,25 +15,29 @@ from sqlalchemy.orm import Session
 from gis_onemap.api.app import create_app
 from gis_onemap.api.deps import get_session, get_write_session
 from gis_onemap.api.routers.tiles import get_tile_backend
-from gis_onemap.db.admin import recreate_database, sibling_url
+from gis_onemap.db.admin import sibling_url
 from gis_onemap.settings import Settings
 from gis_onemap.tiles.sources import SessionBackend
+from tests.helpers.databases import fresh_database
 
 #: Names of the tokens created (committed) in the test database, one per role.
 TEST_TOKEN_NAMES = {"viewer": "test-viewer", "editor": "test-editor", "admin": "test-admin"}
 
 
 def _test_url() -> str:
-    """Test database: ``ONEMAP_TEST_DATABASE`` or ``<configured db>_test``, same server."""
+    """Test database: ``ONEMAP_TEST_DATABASE`` or ``<configured db>_test``, same server; under
+    pytest-xdist one per worker (``…_gw0``, ``…_gw1``), so workers never share committed rows."""
     configured = Settings().resolved_database_url()
     name = os.environ.get("ONEMAP_TEST_DATABASE") or f"{make_url(configured).database}_test"
-    return sibling_url(configured, name)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return sibling_url(configured, f"{name}_{worker}" if worker else name)
 
 
 @pytest.fixture(scope="session")
 def test_database_url() -> str:
-    """A fresh database beside the configured one, migrated with ``alembic upgrade head``."""
-    return recreate_database(_test_url())
+    """A fresh database beside the configured one, migrated with ``alembic upgrade head`` (a
+    copy of this process's migrated template: ``tests/helpers/databases.py``)."""
+    return fresh_database(_test_url())
 
 
 @pytest.fixture(scope="session")
