@@ -33,8 +33,11 @@ db: setup
 demo: db
 	$(ONEMAP) demo --host 127.0.0.1 --port 8000
 
+# two workers (pytest-xdist), each on its own test database (tests/conftest.py), a test file
+# kept whole on one worker (module fixtures, committed state); TEST_WORKERS=0 runs in one process
+TEST_WORKERS ?= 2
 test: db
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv
 	$(VENV)/bin/ruff check gis_onemap tests bench data
