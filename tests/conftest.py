@@ -160,3 +160,19 @@ def admin_client(app: FastAPI, role_tokens: dict[str, str]) -> Iterator[TestClie
     headers = bearer(role_tokens["admin"])
     with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
         yield c
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the files holding a ``slow`` or ``browser`` test go first (a stable
+    sort: each file's tests keep their order). ``--dist loadfile --no-loadscope-reorder`` hands
+    files out in collection order, and a file of one long test (a fuzz half, a notebook, the
+    wheel) dealt out last would leave one worker running alone at the end. A plain run keeps
+    pytest's order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    slow_files = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in slow_files)
