@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -19,6 +20,10 @@ from gis_onemap.db.admin import sibling_url
 from gis_onemap.settings import Settings
 from gis_onemap.tiles.sources import SessionBackend
 from tests.helpers.databases import fresh_database
+
+#: Debian's Chromium, driven by Playwright (never ``playwright install``): browser tests.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 #: Names of the tokens created (committed) in the test database, one per role.
 TEST_TOKEN_NAMES = {"viewer": "test-viewer", "editor": "test-editor", "admin": "test-admin"}
@@ -62,6 +67,20 @@ def role_tokens(engine: Engine) -> dict[str, str]:
         return {
             role: create_token(conn, name, Role[role]) for role, name in TEST_TOKEN_NAMES.items()
         }
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, launched once per test process and shared by every browser test (one
+    Playwright sync session per thread: a second one opened beside it fails)."""
+    from playwright.sync_api import sync_playwright
+
+    # a missing browser is a failed set-up, not a reason to skip the tests
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} missing: run scripts/install_system_packages.sh"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 def bearer(token: str) -> dict[str, str]:
