@@ -33,8 +33,13 @@ db: setup
 demo: db
 	$(ONEMAP) demo --host 127.0.0.1 --port 8000
 
+# two workers (pytest-xdist), each on its own test database (tests/conftest.py), a test file
+# kept whole on one worker (module fixtures, committed state), files in collection order with the
+# slow ones moved first by tests/conftest.py (xdist's default order deals one-test files out
+# last: the fuzz halves would end the run alone); TEST_WORKERS=0 runs in one process
+TEST_WORKERS ?= 2
 test: db
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: venv
 	$(VENV)/bin/ruff check gis_onemap tests bench data

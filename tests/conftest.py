@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -15,25 +16,33 @@ from sqlalchemy.orm import Session
 from gis_onemap.api.app import create_app
 from gis_onemap.api.deps import get_session, get_write_session
 from gis_onemap.api.routers.tiles import get_tile_backend
-from gis_onemap.db.admin import recreate_database, sibling_url
+from gis_onemap.db.admin import sibling_url
 from gis_onemap.settings import Settings
 from gis_onemap.tiles.sources import SessionBackend
+from tests.helpers.databases import fresh_database
+
+#: Debian's Chromium, driven by Playwright (never ``playwright install``): browser tests.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 #: Names of the tokens created (committed) in the test database, one per role.
 TEST_TOKEN_NAMES = {"viewer": "test-viewer", "editor": "test-editor", "admin": "test-admin"}
 
 
 def _test_url() -> str:
-    """Test database: ``ONEMAP_TEST_DATABASE`` or ``<configured db>_test``, same server."""
+    """Test database: ``ONEMAP_TEST_DATABASE`` or ``<configured db>_test``, same server; under
+    pytest-xdist one per worker (``…_gw0``, ``…_gw1``), so workers never share committed rows."""
     configured = Settings().resolved_database_url()
     name = os.environ.get("ONEMAP_TEST_DATABASE") or f"{make_url(configured).database}_test"
-    return sibling_url(configured, name)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return sibling_url(configured, f"{name}_{worker}" if worker else name)
 
 
 @pytest.fixture(scope="session")
 def test_database_url() -> str:
-    """A fresh database beside the configured one, migrated with ``alembic upgrade head``."""
-    return recreate_database(_test_url())
+    """A fresh database beside the configured one, migrated with ``alembic upgrade head`` (a
+    copy of this process's migrated template: ``tests/helpers/databases.py``)."""
+    return fresh_database(_test_url())
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +67,20 @@ def role_tokens(engine: Engine) -> dict[str, str]:
         return {
             role: create_token(conn, name, Role[role]) for role, name in TEST_TOKEN_NAMES.items()
         }
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, launched once per test process and shared by every browser test (one
+    Playwright sync session per thread: a second one opened beside it fails)."""
+    from playwright.sync_api import sync_playwright
+
+    # a missing browser is a failed set-up, not a reason to skip the tests
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} missing: run scripts/install_system_packages.sh"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -156,3 +179,19 @@ def admin_client(app: FastAPI, role_tokens: dict[str, str]) -> Iterator[TestClie
     headers = bearer(role_tokens["admin"])
     with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
         yield c
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the files holding a ``slow`` or ``browser`` test go first (a stable
+    sort: each file's tests keep their order). ``--dist loadfile --no-loadscope-reorder`` hands
+    files out in collection order, and a file of one long test (a fuzz half, a notebook, the
+    wheel) dealt out last would leave one worker running alone at the end. A plain run keeps
+    pytest's order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    slow_files = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in slow_files)

@@ -9,12 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
-from sqlalchemy import make_url
 
 from gis_onemap.api.app import create_app
-from gis_onemap.db.admin import recreate_database, sibling_url
-from gis_onemap.demo import load_demo_if_empty
 from gis_onemap.settings import Settings
+from tests.helpers.databases import fresh_database
 
 
 def free_port() -> int:
@@ -25,11 +23,9 @@ def free_port() -> int:
 
 def demo_database(test_database_url: str, suffix: str) -> str:
     """``<test database>_<suffix>``, migrated and loaded with the demo city (committed: the
-    server's own connections must see the rows, so the per-test rollback cannot be used)."""
-    name = f"{make_url(test_database_url).database}_{suffix}"
-    url = recreate_database(sibling_url(test_database_url, name))
-    load_demo_if_empty(Settings(database_url=url))
-    return url
+    server's own connections must see the rows, so the per-test rollback cannot be used); a
+    copy of the demo template (``tests/helpers/databases.py``), not a new load."""
+    return fresh_database(test_database_url, suffix, demo=True)
 
 
 @contextmanager

@@ -11,7 +11,8 @@ import httpx
 from sqlalchemy import text
 
 from gis_onemap.auth.tokens import token_hash
-from tests.access.conftest import auth, feature, insert
+from tests.access.conftest import feature, insert
+from tests.helpers.tokens import auth
 
 
 def test_create_update_delete_import_are_audited(server, access_engine, make_token):

@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, pool, text
 
-from gis_onemap.db.admin import recreate_database, sibling_url
-from gis_onemap.demo import load_demo_if_empty
-from gis_onemap.settings import Settings
+from tests.helpers.databases import fresh_database
 
 
 def onemap(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -46,10 +44,7 @@ def fingerprint(url: str) -> dict[str, tuple[int, str]]:
 
 @pytest.fixture
 def demo_url(test_database_url: str) -> str:
-    name = f"{make_url(test_database_url).database}_backup"
-    url = recreate_database(sibling_url(test_database_url, name))
-    load_demo_if_empty(Settings(database_url=url))
-    return url
+    return fresh_database(test_database_url, "backup", demo=True)
 
 
 def test_backup_drop_restore_gives_identical_tables(demo_url, tmp_path: Path):

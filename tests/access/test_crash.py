@@ -12,11 +12,11 @@ import threading
 import time
 
 import httpx
-from sqlalchemy import create_engine, make_url, pool, text
+from sqlalchemy import create_engine, pool, text
 
 from gis_onemap.auth.principal import Role
 from gis_onemap.auth.tokens import create_token
-from gis_onemap.db.admin import recreate_database, sibling_url
+from tests.helpers.databases import fresh_database
 from tests.live_server import free_port
 
 N = 100_000
@@ -50,9 +50,7 @@ def _start(url: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def test_kill_9_mid_import_leaves_all_rows_or_none(test_database_url: str):
-    url = recreate_database(
-        sibling_url(test_database_url, f"{make_url(test_database_url).database}_crash")
-    )
+    url = fresh_database(test_database_url, "crash")
     eng = create_engine(url, poolclass=pool.NullPool)
     with eng.begin() as conn:  # imports need an editor's token
         token = create_token(conn, "crash-editor", Role.editor)

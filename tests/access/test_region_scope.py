@@ -12,7 +12,8 @@ import mapbox_vector_tile
 import morecantile
 from sqlalchemy import text
 
-from tests.access.conftest import auth, feature, insert
+from tests.access.conftest import feature, insert
+from tests.helpers.tokens import auth
 from tests.samples import ZHANJIANG
 
 

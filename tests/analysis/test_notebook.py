@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pyogrio
 import pytest
-from nbclient import NotebookClient
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "commander_quickstart.ipynb"
+from tests.helpers.notebooks import run_notebook
+from tests.live_server import demo_database
 
 
 @pytest.mark.slow
 def test_commander_quickstart_runs(test_database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("ONEMAP_DATABASE_URL", test_database_url)
+    # the demo city already committed (a template copy): the notebook's own load_demo would
+    # add ~10 s inside its rolled-back transaction, and is tested in tests/test_demo_data.py
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", demo_database(test_database_url, "notebooks"))
     monkeypatch.setenv("ONEMAP_NOTEBOOK_OUT", str(tmp_path))
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
-    errors = [
-        o
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
+    run_notebook("commander_quickstart.ipynb", tmp_path, timeout=120)
     layers = {name for name, _ in pyogrio.list_layers(tmp_path / "commander.gpkg")}
     assert {"rings", "hazard_zones"} <= layers
     assert any(name.startswith("surroundings_") for name in layers)

@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
+from tests.helpers.databases import fresh_database
 from tests.live_server import live_server
 from tests.samples import sample_feature
 
@@ -26,8 +26,7 @@ AUTH: dict[str, str] = {}
 @pytest.fixture(scope="module")
 def writes_database_url(test_database_url: str) -> str:
     """``<test database>_writes``: migrated, empty, its own (committed) rows."""
-    name = f"{make_url(test_database_url).database}_writes"
-    return recreate_database(sibling_url(test_database_url, name))
+    return fresh_database(test_database_url, "writes")
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, make_url, pool, text
+from sqlalchemy import create_engine, pool, text
 
 from gis_onemap.auth.principal import Role
 from gis_onemap.auth.tokens import create_token
-from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
+from tests.helpers.databases import fresh_database
 from tests.live_server import live_server
 
 
 @pytest.mark.slow
 def test_closures_are_committed_before_the_201(test_database_url):
-    name = f"{make_url(test_database_url).database}_hzlive"
-    url = recreate_database(sibling_url(test_database_url, name))
+    url = fresh_database(test_database_url, "hzlive")
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.begin() as conn:
         editor = create_token(conn, "hz-editor", Role.editor)

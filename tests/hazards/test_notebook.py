@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pyogrio
 import pytest
-from nbclient import NotebookClient
 
 from gis_onemap.settings import Settings
+from tests.helpers.notebooks import run_notebook
 from tests.live_server import demo_database, live_server
-
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "hazard_analysis.ipynb"
 
 
 @pytest.mark.slow
@@ -21,18 +16,7 @@ def test_hazard_analysis_notebook_runs(test_database_url, tmp_path, monkeypatch)
     with live_server(Settings(database_url=url)) as base:
         monkeypatch.setenv("ONEMAP_SERVER_URL", base)
         monkeypatch.setenv("ONEMAP_NOTEBOOK_OUT", str(tmp_path))
-        nb = nbformat.read(NOTEBOOK, as_version=4)
-        NotebookClient(
-            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-        ).execute()
-    errors = [
-        o
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
+        run_notebook("hazard_analysis.ipynb", tmp_path, timeout=300)
     layers = {name for name, _ in pyogrio.list_layers(tmp_path / "hazard_analysis.gpkg")}
     assert {"release_zones", "targets_in_zones", "risk_map"} <= layers
     zones = pyogrio.read_dataframe(tmp_path / "hazard_analysis.gpkg", layer="release_zones")

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import create_engine
 
-from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
+from tests.helpers.databases import fresh_database
 from tests.live_server import live_server
 
 ACCIDENT = {"lon": 110.36, "lat": 21.27, "event_category": "accident", "event_type": "fire"}
@@ -21,8 +21,7 @@ ACCIDENT = {"lon": 110.36, "lat": 21.27, "event_category": "accident", "event_ty
 
 @pytest.fixture(scope="module")
 def database_url(test_database_url: str) -> str:
-    name = f"{make_url(test_database_url).database}_incidents"
-    return recreate_database(sibling_url(test_database_url, name))
+    return fresh_database(test_database_url, "incidents")
 
 
 @pytest.fixture(scope="module")

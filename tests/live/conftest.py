@@ -3,18 +3,15 @@ own: NOTIFY is only delivered on COMMIT, so the per-test rolled-back session can
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, pool, text
 
-from gis_onemap.auth.tokens import new_token, token_hash
 from gis_onemap.settings import Settings
+from tests.helpers.tokens import token_maker
 from tests.live_server import demo_database, live_server
-
-_names = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -44,21 +41,7 @@ def server(live_settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def make_token(live_engine: Engine) -> Callable[..., str]:
     """``make_token("editor", ["440803"])`` → a committed bearer token on the live database."""
-
-    def make(role: str, regions: list[str] | None = None) -> str:
-        token = new_token()
-        with live_engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO api_tokens (name, token_hash, role, region_codes) "
-                    "VALUES (:n, :h, :r, :c)"
-                ),
-                {"n": f"live-{role}-{next(_names)}", "h": token_hash(token), "r": role,
-                 "c": regions or []},
-            )  # fmt: skip
-        return token
-
-    return make
+    return token_maker(live_engine, "live")
 
 
 @pytest.fixture(scope="session")

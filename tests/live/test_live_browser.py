@@ -4,9 +4,7 @@ after its Last-Event-ID); team positions arrive live."""
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,20 +16,7 @@ from tests.web.helpers import watch_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 INCIDENT = (110.36, 21.27)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} missing: run scripts/install_system_packages.sh"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser: Any, server: str, incident: int, token: str) -> tuple[Any, Any, Any]:
@@ -89,6 +74,7 @@ def test_two_browsers_share_the_situation_live_and_catch_up_after_going_offline(
 
         # B loses the network; A adds a command post meanwhile
         before = b.evaluate("() => OneMap.Live.state()")
+        offline_from = len(watch_b.console_errors)
         ctx_b.set_offline(True)
         b.wait_for_function("() => OneMap.Live.state().connected === false", timeout=5_000)
         a.locator("#live-symbol").select_option("command_post")
@@ -100,6 +86,12 @@ def test_two_browsers_share_the_situation_live_and_catch_up_after_going_offline(
         # back online: B reconnects with its Last-Event-ID and the server replays the miss
         ctx_b.set_offline(False)
         b.wait_for_function(_has("command_post"), timeout=10_000)
+        # B's requests while the test held it offline (a workspace refresh a live event started
+        # just before, on a busy machine) fail with this one error and are expected; any other
+        # error then, and every error before and after, still fails the test
+        offline = watch_b.console_errors[offline_from:]
+        assert all("ERR_INTERNET_DISCONNECTED" in e for e in offline), offline
+        del watch_b.console_errors[offline_from:]
         after = b.evaluate("() => OneMap.Live.state()")
         assert after["reconnects"] > before["reconnects"]
         assert after["replayed"] >= 1

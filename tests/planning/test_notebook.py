@@ -3,33 +3,21 @@ coverage → gaps → siting 5 new shelters → coverage after."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import openpyxl
 import pyogrio
 import pytest
-from nbclient import NotebookClient
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "shelter_planning.ipynb"
+from tests.helpers.notebooks import run_notebook
+from tests.live_server import demo_database
 
 
 @pytest.mark.slow
 def test_shelter_planning_notebook_runs(test_database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("ONEMAP_DATABASE_URL", test_database_url)
+    # the demo city already committed (a template copy): the notebook's own load_demo would
+    # add ~10 s inside its rolled-back transaction, and is tested in tests/test_demo_data.py
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", demo_database(test_database_url, "notebooks"))
     monkeypatch.setenv("ONEMAP_NOTEBOOK_OUT", str(tmp_path))
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
-    errors = [
-        o
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
+    run_notebook("shelter_planning.ipynb", tmp_path, timeout=300)
     assert {name for name, _ in pyogrio.list_layers(tmp_path / "shelter_siting.gpkg")} >= {
         "chosen_sites"
     }

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, make_url, pool
+from sqlalchemy import Engine, create_engine, pool
 from sqlalchemy.orm import Session
 
 from gis_onemap.api.app import create_app
-from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
 from tests.conftest import bind_to_test_transaction, rolled_back_session
+from tests.helpers.databases import copy_database, fresh_database, migrated_template, template
 
 
 def helsinki_pbf() -> Path:
@@ -25,16 +25,19 @@ def helsinki_pbf() -> Path:
 
 @pytest.fixture(scope="session")
 def roads_url(test_database_url: str) -> str:
+    """``<test db>_roads``: a copy of the Helsinki template (the extract read once per run)."""
     from gis_onemap.roads.load import load_network, read_osm_pbf
 
-    name = f"{make_url(test_database_url).database}_roads"
-    url = recreate_database(sibling_url(test_database_url, name))
-    eng = create_engine(url, poolclass=pool.NullPool)
-    with Session(eng) as session:
-        load_network(session, read_osm_pbf(helsinki_pbf()), "Helsinki.osm.pbf")
-        session.commit()
-    eng.dispose()
-    return url
+    def load_helsinki(url: str) -> None:
+        copy_database(migrated_template(test_database_url), url)
+        eng = create_engine(url, poolclass=pool.NullPool)
+        with Session(eng) as session:
+            load_network(session, read_osm_pbf(helsinki_pbf()), "Helsinki.osm.pbf")
+            session.commit()
+        eng.dispose()
+
+    helsinki = template(test_database_url, "_roads", load_helsinki)
+    return fresh_database(test_database_url, "roads", template_url=helsinki)
 
 
 @pytest.fixture(scope="session")

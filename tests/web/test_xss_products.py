@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import create_engine
 
-from gis_onemap.db.admin import recreate_database, sibling_url
 from gis_onemap.settings import Settings
+from tests.helpers.databases import fresh_database
 from tests.live_server import live_server as run_live_server
 from tests.web.helpers import watch_page
 
@@ -32,8 +32,7 @@ PAYLOADS = (
 def xss_server(test_database_url: str) -> Iterator[tuple[str, int]]:
     """A live server on ``<test db>_xss``: shelters and protected targets named by the payloads
     around (LON, LAT), written through the API (committed), and one incident there."""
-    name = f"{make_url(test_database_url).database}_xss"
-    url = recreate_database(sibling_url(test_database_url, name))
+    url = fresh_database(test_database_url, "xss")
     from gis_onemap.auth.principal import Role
     from gis_onemap.auth.tokens import create_token
 
