@@ -69,10 +69,15 @@ def role_tokens(engine: Engine) -> dict[str, str]:
         }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium, launched once per test process and shared by every browser test (one
-    Playwright sync session per thread: a second one opened beside it fails)."""
+    """Headless Chromium, launched once per test module and shared by its browser tests.
+
+    Per module, not per session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, so a later module's ``asyncio.run`` (live events, tile versions,
+    export downloads) would fail beside it; and one session at a time, as a second Playwright
+    session opened beside the first fails too.
+    """
     from playwright.sync_api import sync_playwright
 
     # a missing browser is a failed set-up, not a reason to skip the tests
