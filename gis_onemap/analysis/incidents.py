@@ -22,11 +22,12 @@ from gis_onemap.analysis.incident_rules import (
 )
 from gis_onemap.analysis.inputs import Origin, origin_from
 from gis_onemap.analysis.schemas import IncidentCreate, IncidentPatch, _check_event
+from gis_onemap.auth.dbcontext import is_rls_violation
 from gis_onemap.db.engine import database_error
 from gis_onemap.db.etags import IfMatch, feature_etag
 from gis_onemap.db.geojson import feature_json
 from gis_onemap.db.tables import INCIDENTS, REPORT_OBLIGATIONS
-from gis_onemap.errors import NotFound, PreconditionFailed, ValidationFailed
+from gis_onemap.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 
 _PROPS = (
     "event_category",
@@ -172,6 +173,8 @@ class IncidentRepository:
             with self.session.begin_nested():
                 return self.session.execute(stmt)
         except DBAPIError as exc:
+            if is_rls_violation(exc):  # row-level security (migration 0019): another region
+                raise Forbidden("the incident's place is outside this token's regions") from exc
             mapped = database_error(exc)  # a lost race: 409 "send again"; unreachable: 503
             raise (mapped or ValidationFailed("the database rejected the incident")) from exc
 

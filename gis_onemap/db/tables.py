@@ -159,6 +159,9 @@ def _build_incidents_table() -> Table:
         Column("severity_basis", Text, nullable=True),
         Column("severity_override_reason", Text, nullable=True),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # migration 0019: the smallest loaded region holding the point, set by a trigger; the
+        # region scope's policies read it (NULL: outside every region, unscoped tokens only)
+        Column("region_code", Text, nullable=True),
         *(CheckConstraint(f"{c} >= 0", name=f"{c}_nonnegative") for c in INCIDENT_PEOPLE),
         CheckConstraint("direct_loss_yuan >= 0", name="direct_loss_yuan_nonnegative"),
         *(
