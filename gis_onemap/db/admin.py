@@ -16,16 +16,21 @@ def sibling_url(url: str, database: str) -> str:
     return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
-def recreate_database(url: str, *, migrate: bool = True) -> str:
-    """Drop (forcing out sessions) and create the database of ``url``; migrate it to head."""
+def recreate_database(url: str, *, migrate: bool = True, template: str | None = None) -> str:
+    """Drop (forcing out sessions) and create the database of ``url``; migrate it to head.
+
+    With ``template`` (a database name) the new database is a copy of it (``CREATE DATABASE …
+    TEMPLATE``), already migrated as far as the template is: pass ``migrate=False``.
+    """
     target = make_url(url)
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = create_engine(
         target.set(database="postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT"
     )
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{target.database}"{copy}'))
     finally:
         admin.dispose()
     if migrate:

@@ -58,14 +58,7 @@ def _run_name(test_url: str) -> str:
 
 def copy_database(template_url: str, url: str) -> str:
     """Drop (forcing out sessions) the database of ``url`` and copy ``template_url`` to it."""
-    admin = _admin(url)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{_name(url)}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{_name(url)}" TEMPLATE "{_name(template_url)}"'))
-    finally:
-        admin.dispose()
-    return url
+    return recreate_database(url, migrate=False, template=_name(template_url))
 
 
 def template(test_url: str, suffix: str, build: Callable[[str], None]) -> str:
