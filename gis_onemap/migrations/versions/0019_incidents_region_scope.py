@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from alembic import op
 
+from gis_onemap.migrations.region_scope import add_region_policies, drop_region_policies
+
 revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels = None
 depends_on = None
-
-APP_ROLE, SCOPED_ROLE = "onemap_app", "onemap_app_scoped"
 
 REGION_OF = (
     "(SELECT r.code FROM regions r WHERE ST_Covers(r.geom, {point}) "
@@ -46,33 +46,11 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION onemap_incident_region()"
     )
     op.execute(f"UPDATE incidents i SET region_code = {REGION_OF.format(point='i.geom')}")
-    op.execute("ALTER TABLE incidents ENABLE ROW LEVEL SECURITY")
-    roles = f"{APP_ROLE}, {SCOPED_ROLE}"
-    t = "incidents"
-    op.execute(f"CREATE POLICY {t}_read ON {t} FOR SELECT TO {APP_ROLE} USING (true)")
-    op.execute(
-        f"CREATE POLICY {t}_read_scoped ON {t} FOR SELECT TO {SCOPED_ROLE} "
-        "USING (onemap_region_allowed(region_code))"
-    )
-    op.execute(
-        f"CREATE POLICY {t}_insert ON {t} FOR INSERT TO {roles} "
-        "WITH CHECK (onemap_region_allowed(region_code))"
-    )
-    op.execute(
-        f"CREATE POLICY {t}_update ON {t} FOR UPDATE TO {roles} "
-        "USING (onemap_region_allowed(region_code)) "
-        "WITH CHECK (onemap_region_allowed(region_code))"
-    )
-    op.execute(
-        f"CREATE POLICY {t}_delete ON {t} FOR DELETE TO {roles} "
-        "USING (onemap_region_allowed(region_code))"
-    )
+    add_region_policies("incidents")
 
 
 def downgrade() -> None:
-    for p in ("read", "read_scoped", "insert", "update", "delete"):
-        op.execute(f"DROP POLICY IF EXISTS incidents_{p} ON incidents")
-    op.execute("ALTER TABLE incidents DISABLE ROW LEVEL SECURITY")
+    drop_region_policies("incidents")
     op.execute("DROP TRIGGER IF EXISTS incidents_region ON incidents")
     op.execute("DROP FUNCTION IF EXISTS onemap_incident_region()")
     op.execute("ALTER TABLE incidents DROP COLUMN region_code")
